@@ -1,0 +1,72 @@
+/*
+ * core/dataset_impl.h - the inside of rp_dataset, shared by core modules only.
+ *
+ * Rows are columns in file order. Dense user/item indices are 0-based, in order
+ * of first appearance. After rpi_builder_finish() the dataset also carries
+ * immutable indexes that every pipeline needs, built once at load time so a
+ * request never pays for them:
+ *   by_time     row numbers stably sorted by timestamp (ties in file order);
+ *   user CSR    each user's rows in file order, and again by time (stable);
+ *   item CSR    each item's rows in file order.
+ * Building them is O(n) (LSD radix sort on timestamps, counting sorts for the
+ * CSRs); see dataset.c.
+ */
+#ifndef RECPREP_DATASET_IMPL_H
+#define RECPREP_DATASET_IMPL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "recprep/dataset.h"
+#include "recprep/intern.h"
+
+struct rp_dataset {
+    atomic_uint refs;
+    rp_format format;
+    char *source;
+    uint32_t n_rows, n_users, n_items;
+    uint32_t *user;  /* [n_rows] dense user index */
+    uint32_t *item;  /* [n_rows] dense item index */
+    int64_t *ts;     /* [n_rows] Unix seconds */
+    float *rating;   /* [n_rows]; NAN where the format has no rating */
+    rp_intern *user_ids, *item_ids; /* sealed: lookups by index only */
+    uint64_t fingerprint;
+    /* indexes */
+    uint32_t *by_time;     /* [n_rows] */
+    uint32_t *user_off;    /* [n_users + 1] */
+    uint32_t *user_rows;   /* [n_rows] file order within each user */
+    uint32_t *user_rows_t; /* [n_rows] time order (stable) within each user */
+    uint32_t *item_off;    /* [n_items + 1] */
+    uint32_t *item_rows;   /* [n_rows] file order within each item */
+};
+
+/*
+ * The builder: what a loader appends rows to. It owns two interners and
+ * growing columns; rpi_builder_finish turns it into a dataset (consuming it).
+ */
+typedef struct rpi_builder {
+    rp_intern *users, *items;
+    uint32_t *user, *item;
+    int64_t *ts;
+    float *rating;
+    uint32_t n, cap;
+} rpi_builder;
+
+/* Initialise with a row-count hint (0 is fine). RP_OK or RP_ERR_NOMEM. */
+rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows);
+
+/* Append one row. IDs are byte slices. RP_OK, RP_ERR_NOMEM or RP_ERR_LIMIT. */
+rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
+                          size_t ilen, int64_t ts, float rating);
+
+/* Free everything a builder holds (after failure). Safe after finish. */
+void rpi_builder_cleanup(rpi_builder *b);
+
+/* Turn the builder into a dataset with one reference: seals the interners,
+ * computes the fingerprint and builds the indexes. The builder is emptied
+ * whatever the outcome. RP_ERR_PARSE (via err, with source) when there are no
+ * rows. */
+rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source,
+                             rp_dataset **out, rp_error *err);
+
+#endif

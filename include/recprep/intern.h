@@ -1,0 +1,43 @@
+/*
+ * recprep/intern.h - interning raw ID strings into dense indices.
+ *
+ * rp_intern maps byte strings to 0-based indices in order of first
+ * appearance, storing each distinct string once in an arena. It is the hot
+ * path of loading (two lookups per row), hence a flat open-addressing table
+ * rather than uthash; see core/intern.c for the design note and figures.
+ *
+ * Not thread-safe: one writer at a time. Read-only calls (rp_intern_get,
+ * rp_intern_count) may run concurrently once nobody inserts.
+ */
+#ifndef RECPREP_INTERN_H
+#define RECPREP_INTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recprep/error.h"
+
+typedef struct rp_intern rp_intern;
+
+/* New empty interner; expected is a sizing hint (0 is fine). NULL on OOM. */
+rp_intern *rp_intern_new(size_t expected);
+
+/* Free it and its arena. NULL is a no-op. */
+void rp_intern_free(rp_intern *in);
+
+/* Index of s[0..len), inserting it if new. Returns RP_OK, RP_ERR_NOMEM or
+ * RP_ERR_LIMIT (more than UINT32_MAX-1 strings). */
+rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx);
+
+/* Number of distinct strings. */
+uint32_t rp_intern_count(const rp_intern *in);
+
+/* The string of index idx (< count): borrowed, NOT NUL-terminated, valid until
+ * the interner is freed or, for the arena, until rp_intern_take_arena. */
+const char *rp_intern_get(const rp_intern *in, uint32_t idx, size_t *len);
+
+/* Drop the hash table but keep the strings: afterwards only rp_intern_get and
+ * rp_intern_count work. Frees most of the memory once loading is done. */
+void rp_intern_seal(rp_intern *in);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * recprep/load.h - reading interaction logs in the contract's formats.
+ *
+ * All six formats, each optionally gzip-compressed (detected by magic bytes,
+ * not by name). With RP_FORMAT_AUTO the format is detected from the file name
+ * and the first line. A malformed row stops the load: the status is
+ * RP_ERR_PARSE and err names file, 1-based line and what is wrong. CRLF line
+ * endings, a UTF-8 BOM, a missing final newline and blank lines are accepted;
+ * an input with no rows is an error.
+ *
+ * Thread-safety: all calls are reentrant; they share nothing.
+ */
+#ifndef RECPREP_LOAD_H
+#define RECPREP_LOAD_H
+
+#include <stddef.h>
+
+#include "recprep/dataset.h"
+#include "recprep/error.h"
+
+/* Hard limits: exceeding them is RP_ERR_LIMIT with file and line. */
+#define RP_LOAD_MAX_LINE (1u << 20)    /* bytes in one line */
+#define RP_LOAD_MAX_ID 4096u           /* bytes in one raw ID */
+#define RP_LOAD_MAX_ROWS 0xFFFFFFF0u   /* rows in one dataset */
+
+/* Load the file at path. On success *out holds one reference (free with
+ * rp_dataset_unref). On failure *out is NULL and err (if given) says why. */
+rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_error *err);
+
+/* Load from memory. name is used in error messages and for detection by
+ * extension; data may be gzip-compressed. The buffer is only borrowed. */
+rp_status rp_load_buffer(const char *name, const void *data, size_t len, rp_format fmt,
+                         rp_dataset **out, rp_error *err);
+
+/* Detect the format from a file name and the first line of (decompressed)
+ * content. Returns RP_OK and sets *out, or RP_ERR_FORMAT. */
+rp_status rp_format_detect(const char *name, const char *first_line, size_t len, rp_format *out,
+                           rp_error *err);
+
+#endif
