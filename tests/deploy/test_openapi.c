@@ -1,0 +1,287 @@
+/*
+ * test_openapi - the OpenAPI document agrees with recprepd's route table.
+ *
+ * What: parses the embedded document (srv_openapi_json, built from
+ * deploy/openapi.yaml) and checks it against server/router.h's table, both
+ * ways: every (method, pattern) the server routes is an operation of the
+ * document, and every operation of the document is routed. HEAD and OPTIONS
+ * rows of the table are implied (HEAD by GET, OPTIONS by CORS preflight), so
+ * they only need their path in the document unless the document states them.
+ * Beyond the table, it checks the document is self-consistent: every $ref
+ * resolves, every {param} of a path template is declared as a path parameter,
+ * and the error responses the contract promises are described.
+ *
+ * Complexity: O(routes x operations), a few hundred string compares.
+ * Rejected alternative: generating the route table from the document. The
+ * table is code (handlers) and the document is prose for clients; keeping
+ * both and testing the bijection keeps each readable where it lives.
+ */
+#include <check.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "openapi_embed.h"
+#include "router.h"
+
+static const char *const OPERATIONS[] = {"get",     "put",  "post",  "delete",
+                                         "options", "head", "patch", "trace"};
+#define N_OPERATIONS (sizeof OPERATIONS / sizeof OPERATIONS[0])
+
+static json_t *doc;
+
+static void load_doc(void)
+{
+    json_error_t err;
+    doc = json_loadb(srv_openapi_json, srv_openapi_json_len, 0, &err);
+    ck_assert_msg(doc != NULL, "openapi.json line %d: %s", err.line, err.text);
+}
+
+static void free_doc(void)
+{
+    json_decref(doc);
+    doc = NULL;
+}
+
+/* Lower-case copy of an HTTP method into buf (cap bytes). */
+static const char *lower(const char *method, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; method[i] && i + 1 < cap; i++)
+        buf[i] = (char)tolower((unsigned char)method[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+static int is_operation(const char *key)
+{
+    for (size_t i = 0; i < N_OPERATIONS; i++)
+        if (strcmp(key, OPERATIONS[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int table_has(const char *method, const char *pattern)
+{
+    size_t n = 0;
+    const struct srv_route *r = srv_routes(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(r[i].method, method) == 0 && strcmp(r[i].pattern, pattern) == 0)
+            return 1;
+    return 0;
+}
+
+/* Resolve a local "#/a/b/c" reference (no ~ escapes: our keys have none);
+ * NULL when it does not resolve. */
+static json_t *resolve(const char *ref)
+{
+    if (!ref || strncmp(ref, "#/", 2) != 0)
+        return NULL;
+    json_t *node = doc;
+    for (const char *seg = ref + 2; node && *seg;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        char key[128];
+        if (len >= sizeof key)
+            return NULL;
+        memcpy(key, seg, len);
+        key[len] = '\0';
+        node = json_object_get(node, key);
+        seg = end ? end + 1 : seg + len;
+    }
+    return node;
+}
+
+/* Follow $ref once if node is a reference object. */
+static json_t *deref(json_t *node)
+{
+    const char *ref = json_string_value(json_object_get(node, "$ref"));
+    return ref ? resolve(ref) : node;
+}
+
+START_TEST(document_is_openapi_3)
+{
+    ck_assert_uint_eq(strlen(srv_openapi_json), srv_openapi_json_len);
+    const char *version = json_string_value(json_object_get(doc, "openapi"));
+    ck_assert_ptr_nonnull(version);
+    ck_assert_msg(strncmp(version, "3.0.", 4) == 0, "openapi %s", version);
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(doc, "info"), "title"));
+    ck_assert(json_object_size(json_object_get(doc, "paths")) > 0);
+}
+END_TEST
+
+START_TEST(every_route_is_documented)
+{
+    size_t n = 0;
+    const struct srv_route *r = srv_routes(&n);
+    ck_assert_uint_gt(n, 0);
+    json_t *paths = json_object_get(doc, "paths");
+    for (size_t i = 0; i < n; i++) {
+        char m[16];
+        json_t *item = json_object_get(paths, r[i].pattern);
+        ck_assert_msg(item != NULL, "route %s %s: path not in openapi.yaml", r[i].method,
+                      r[i].pattern);
+        lower(r[i].method, m, sizeof m);
+        if (strcmp(m, "head") == 0 || strcmp(m, "options") == 0)
+            continue; /* implied; the path is documented */
+        ck_assert_msg(json_object_get(item, m) != NULL, "route %s %s: method not in openapi.yaml",
+                      r[i].method, r[i].pattern);
+    }
+}
+END_TEST
+
+START_TEST(every_operation_is_routed)
+{
+    const char *path;
+    json_t *item;
+    size_t ops = 0;
+    json_object_foreach(json_object_get(doc, "paths"), path, item)
+    {
+        const char *key;
+        json_t *op;
+        json_object_foreach(item, key, op)
+        {
+            if (!is_operation(key))
+                continue;
+            ops++;
+            ck_assert_msg(table_has(key, path), "openapi.yaml %s %s: not in the route table", key,
+                          path);
+        }
+    }
+    ck_assert_uint_gt(ops, 0);
+}
+END_TEST
+
+/* Recursively check every {"$ref": ...} in node resolves. */
+static void check_refs(json_t *node, int *count)
+{
+    if (json_is_object(node)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(node, key, v)
+        {
+            if (strcmp(key, "$ref") == 0) {
+                ck_assert_msg(resolve(json_string_value(v)) != NULL, "unresolved $ref %s",
+                              json_string_value(v));
+                (*count)++;
+            } else {
+                check_refs(v, count);
+            }
+        }
+    } else if (json_is_array(node)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(node, i, v) check_refs(v, count);
+    }
+}
+
+START_TEST(every_ref_resolves)
+{
+    int count = 0;
+    check_refs(doc, &count);
+    ck_assert_int_gt(count, 10);
+    ck_assert_ptr_null(resolve("#/components/schemas/NoSuchThing")); /* the checker can fail */
+}
+END_TEST
+
+/* Is {name} declared as an "in: path" parameter of op? */
+static int declares_path_param(json_t *op, const char *name, size_t len)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(op, "parameters"), i, p)
+    {
+        json_t *param = deref(p);
+        const char *pn = json_string_value(json_object_get(param, "name"));
+        const char *in = json_string_value(json_object_get(param, "in"));
+        if (pn && in && strcmp(in, "path") == 0 && strlen(pn) == len && strncmp(pn, name, len) == 0)
+            return json_is_true(json_object_get(param, "required"));
+    }
+    return 0;
+}
+
+START_TEST(path_templates_are_declared)
+{
+    const char *path;
+    json_t *item;
+    json_object_foreach(json_object_get(doc, "paths"), path, item)
+    {
+        const char *key;
+        json_t *op;
+        json_object_foreach(item, key, op)
+        {
+            if (!is_operation(key))
+                continue;
+            for (const char *b = strchr(path, '{'); b; b = strchr(b + 1, '{')) {
+                const char *e = strchr(b, '}');
+                ck_assert_ptr_nonnull(e);
+                ck_assert_msg(declares_path_param(op, b + 1, (size_t)(e - b - 1)),
+                              "%s %s: path parameter %.*s not declared", key, path,
+                              (int)(e - b - 1), b + 1);
+            }
+        }
+    }
+}
+END_TEST
+
+/* The contract's error statuses are described, each with the error body. */
+static void check_error_response(const char *path, json_t *op, const char *status)
+{
+    json_t *resp = deref(json_object_get(json_object_get(op, "responses"), status));
+    ck_assert_msg(resp != NULL, "%s: no %s response", path, status);
+    json_t *schema = json_object_get(
+        json_object_get(json_object_get(resp, "content"), "application/json"), "schema");
+    ck_assert_msg(schema != NULL, "%s %s: no JSON body", path, status);
+    json_t *props = json_object_get(deref(schema), "properties");
+    ck_assert_msg(json_object_get(props, "error") != NULL, "%s %s: not the error body", path,
+                  status);
+}
+
+START_TEST(errors_are_described)
+{
+    const char *path;
+    json_t *item;
+    json_object_foreach(json_object_get(doc, "paths"), path, item)
+    {
+        json_t *get = json_object_get(item, "get");
+        ck_assert_ptr_nonnull(json_object_get(json_object_get(get, "responses"), "200"));
+        check_error_response(path, get, "405");
+        if (strncmp(path, "/v1/", 4) != 0)
+            continue;
+        check_error_response(path, get, "401");
+        if (strchr(path, '{')) {
+            check_error_response(path, get, "404");
+            check_error_response(path, get, "503");
+        }
+        if (strstr(path, "/kcore") || strstr(path, "/splits/"))
+            check_error_response(path, get, "400");
+    }
+}
+END_TEST
+
+static Suite *openapi_suite(void)
+{
+    Suite *s = suite_create("openapi");
+    TCase *tc = tcase_create("document");
+    tcase_add_checked_fixture(tc, load_doc, free_doc);
+    tcase_add_test(tc, document_is_openapi_3);
+    tcase_add_test(tc, every_route_is_documented);
+    tcase_add_test(tc, every_operation_is_routed);
+    tcase_add_test(tc, every_ref_resolves);
+    tcase_add_test(tc, path_templates_are_declared);
+    tcase_add_test(tc, errors_are_described);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(openapi_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
