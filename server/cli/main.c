@@ -1,0 +1,280 @@
+/*
+ * server/cli/main.c - `recprep`, the core's pipelines as a command-line tool.
+ *
+ * A second thin adapter over the same core calls as recprepd: parse options,
+ * call one core function, write its files through the one cursor path, print
+ * its JSON. Every failure is one line on stderr and exit status 2 (usage
+ * errors included), so scripts can tell success from failure by $?.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "recprep/cursor.h"
+#include "recprep/generate.h"
+#include "recprep/kcore.h"
+#include "recprep/load.h"
+#include "recprep/split.h"
+#include "recprep/stats.h"
+
+#define EXIT_FAIL 2
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char USAGE[] =
+    "usage: recprep COMMAND [options]\n"
+    "\n"
+    "  stats    INPUT [--format F]                 dataset statistics as JSON\n"
+    "  kcore    INPUT [--k N | --user-k N --item-k N] [--format F]\n"
+    "                                              k-core rounds as JSON\n"
+    "  temporal INPUT OUTDIR [--k 4] [--user-k N] [--item-k N] [--min-len N]\n"
+    "           [--val-start 0.8] [--test-start 0.9] [--format F]\n"
+    "                                              train/validation/test.txt, users/items.tsv\n"
+    "  full     INPUT OUTDIR [--k 5] [--user-k N] [--item-k N] [--format F]\n"
+    "                                              all.txt, users.tsv, items.tsv\n"
+    "  generate OUT [--rows 2023070] [--users U] [--items I] [--seed 42] [--days 5000]\n"
+    "                                              deterministic Amazon-like amazon-csv log\n"
+    "\n"
+    "Formats: amazon-csv, amazon-csv-item-first, amazon-json, movielens-tsv,\n"
+    "movielens-dat, csv-header (detected when --format is omitted; .gz accepted).\n"
+    "temporal and full print their summary JSON on stdout. Errors: one line on\n"
+    "stderr, exit status 2.\n";
+
+static int fail(const rp_error *err)
+{
+    char line[512];
+    fprintf(stderr, "recprep: %s\n", rp_error_line(err, line, sizeof line));
+    return EXIT_FAIL;
+}
+
+static int usage_fail(const char *msg)
+{
+    fprintf(stderr, "recprep: %s (see recprep --help)\n", msg);
+    return EXIT_FAIL;
+}
+
+static int print_json(json_t *j)
+{
+    if (!j) {
+        fprintf(stderr, "recprep: out of memory\n");
+        return EXIT_FAIL;
+    }
+    int rc = json_dumpf(j, stdout, JSON_INDENT(2)) == 0 && fputc('\n', stdout) != EOF &&
+                     fflush(stdout) == 0
+                 ? 0
+                 : EXIT_FAIL;
+    json_decref(j);
+    if (rc)
+        fprintf(stderr, "recprep: cannot write to stdout: %s\n", strerror(errno));
+    return rc;
+}
+
+static rp_status load(const char *path, const char *format, rp_dataset **ds, rp_error *err)
+{
+    rp_format fmt = RP_FORMAT_AUTO;
+    if (format) {
+        rp_status st = rp_format_from_name(format, &fmt, err);
+        if (st != RP_OK)
+            return st;
+    }
+    return rp_load_file(path, fmt, ds, err);
+}
+
+/* mkdir -p: create dir and missing parents. */
+static int make_dirs(const char *dir, rp_error *err)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        rp_error_set(err, dir, 0, 0, "output directory path too long");
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) && errno != EEXIST)
+            break;
+        *p = '/';
+    }
+    struct stat sb;
+    if ((mkdir(path, 0777) && errno != EEXIST) || stat(path, &sb) || !S_ISDIR(sb.st_mode)) {
+        rp_error_set(err, dir, 0, 0, "cannot create output directory: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+    const char *format = NULL, *pos[1];
+    size_t npos;
+    cli_opt opts[] = {{"format", CLI_STRING, &format, 0}};
+    rp_error err = {0};
+    rp_dataset *ds = NULL;
+    rp_stats st;
+    if (cli_parse(argc, argv, opts, COUNT(opts), pos, 1, &npos, &err))
+        return fail(&err);
+    if (npos != 1)
+        return usage_fail("stats needs INPUT");
+    if (load(pos[0], format, &ds, &err))
+        return fail(&err);
+    rp_status s = rp_stats_compute(ds, &st);
+    json_t *j = s == RP_OK ? rp_stats_to_json(&st, NULL, rp_dataset_format(ds)) : NULL;
+    rp_dataset_unref(ds);
+    return print_json(j);
+}
+
+static json_t *kcore_json(const rp_kcore *kc)
+{
+    json_t *rounds = json_array();
+    for (size_t r = 0; rounds && r < kc->n_rounds; r++)
+        json_array_append_new(rounds, json_pack("[II]", (json_int_t)kc->rounds[r].users,
+                                                (json_int_t)kc->rounds[r].items));
+    return json_pack("{sIsIsIso}", "users", (json_int_t)kc->users, "items", (json_int_t)kc->items,
+                     "interactions", (json_int_t)kc->interactions, "rounds", rounds);
+}
+
+static int cmd_kcore(int argc, char **argv)
+{
+    const char *format = NULL, *pos[1];
+    uint32_t k = 0, uk = 0, ik = 0;
+    size_t npos;
+    cli_opt opts[] = {{"format", CLI_STRING, &format, 0},
+                      {"k", CLI_U32, &k, 0},
+                      {"user-k", CLI_U32, &uk, 0},
+                      {"item-k", CLI_U32, &ik, 0}};
+    rp_error err = {0};
+    rp_dataset *ds = NULL;
+    rp_kcore kc;
+    if (cli_parse(argc, argv, opts, COUNT(opts), pos, 1, &npos, &err))
+        return fail(&err);
+    if (npos != 1)
+        return usage_fail("kcore needs INPUT");
+    if (load(pos[0], format, &ds, &err))
+        return fail(&err);
+    k = k ? k : 5;
+    rp_status s = rp_kcore_run(ds, NULL, uk ? uk : k, ik ? ik : k, &kc);
+    rp_dataset_unref(ds);
+    if (s != RP_OK) {
+        rp_error_set(&err, NULL, 0, 0, "k-core: %s", rp_status_str(s));
+        return fail(&err);
+    }
+    json_t *j = kcore_json(&kc);
+    rp_kcore_cleanup(&kc);
+    return print_json(j);
+}
+
+/* Write every file of the result into outdir through the cursor path. */
+static int write_files(const rp_split *s, const char *outdir, rp_error *err)
+{
+    size_t n;
+    const char *const *names = rp_split_files(s, &n);
+    for (size_t k = 0; k < n; k++) {
+        char path[4096];
+        int len = snprintf(path, sizeof path, "%s/%s", outdir, names[k]);
+        if (len < 0 || (size_t)len >= sizeof path) {
+            rp_error_set(err, outdir, 0, 0, "output path too long");
+            return -1;
+        }
+        if (rp_cursor_write_file(s, names[k], path, err) != RP_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static int cmd_split(rp_method method, int argc, char **argv)
+{
+    const char *format = NULL, *pos[2];
+    rp_params p = rp_params_defaults(method);
+    uint32_t k = 0;
+    size_t npos, nopts = method == RP_METHOD_TEMPORAL ? 7 : 4;
+    cli_opt opts[] = {
+        {"format", CLI_STRING, &format, 0},          {"k", CLI_U32, &k, 0},
+        {"user-k", CLI_U32, &p.user_k, 0},           {"item-k", CLI_U32, &p.item_k, 0},
+        {"min-len", CLI_U32, &p.min_len, 0},         {"val-start", CLI_DOUBLE, &p.val_start, 0},
+        {"test-start", CLI_DOUBLE, &p.test_start, 0}};
+    rp_error err = {0};
+    rp_dataset *ds = NULL;
+    rp_split *s = NULL;
+    if (cli_parse(argc, argv, opts, nopts, pos, 2, &npos, &err))
+        return fail(&err);
+    if (npos != 2)
+        return usage_fail(method == RP_METHOD_TEMPORAL ? "temporal needs INPUT OUTDIR"
+                                                       : "full needs INPUT OUTDIR");
+    p.user_k = p.user_k ? p.user_k : k;
+    p.item_k = p.item_k ? p.item_k : k;
+    if (rp_params_resolve(&p, &err) || make_dirs(pos[1], &err) || load(pos[0], format, &ds, &err))
+        return fail(&err);
+    rp_status st = rp_split_run(ds, &p, &s, &err);
+    rp_dataset_unref(ds); /* the result holds its own reference */
+    if (st != RP_OK)
+        return fail(&err);
+    int rc = write_files(s, pos[1], &err) ? fail(&err) : print_json(rp_split_summary(s));
+    rp_split_free(s);
+    return rc;
+}
+
+static int cmd_generate(int argc, char **argv)
+{
+    const char *pos[1];
+    rp_gen_params p = rp_gen_defaults();
+    uint64_t rows = 0, users = 0, items = 0, seed = p.seed, days = p.days;
+    size_t npos;
+    cli_opt opts[] = {{"rows", CLI_U64, &rows, 0},
+                      {"users", CLI_U64, &users, 0},
+                      {"items", CLI_U64, &items, 0},
+                      {"seed", CLI_U64, &seed, 0},
+                      {"days", CLI_U64, &days, 0}};
+    rp_error err = {0};
+    if (cli_parse(argc, argv, opts, COUNT(opts), pos, 1, &npos, &err))
+        return fail(&err);
+    if (npos != 1)
+        return usage_fail("generate needs OUT");
+    if (opts[0].seen) {
+        /* Scale the populations with the rows unless given: same ratios as
+         * the defaults (the shape of ratings_Beauty.csv). */
+        uint64_t su = rows * p.users / p.rows, si = rows * p.items / p.rows;
+        p.users = su ? (uint32_t)(su > UINT32_MAX ? UINT32_MAX : su) : 1;
+        p.items = si ? (uint32_t)(si > UINT32_MAX ? UINT32_MAX : si) : 1;
+        p.rows = rows;
+    }
+    if (opts[1].seen)
+        p.users = users > UINT32_MAX ? UINT32_MAX : (uint32_t)users;
+    if (opts[2].seen)
+        p.items = items > UINT32_MAX ? UINT32_MAX : (uint32_t)items;
+    p.seed = seed;
+    p.days = days > UINT32_MAX ? UINT32_MAX : (uint32_t)days;
+    return rp_generate_file(&p, pos[0], &err) == RP_OK ? 0 : fail(&err);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_fail("missing COMMAND");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("recprep %s\n", RECPREP_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "stats"))
+        return cmd_stats(argc - 2, argv + 2);
+    if (!strcmp(cmd, "kcore"))
+        return cmd_kcore(argc - 2, argv + 2);
+    if (!strcmp(cmd, "temporal"))
+        return cmd_split(RP_METHOD_TEMPORAL, argc - 2, argv + 2);
+    if (!strcmp(cmd, "full"))
+        return cmd_split(RP_METHOD_FULL, argc - 2, argv + 2);
+    if (!strcmp(cmd, "generate"))
+        return cmd_generate(argc - 2, argv + 2);
+    fprintf(stderr, "recprep: unknown command \"%s\" (see recprep --help)\n", cmd);
+    return EXIT_FAIL;
+}
