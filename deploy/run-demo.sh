@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DRECPREP_TESTS=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target recprepd recprep
 exec build/recprepd "$@"

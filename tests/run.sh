@@ -17,12 +17,12 @@ echo "== format check"
 git ls-files -- '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
 echo "== Release build + tests"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DRECPREP_WERROR=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DRECPREP_WERROR=ON -DRECPREP_TESTS=ON >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 echo "== ASan+UBSan build + tests"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRECPREP_SANITIZE=ON -DRECPREP_WERROR=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRECPREP_SANITIZE=ON -DRECPREP_WERROR=ON -DRECPREP_TESTS=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
