@@ -47,6 +47,15 @@ rp_status rp_params_resolve(rp_params *p, rp_error *err);
  * dataset: cache keys and ETags use it. Returns needed length like snprintf. */
 int rp_params_canonical(const rp_params *p, char *buf, size_t cap);
 
+/* Set one parameter from text, as named in the query string / CLI: "k" (sets
+ * user_k and item_k), "user_k", "item_k", "min_len" (decimal integers >= 1),
+ * "val_start", "test_start" (decimals in (0,1)). min_len and the quantiles
+ * are refused for the full method. Calls apply in order, so callers set "k"
+ * before "user_k"/"item_k". RP_ERR_PARAM with err->param = name for a bad
+ * value or an unknown name. Cross-field checks happen in rp_params_resolve.
+ * (Additive API: one parser for the CLI and the server.) */
+rp_status rp_params_set(rp_params *p, const char *name, const char *value, rp_error *err);
+
 /* Short name of a method: "temporal" or "full". Static string. */
 const char *rp_method_name(rp_method m);
 

@@ -1,0 +1,209 @@
+/*
+ * core/params.c - pipeline parameters: defaults, validation, canonical text.
+ *
+ * rp_params is a plain struct where 0 means "unset"; rp_params_resolve turns
+ * it into the canonical form (every field set, or 0 where a method has no such
+ * parameter), so two requests that mean the same thing compare equal and give
+ * the same canonical text - the cache key and the ETag. Quantiles print in the
+ * shortest form that reads back to the same double, so 0.8 is "0.8" and not
+ * "0.80000000000000004".
+ *
+ * rp_params_set parses one named textual parameter (query string or CLI flag)
+ * with the same messages as resolve, so both adapters reject "k=0" or
+ * "k=abc" identically instead of each writing its own parser.
+ *
+ * Rejected: NAN as the "unset" marker for quantiles. Zeroed structs are the
+ * documented idiom, and 0 is invalid for every parameter anyway, so the
+ * textual entry point (rp_params_set) is where an explicit 0 is refused.
+ */
+#include "recprep/split.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_K_TEMPORAL 4u
+#define DEFAULT_K_FULL 5u
+#define DEFAULT_VAL_START 0.8
+#define DEFAULT_TEST_START 0.9
+
+static const char QUANTILE_MSG[] = "must be a number with 0 < val_start <= test_start < 1";
+
+rp_params rp_params_defaults(rp_method method)
+{
+    rp_params p;
+    memset(&p, 0, sizeof p);
+    p.method = method;
+    return p;
+}
+
+const char *rp_method_name(rp_method m)
+{
+    return m == RP_METHOD_FULL ? "full" : "temporal";
+}
+
+rp_status rp_method_from_name(const char *name, rp_method *out)
+{
+    if (name != NULL && strcmp(name, "temporal") == 0) {
+        *out = RP_METHOD_TEMPORAL;
+        return RP_OK;
+    }
+    if (name != NULL && strcmp(name, "full") == 0) {
+        *out = RP_METHOD_FULL;
+        return RP_OK;
+    }
+    return RP_ERR_PARAM;
+}
+
+static int quantile_ok(double q)
+{
+    return q > 0.0 && q < 1.0; /* false for NaN too */
+}
+
+static rp_status resolve_quantiles(rp_params *p, rp_error *err)
+{
+    if (p->val_start == 0.0)
+        p->val_start = DEFAULT_VAL_START;
+    if (p->test_start == 0.0)
+        p->test_start = DEFAULT_TEST_START;
+    if (!quantile_ok(p->val_start)) {
+        rp_error_param(err, "val_start", "val_start %s", QUANTILE_MSG);
+        return RP_ERR_PARAM;
+    }
+    if (!quantile_ok(p->test_start) || p->test_start < p->val_start) {
+        rp_error_param(err, "test_start", "test_start %s", QUANTILE_MSG);
+        return RP_ERR_PARAM;
+    }
+    return RP_OK;
+}
+
+rp_status rp_params_resolve(rp_params *p, rp_error *err)
+{
+    if (p->method != RP_METHOD_TEMPORAL && p->method != RP_METHOD_FULL) {
+        rp_error_param(err, "method", "method must be temporal or full");
+        return RP_ERR_PARAM;
+    }
+    uint32_t k = p->method == RP_METHOD_FULL ? DEFAULT_K_FULL : DEFAULT_K_TEMPORAL;
+    if (p->user_k == 0)
+        p->user_k = k;
+    if (p->item_k == 0)
+        p->item_k = k;
+    if (p->method == RP_METHOD_FULL) {
+        p->min_len = 0;
+        p->val_start = 0.0;
+        p->test_start = 0.0;
+        return RP_OK;
+    }
+    if (p->min_len == 0)
+        p->min_len = p->user_k;
+    return resolve_quantiles(p, err);
+}
+
+/* Shortest %.*g text of x that strtod reads back as x. */
+static void format_double(double x, char *buf, size_t cap)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        int n = snprintf(buf, cap, "%.*g", prec, x);
+        if (n > 0 && (size_t)n < cap && strtod(buf, NULL) == x)
+            return;
+    }
+    (void)snprintf(buf, cap, "%.17g", x);
+}
+
+int rp_params_canonical(const rp_params *p, char *buf, size_t cap)
+{
+    if (p->method == RP_METHOD_FULL)
+        return snprintf(buf, cap, "full:user_k=%u,item_k=%u", (unsigned)p->user_k,
+                        (unsigned)p->item_k);
+    char v[32], t[32];
+    format_double(p->val_start, v, sizeof v);
+    format_double(p->test_start, t, sizeof t);
+    return snprintf(buf, cap, "temporal:user_k=%u,item_k=%u,min_len=%u,val_start=%s,test_start=%s",
+                    (unsigned)p->user_k, (unsigned)p->item_k, (unsigned)p->min_len, v, t);
+}
+
+/* Decimal integer >= 1 that fits in uint32_t, nothing else (no sign, no space). */
+static int parse_count(const char *s, uint32_t *out)
+{
+    uint64_t v = 0;
+    if (s == NULL || *s == '\0')
+        return 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > UINT32_MAX)
+            return 0;
+    }
+    if (v == 0)
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+/* A plain decimal number (digits, optional point and fraction). */
+static int parse_quantile(const char *s, double *out)
+{
+    size_t digits = 0;
+    if (s == NULL)
+        return 0;
+    for (const char *c = s; *c != '\0'; c++) {
+        if (*c >= '0' && *c <= '9')
+            digits++;
+        else if (*c != '.')
+            return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (digits == 0 || errno != 0 || end == s || *end != '\0' || !quantile_ok(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static rp_status set_count(rp_params *p, const char *name, const char *value, rp_error *err)
+{
+    uint32_t v;
+    if (!parse_count(value, &v)) {
+        rp_error_param(err, name, "%s must be an integer >= 1", name);
+        return RP_ERR_PARAM;
+    }
+    if (strcmp(name, "k") == 0) {
+        p->user_k = v;
+        p->item_k = v;
+    } else if (strcmp(name, "user_k") == 0) {
+        p->user_k = v;
+    } else if (strcmp(name, "item_k") == 0) {
+        p->item_k = v;
+    } else {
+        p->min_len = v;
+    }
+    return RP_OK;
+}
+
+rp_status rp_params_set(rp_params *p, const char *name, const char *value, rp_error *err)
+{
+    int temporal_only = strcmp(name, "min_len") == 0 || strcmp(name, "val_start") == 0 ||
+                        strcmp(name, "test_start") == 0;
+    if (temporal_only && p->method != RP_METHOD_TEMPORAL) {
+        rp_error_param(err, name, "%s applies to the temporal method only", name);
+        return RP_ERR_PARAM;
+    }
+    if (strcmp(name, "k") == 0 || strcmp(name, "user_k") == 0 || strcmp(name, "item_k") == 0 ||
+        strcmp(name, "min_len") == 0)
+        return set_count(p, name, value, err);
+    if (temporal_only) {
+        double q;
+        if (!parse_quantile(value, &q)) {
+            rp_error_param(err, name, "%s %s", name, QUANTILE_MSG);
+            return RP_ERR_PARAM;
+        }
+        *(strcmp(name, "val_start") == 0 ? &p->val_start : &p->test_start) = q;
+        return RP_OK;
+    }
+    rp_error_param(err, name, "unknown parameter %.40s", name);
+    return RP_ERR_PARAM;
+}

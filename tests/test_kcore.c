@@ -1,0 +1,301 @@
+/* Check suite for core/kcore.c: exact traces, equivalence with a literal
+ * reimplementation of the notebook's rounds, pathological shapes. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset_impl.h"
+#include "recprep/kcore.h"
+
+/* A dataset from integer user/item numbers (names "u<n>", "i<n>"). */
+static rp_dataset *make_ints(const uint32_t *u, const uint32_t *i, const int64_t *ts, uint32_t n)
+{
+    char **un = malloc(n * sizeof *un), **in = malloc(n * sizeof *in);
+    int64_t *t = malloc(n * sizeof *t);
+    ck_assert(un && in && t);
+    for (uint32_t r = 0; r < n; r++) {
+        un[r] = malloc(16);
+        in[r] = malloc(16);
+        snprintf(un[r], 16, "u%u", u[r]);
+        snprintf(in[r], 16, "i%u", i[r]);
+        t[r] = ts ? ts[r] : (int64_t)r;
+    }
+    rp_dataset *ds = NULL;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_dataset_from_rows((const char *const *)un, (const char *const *)in, t, NULL,
+                                          n, &ds, &err),
+                     RP_OK);
+    for (uint32_t r = 0; r < n; r++) {
+        free(un[r]);
+        free(in[r]);
+    }
+    free(un);
+    free(in);
+    free(t);
+    return ds;
+}
+
+/* The notebook's kcore(), statement by statement: every round filters the
+ * surviving user histories by this round's good items and item histories by
+ * this round's good users, and recounts everything. O(E * rounds). */
+typedef struct naive {
+    uint8_t *ukept, *ikept;
+    rp_kcore_round rounds[4096];
+    size_t n_rounds;
+} naive;
+
+static void naive_kcore(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik,
+                        naive *out)
+{
+    uint32_t n = ds->n_rows;
+    uint8_t *ualive = malloc(n + 1), *ialive = malloc(n + 1);
+    uint32_t *uc = calloc(ds->n_users + 1, 4), *ic = calloc(ds->n_items + 1, 4);
+    out->ukept = calloc(ds->n_users + 1, 1);
+    out->ikept = calloc(ds->n_items + 1, 1);
+    for (uint32_t r = 0; r < n; r++)
+        ualive[r] = ialive[r] = mask == NULL || mask[r];
+    rp_kcore_round old = {0, 0};
+    out->n_rounds = 0;
+    for (;;) {
+        memset(uc, 0, (ds->n_users + 1) * 4);
+        memset(ic, 0, (ds->n_items + 1) * 4);
+        for (uint32_t r = 0; r < n; r++) {
+            uc[ds->user[r]] += ualive[r];
+            ic[ds->item[r]] += ialive[r];
+        }
+        rp_kcore_round cur = {0, 0};
+        for (uint32_t u = 0; u < ds->n_users; u++)
+            cur.users += (out->ukept[u] = uc[u] >= uk);
+        for (uint32_t i = 0; i < ds->n_items; i++)
+            cur.items += (out->ikept[i] = ic[i] >= ik);
+        for (uint32_t r = 0; r < n; r++) {
+            ualive[r] &= out->ikept[ds->item[r]];
+            ialive[r] &= out->ukept[ds->user[r]];
+        }
+        ck_assert_uint_lt(out->n_rounds, 4096);
+        out->rounds[out->n_rounds++] = cur;
+        if (cur.users == old.users && cur.items == old.items)
+            break;
+        old = cur;
+    }
+    free(ualive);
+    free(ialive);
+    free(uc);
+    free(ic);
+}
+
+static void check_same(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik)
+{
+    naive nv;
+    rp_kcore kc;
+    naive_kcore(ds, mask, uk, ik, &nv);
+    ck_assert_int_eq(rp_kcore_run(ds, mask, uk, ik, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, nv.n_rounds);
+    for (size_t r = 0; r < kc.n_rounds; r++) {
+        ck_assert_uint_eq(kc.rounds[r].users, nv.rounds[r].users);
+        ck_assert_uint_eq(kc.rounds[r].items, nv.rounds[r].items);
+    }
+    ck_assert_int_eq(memcmp(kc.user_kept, nv.ukept, ds->n_users), 0);
+    ck_assert_int_eq(memcmp(kc.item_kept, nv.ikept, ds->n_items), 0);
+    uint32_t inter = 0;
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        inter += (!mask || mask[r]) && nv.ukept[ds->user[r]] && nv.ikept[ds->item[r]];
+    ck_assert_uint_eq(kc.interactions, inter);
+    free(nv.ukept);
+    free(nv.ikept);
+    rp_kcore_cleanup(&kc);
+}
+
+static uint32_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*s >> 33);
+}
+
+START_TEST(matches_naive_on_random_data)
+{
+    uint64_t seed = 12345 + (uint64_t)_i;
+    uint32_t n = 50 + rnd(&seed) % 3000, nu = 1 + rnd(&seed) % 400, ni = 1 + rnd(&seed) % 300;
+    uint32_t *u = malloc(n * 4), *i = malloc(n * 4);
+    uint8_t *mask = malloc(n);
+    for (uint32_t r = 0; r < n; r++) {
+        /* skewed draws: some heavy users/items, many light ones */
+        u[r] = rnd(&seed) % (1 + rnd(&seed) % nu);
+        i[r] = rnd(&seed) % (1 + rnd(&seed) % ni);
+        mask[r] = rnd(&seed) % 4 != 0;
+    }
+    rp_dataset *ds = make_ints(u, i, NULL, n);
+    for (uint32_t uk = 1; uk <= 6; uk += 1 + (uint32_t)_i % 2)
+        for (uint32_t ik = 1; ik <= 6; ik += 2) {
+            check_same(ds, NULL, uk, ik);
+            check_same(ds, mask, uk, ik);
+        }
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
+    free(mask);
+}
+END_TEST
+
+/* Hand-checked: with k=2 user a has 3 rows, b 2, c 1; items x(a,a,b) y(a,c) z(b).
+ * Round 1: users {a,b} (c has 1), items {x,y} (z has 1) -> (2,2).
+ * Round 2: a: rows with x,y = 3 -> kept; b: x only = 1 -> dropped; x: users a,a,b
+ * kept in round 1 = 3; y: a only (c dropped) = 1 -> dropped -> (1,1).
+ * Round 3: a: x,x = 2 kept; x: a,a = 2 kept -> (1,1) repeats: stop. */
+START_TEST(hand_checked_trace)
+{
+    uint32_t u[] = {0, 0, 1, 0, 2, 1};
+    uint32_t i[] = {0, 0, 0, 1, 1, 2};
+    rp_dataset *ds = make_ints(u, i, NULL, 6);
+    rp_kcore kc;
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 2, 2, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, 3);
+    uint32_t want[3][2] = {{2, 2}, {1, 1}, {1, 1}};
+    for (int r = 0; r < 3; r++) {
+        ck_assert_uint_eq(kc.rounds[r].users, want[r][0]);
+        ck_assert_uint_eq(kc.rounds[r].items, want[r][1]);
+    }
+    ck_assert_uint_eq(kc.users, 1);
+    ck_assert(kc.user_kept[0] && !kc.user_kept[1] && !kc.user_kept[2]);
+    ck_assert(kc.item_kept[0] && !kc.item_kept[1] && !kc.item_kept[2]);
+    ck_assert_uint_eq(kc.interactions, 2);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
+START_TEST(everything_or_nothing)
+{
+    uint32_t u[] = {0, 0, 1, 1};
+    uint32_t i[] = {0, 1, 0, 1};
+    rp_dataset *ds = make_ints(u, i, NULL, 4);
+    rp_kcore kc;
+    /* round 1 keeps all: round 2 repeats it */
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 2, 2, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, 2);
+    ck_assert_uint_eq(kc.rounds[0].users, 2);
+    ck_assert_uint_eq(kc.rounds[1].items, 2);
+    ck_assert_uint_eq(kc.interactions, 4);
+    rp_kcore_cleanup(&kc);
+    /* round 1 keeps nothing: it equals the (0,0) before it, trace [(0,0)] */
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 3, 3, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, 1);
+    ck_assert_uint_eq(kc.rounds[0].users, 0);
+    ck_assert_uint_eq(kc.rounds[0].items, 0);
+    ck_assert_uint_eq(kc.interactions, 0);
+    rp_kcore_cleanup(&kc);
+    /* users only: (2,0) then (0,0) then (0,0) */
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 2, 3, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, 3);
+    ck_assert_uint_eq(kc.rounds[0].users, 2);
+    ck_assert_uint_eq(kc.rounds[0].items, 0);
+    ck_assert_uint_eq(kc.rounds[1].users, 0);
+    ck_assert_uint_eq(kc.rounds[2].users, 0);
+    rp_kcore_cleanup(&kc);
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 0, 3, &kc), RP_ERR_PARAM);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
+/* Only masked rows count; users/items without masked rows are not counted. */
+START_TEST(mask_limits_rows)
+{
+    uint32_t u[] = {0, 0, 1, 1, 2};
+    uint32_t i[] = {0, 1, 0, 1, 0};
+    uint8_t mask[] = {1, 1, 1, 0, 0};
+    rp_dataset *ds = make_ints(u, i, NULL, 5);
+    rp_kcore kc;
+    ck_assert_int_eq(rp_kcore_run(ds, mask, 1, 1, &kc), RP_OK);
+    ck_assert_uint_eq(kc.users, 2); /* user 2 has no masked row */
+    ck_assert_uint_eq(kc.items, 2);
+    ck_assert_uint_eq(kc.interactions, 3);
+    ck_assert(!kc.user_kept[2]);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
+/* Path u0-i0-u1-i1-...: every round peels the two ends, so rounds ~ length.
+ * The incremental algorithm must not pay O(E) per round. */
+START_TEST(long_peeling_chain)
+{
+    enum { L = 200000 };
+    uint32_t *u = malloc(2 * L * 4), *i = malloc(2 * L * 4);
+    for (uint32_t j = 0; j < L; j++) {
+        u[2 * j] = j;
+        i[2 * j] = j;
+        u[2 * j + 1] = j;
+        i[2 * j + 1] = j + 1;
+    }
+    rp_dataset *ds = make_ints(u, i, NULL, 2 * L);
+    rp_kcore kc;
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 2, 2, &kc), RP_OK);
+    ck_assert_uint_eq(kc.users, 0);
+    ck_assert_uint_eq(kc.items, 0);
+    ck_assert_uint_gt(kc.n_rounds, L / 2);
+    /* counts fall by at most two per side and round */
+    for (size_t r = 1; r < kc.n_rounds; r++)
+        ck_assert_uint_le(kc.rounds[r - 1].users - kc.rounds[r].users, 2);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+    /* a short chain against the naive rounds */
+    ds = make_ints(u, i, NULL, 2 * 300);
+    check_same(ds, NULL, 2, 2);
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
+}
+END_TEST
+
+START_TEST(star_and_duplicates)
+{
+    enum { N = 1000000 };
+    uint32_t *u = calloc(N, 4), *i = malloc(N * 4);
+    for (uint32_t r = 0; r < N; r++)
+        i[r] = r % 100000; /* one user, 100k items, each 10 times */
+    rp_dataset *ds = make_ints(u, i, NULL, N);
+    rp_kcore kc;
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 5, 11, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, 3); /* (1,0) (0,0) (0,0) */
+    ck_assert_uint_eq(kc.rounds[0].users, 1);
+    ck_assert_uint_eq(kc.rounds[0].items, 0);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+    memset(i, 0, N * 4); /* a million duplicates of one pair */
+    ds = make_ints(u, i, NULL, N);
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 5, 5, &kc), RP_OK);
+    ck_assert_uint_eq(kc.n_rounds, 2);
+    ck_assert_uint_eq(kc.users, 1);
+    ck_assert_uint_eq(kc.items, 1);
+    ck_assert_uint_eq(kc.interactions, N);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("kcore");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, matches_naive_on_random_data, 0, 40);
+    tcase_add_test(tc, hand_checked_trace);
+    tcase_add_test(tc, everything_or_nothing);
+    tcase_add_test(tc, mask_limits_rows);
+    tcase_add_test(tc, long_peeling_chain);
+    tcase_add_test(tc, star_and_duplicates);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
