@@ -1,0 +1,240 @@
+/* Check suite for core/split*.c: exact files of tiny hand-made datasets
+ * (each expected line worked out in the comments), summary contents, and
+ * sizes that agree with the bytes the cursor produces. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recprep/cursor.h"
+#include "recprep/split.h"
+
+typedef struct row {
+    const char *u, *i;
+    int64_t ts;
+} row;
+
+static rp_dataset *make(const row *rows, uint32_t n)
+{
+    const char *u[64], *i[64];
+    int64_t ts[64];
+    ck_assert_uint_le(n, 64);
+    for (uint32_t r = 0; r < n; r++) {
+        u[r] = rows[r].u;
+        i[r] = rows[r].i;
+        ts[r] = rows[r].ts;
+    }
+    rp_dataset *ds = NULL;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, n, &ds, &err), RP_OK);
+    return ds;
+}
+
+static rp_split *run(rp_dataset *ds, rp_params p)
+{
+    rp_split *s = NULL;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_split_run(ds, &p, &s, &err), RP_OK);
+    rp_dataset_unref(ds); /* the result holds its own reference */
+    return s;
+}
+
+/* The whole file through a cursor; also checks it against rp_split_file_size. */
+static char *file(const rp_split *s, const char *name)
+{
+    uint64_t lines, bytes;
+    ck_assert_int_eq(rp_split_file_size(s, name, &lines, &bytes), RP_OK);
+    char *buf = malloc(bytes + 2);
+    rp_cursor *c;
+    ck_assert_int_eq(rp_cursor_new(s, name, &c), RP_OK);
+    ssize_t got = rp_cursor_read(c, buf, bytes + 1);
+    ck_assert_int_eq(got, (ssize_t)bytes);
+    ck_assert_int_eq(rp_cursor_read(c, buf + bytes, 1), 0);
+    rp_cursor_free(c);
+    buf[bytes] = '\0';
+    uint64_t nl = 0;
+    for (uint64_t b = 0; b < bytes; b++)
+        nl += buf[b] == '\n';
+    ck_assert_uint_eq(nl, lines);
+    return buf;
+}
+
+static void expect_file(const rp_split *s, const char *name, const char *want)
+{
+    char *got = file(s, name);
+    ck_assert_str_eq(got, want);
+    free(got);
+}
+
+/* Sorted ts 1 1 2 2 3 3 4 5 6 7 8 9; val_start 0.5 -> index 6 -> b_val 4;
+ * test_start 0.75 -> index 9 -> b_test 7. Train rows 0-5: a{x,y,z} b{y,x} c{x}. */
+static const row CASE1[] = {{"a", "x", 1}, {"b", "y", 1}, {"a", "y", 2}, {"c", "x", 2},
+                            {"b", "x", 3}, {"a", "z", 3}, {"c", "y", 4}, {"b", "z", 5},
+                            {"a", "x", 6}, {"c", "z", 7}, {"b", "y", 8}, {"a", "w", 9}};
+
+static rp_params temporal(uint32_t uk, uint32_t ik, uint32_t min_len, double v, double t)
+{
+    rp_params p = rp_params_defaults(RP_METHOD_TEMPORAL);
+    p.user_k = uk;
+    p.item_k = ik;
+    p.min_len = min_len;
+    p.val_start = v;
+    p.test_start = t;
+    return p;
+}
+
+/* k=2: round 1 keeps users a,b and items x,y; round 2 the same: [(2,2),(2,2)].
+ * Users by first train row: a=1, b=2. Items walking a's then b's kept train rows
+ * in file order: x=1, y=2 (z has one train row). Validation by time: c,y (c
+ * dropped), b,z (z dropped), a,x. Test: c,z no; b,y yes; a,w no (no ID). */
+START_TEST(temporal_tiny)
+{
+    rp_split *s = run(make(CASE1, 12), temporal(2, 2, 0, 0.5, 0.75));
+    expect_file(s, "train.txt", "1 1 2\n2 2 1\n");
+    expect_file(s, "validation.txt", "1 1 2 1\n");
+    expect_file(s, "test.txt", "2 2 1 2\n");
+    expect_file(s, "users.tsv", "1\ta\n2\tb\n");
+    expect_file(s, "items.tsv", "1\tx\n2\ty\n");
+    json_t *j = rp_split_summary(s);
+    ck_assert_ptr_nonnull(j);
+    char *txt = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    ck_assert_ptr_nonnull(strstr(txt, "\"rounds\":[[2,2],[2,2]]"));
+    ck_assert_ptr_nonnull(strstr(txt, "\"boundaries\":{\"test\":7,\"validation\":4}"));
+    ck_assert_ptr_nonnull(
+        strstr(txt, "\"interactions\":{\"test\":1,\"train\":4,\"validation\":1}"));
+    ck_assert_ptr_nonnull(strstr(txt, "\"train.txt\":{\"bytes\":12,\"lines\":2}"));
+    ck_assert_ptr_nonnull(strstr(txt, "\"method\":\"temporal\""));
+    ck_assert_ptr_nonnull(strstr(txt, "\"min_len\":2"));
+    ck_assert_ptr_nonnull(strstr(txt, "\"users\":2"));
+    free(txt);
+    json_decref(j);
+    ck_assert_uint_gt(rp_split_memory(s), 0);
+    rp_split_free(s);
+}
+END_TEST
+
+/* user_k=2, item_k=1 (min_len defaults to user_k = 2): every train item is
+ * kept, round trace [(2,3),(2,3)]; items x=1 y=2 z=3 from a's rows. Validation
+ * by time: b,z at 5 comes before a,x at 6; test b,y. */
+START_TEST(temporal_user_k_differs)
+{
+    rp_split *s = run(make(CASE1, 12), temporal(2, 1, 0, 0.5, 0.75));
+    expect_file(s, "train.txt", "1 1 2\n1 1 2 3\n2 2 1\n");
+    expect_file(s, "validation.txt", "2 2 1 3\n1 1 2 3 1\n");
+    expect_file(s, "test.txt", "2 2 1 3 2\n");
+    expect_file(s, "items.tsv", "1\tx\n2\ty\n3\tz\n");
+    rp_split_free(s);
+}
+END_TEST
+
+/* Ties: validation rows q,y and p,x share ts 40, so q (file order) comes first.
+ * Test lines continue after the user's validation items. k=1 keeps all. */
+static const row CASE2[] = {{"p", "x", 10}, {"q", "y", 10}, {"p", "y", 20}, {"q", "x", 30},
+                            {"q", "y", 40}, {"p", "x", 40}, {"p", "x", 50}, {"q", "y", 60}};
+
+START_TEST(temporal_ties_and_history)
+{
+    rp_split *s = run(make(CASE2, 8), temporal(1, 1, 2, 0.5, 0.75));
+    expect_file(s, "train.txt", "1 1 2\n2 2 1\n");
+    expect_file(s, "validation.txt", "2 2 1 2\n1 1 2 1\n");
+    expect_file(s, "test.txt", "1 1 2 1 1\n2 2 1 2 2\n");
+    rp_split_free(s);
+    /* min_len 1: a line for every prefix */
+    s = run(make(CASE2, 8), temporal(1, 1, 1, 0.5, 0.75));
+    expect_file(s, "train.txt", "1 1\n1 1 2\n2 2\n2 2 1\n");
+    rp_split_free(s);
+    /* val_start == test_start: empty validation; test users by first test row
+     * (q at 40 before p at 40), all of a user's lines together */
+    s = run(make(CASE2, 8), temporal(1, 1, 2, 0.5, 0.5));
+    expect_file(s, "validation.txt", "");
+    expect_file(s, "test.txt", "2 2 1 2\n2 2 1 2 2\n1 1 2 1\n1 1 2 1 1\n");
+    rp_split_free(s);
+}
+END_TEST
+
+/* A min_len above a user's train length drops that user's train lines only. */
+START_TEST(temporal_min_len_above_history)
+{
+    rp_split *s = run(make(CASE1, 12), temporal(2, 1, 3, 0.5, 0.75));
+    expect_file(s, "train.txt", "1 1 2 3\n");
+    expect_file(s, "validation.txt", "2 2 1 3\n1 1 2 3 1\n");
+    rp_split_free(s);
+}
+END_TEST
+
+/* full, k=2: d has one row and is dropped, but the notebook walks d first when
+ * numbering items, so y=1 and x=2 although the kept users meet x first. */
+static const row CASE3[] = {
+    {"d", "y", 1}, {"a", "x", 2}, {"a", "y", 3}, {"b", "y", 5}, {"b", "x", 4}};
+
+START_TEST(full_item_order_from_dropped_user)
+{
+    rp_params p = rp_params_defaults(RP_METHOD_FULL);
+    p.user_k = p.item_k = 2;
+    rp_split *s = run(make(CASE3, 5), p);
+    expect_file(s, "all.txt", "1 2 1\n2 2 1\n");
+    expect_file(s, "users.tsv", "1\ta\n2\tb\n");
+    expect_file(s, "items.tsv", "1\ty\n2\tx\n");
+    size_t n;
+    const char *const *names = rp_split_files(s, &n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(names[0], "all.txt");
+    uint64_t lines, bytes;
+    ck_assert_int_eq(rp_split_file_size(s, "train.txt", &lines, &bytes), RP_ERR_NOT_FOUND);
+    json_t *j = rp_split_summary(s);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "interactions")), 4);
+    ck_assert_ptr_null(json_object_get(j, "boundaries"));
+    json_decref(j);
+    rp_split_free(s);
+}
+END_TEST
+
+START_TEST(full_nothing_kept)
+{
+    rp_params p = rp_params_defaults(RP_METHOD_FULL); /* k=5 */
+    rp_split *s = run(make(CASE3, 5), p);
+    expect_file(s, "all.txt", "");
+    expect_file(s, "items.tsv", "");
+    json_t *j = rp_split_summary(s);
+    json_t *rounds = json_object_get(j, "rounds");
+    ck_assert_uint_eq(json_array_size(rounds), 1);
+    json_decref(j);
+    rp_split_free(s);
+}
+END_TEST
+
+START_TEST(run_rejects_bad_params)
+{
+    rp_dataset *ds = make(CASE3, 5);
+    rp_params p = temporal(2, 2, 0, 0.9, 0.8);
+    rp_split *s = (rp_split *)1;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_split_run(ds, &p, &s, &err), RP_ERR_PARAM);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(err.param, "test_start");
+    rp_dataset_unref(ds);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("split");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, temporal_tiny);
+    tcase_add_test(tc, temporal_user_k_differs);
+    tcase_add_test(tc, temporal_ties_and_history);
+    tcase_add_test(tc, temporal_min_len_above_history);
+    tcase_add_test(tc, full_item_order_from_dropped_user);
+    tcase_add_test(tc, full_nothing_kept);
+    tcase_add_test(tc, run_rejects_bad_params);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
