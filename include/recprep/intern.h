@@ -29,6 +29,11 @@ void rp_intern_free(rp_intern *in);
  * RP_ERR_LIMIT (more than UINT32_MAX-1 strings). */
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx);
 
+/* A hint: start fetching the table slot where s[0..len) would live, so that a
+ * following rp_intern_put of it finds it in cache. Loaders call it for a few
+ * rows ahead. No effect on contents; do not call after rp_intern_seal. */
+void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len);
+
 /* Number of distinct strings. */
 uint32_t rp_intern_count(const rp_intern *in);
 

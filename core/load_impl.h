@@ -1,0 +1,118 @@
+/*
+ * core/load_impl.h - private pieces of the loader (core/load*.c only).
+ *
+ * load_lines.c  physical lines out of memory, a file descriptor or gzip data
+ * load_text.c   the delimited formats (CSV, TSV, DAT) and number parsing
+ * load_json.c   the JSON-lines scanner (Amazon 2014/2018 and 2023 keys)
+ * load_detect.c format detection (rp_format_detect)
+ * load.c        the public calls, tying the above to the dataset builder
+ */
+#ifndef RECPREP_LOAD_IMPL_H
+#define RECPREP_LOAD_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "dataset_impl.h"
+#include "recprep/load.h"
+
+/* ---- lines ------------------------------------------------------------ */
+
+typedef struct rpi_lines {
+    const char *name;
+    int fd;                       /* -1: input is mem */
+    const unsigned char *mem;     /* raw input held in memory */
+    size_t mem_len, mem_pos;      /* mem_pos: raw bytes consumed */
+    unsigned char *in;            /* fd: raw input buffer */
+    size_t in_len, in_pos;        /* bytes in `in`, bytes consumed */
+    int in_eof;                   /* fd: read() returned 0 */
+    int gz, zs_live, member_done; /* gzip state */
+    z_stream zs;
+    char *win; /* decoded bytes (fd or gzip) */
+    size_t win_start, win_scan, win_end, win_cap;
+    char *win_nl;  /* next '\n' found by rpi_lines_ready */
+    int src_eof;   /* no more decoded bytes */
+    size_t lineno; /* physical line last returned */
+} rpi_lines;
+
+/* Read lines from memory (borrowed; may be gzip) or from an open fd (not
+ * closed here). RP_OK, RP_ERR_NOMEM or RP_ERR_IO. */
+rp_status rpi_lines_mem(rpi_lines *r, const char *name, const void *data, size_t len,
+                        rp_error *err);
+rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err);
+
+/* The next physical line without its "\n" (and "\r"), BOM stripped on line 1;
+ * r->lineno is its number. *got = 0 at the end. The slice lives until the
+ * next call. Errors: RP_ERR_LIMIT (line too long), RP_ERR_IO, RP_ERR_PARSE
+ * (gzip corrupt or truncated), RP_ERR_NOMEM. */
+rp_status rpi_lines_next(rpi_lines *r, const char **line, size_t *len, int *got, rp_error *err);
+
+/* Can rpi_lines_next return a line without refilling (which would overwrite
+ * the lines returned so far)? Callers holding on to lines flush them first. */
+int rpi_lines_ready(rpi_lines *r);
+
+void rpi_lines_cleanup(rpi_lines *r);
+
+/* ---- fields and numbers ------------------------------------------------- */
+
+typedef struct rpi_field {
+    const char *p;
+    size_t n;
+    size_t col; /* 1-based column of the field's first byte in the line */
+} rpi_field;
+
+/* Split one CSV line (RFC 4180 quoting, no quoted newlines). Stores up to max
+ * fields and sets *count to the number found. Quoted fields are unescaped into
+ * scratch (>= len bytes). Returns 0, or the 1-based column of a quoting error. */
+size_t rpi_csv_split(const char *line, size_t len, rpi_field *f, size_t max, size_t *count,
+                     char *scratch);
+
+/* Integer Unix seconds: optional '-', digits only. 0 ok, -1 syntax, -2 range. */
+int rpi_parse_int64(const char *s, size_t n, int64_t *out);
+
+/* A decimal number ("5", "4.5", "-1e3"), no spaces, nan or inf. 0 ok, -1 not. */
+int rpi_parse_rating(const char *s, size_t n, float *out);
+
+/* Column roles of a csv-header header; ROLE_NONE for columns we ignore. */
+enum { RPI_ROLE_NONE, RPI_ROLE_USER, RPI_ROLE_ITEM, RPI_ROLE_RATING, RPI_ROLE_TS };
+int rpi_header_role(const char *s, size_t n);
+
+/* ---- row parsing -------------------------------------------------------- */
+
+/* Rows parsed but not yet added: their table slots are being prefetched. */
+#define RPI_BATCH 16
+typedef struct rpi_pending {
+    const char *user, *item;
+    uint32_t ulen, ilen;
+    int64_t ts;
+    float rating;
+    size_t lineno;
+} rpi_pending;
+
+typedef struct rpi_parser {
+    rp_format fmt;
+    const char *name; /* for error messages */
+    rpi_builder *b;
+    char *scratch; /* RP_LOAD_MAX_LINE + 1 bytes, for unquoting/unescaping */
+    /* csv-header */
+    int have_header;
+    size_t ncols, col_user, col_item, col_rating, col_ts; /* col_rating = SIZE_MAX: none */
+    rpi_field *cols;                                      /* [ncols] */
+    rpi_pending batch[RPI_BATCH];
+    size_t nbatch;
+} rpi_parser;
+
+/* One non-blank, NUL-free line of a delimited format / of JSON lines. */
+rp_status rpi_text_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err);
+rp_status rpi_json_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err);
+
+/* Check the IDs' limits and queue the row for the builder. IDs must stay valid
+ * until rpi_flush_rows (IDs in p->scratch are added at once). */
+rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int64_t ts,
+                      float rating, size_t lineno, rp_error *err);
+
+/* Add the queued rows to the builder, in order. */
+rp_status rpi_flush_rows(rpi_parser *p, rp_error *err);
+
+#endif

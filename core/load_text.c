@@ -1,0 +1,396 @@
+/*
+ * core/load_text.c - the delimited formats: amazon-csv (+ item-first),
+ * movielens-tsv, movielens-dat and csv-header; number parsing for all.
+ *
+ * A line is split with memchr over the separator; only a line containing '"'
+ * in a CSV format takes the RFC 4180 path, which unescapes quoted fields into
+ * the parser's scratch buffer (so no allocation per row either way). Quoted
+ * newlines are not supported: a quote left open at the end of a line is an
+ * error, not a silent merge of two rows. TSV and DAT have no quoting (MovieLens
+ * never quotes). IDs are kept byte for byte: no trimming, no case folding.
+ *
+ * Numbers are parsed by hand from slices (strtod needs a NUL and follows the
+ * locale): a timestamp is '-'? digits with overflow detection; a rating is a
+ * decimal number, exact for the usual "4.5"-style values, and strtod on a
+ * bounded NUL-terminated copy for anything with an exponent or many digits.
+ *
+ * Cost: O(line length) per row, two memchr passes at most.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load_impl.h"
+
+#define SHOW 40 /* bytes of an offending field quoted in a message */
+
+int rpi_parse_int64(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    int neg = n > 0 && s[0] == '-';
+    i = (size_t)neg;
+    if (i == n)
+        return -1;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    int range = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return -1;
+        if (v > (lim - d) / 10)
+            range = 1;
+        else
+            v = v * 10 + d;
+    }
+    if (range)
+        return -2;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+static size_t digits(const char *s, size_t n, size_t i)
+{
+    while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
+        i++;
+    return i;
+}
+
+/* Validate [-+]?(d+(.d*)?|.d+)([eE][-+]?d+)? ; set *simple when it has no
+ * exponent and at most 15 significant digits. */
+static int number_shape(const char *s, size_t n, int *simple)
+{
+    size_t i = (n > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    size_t a = digits(s, n, i), b = a, c;
+    if (a < n && s[a] == '.')
+        b = digits(s, n, a + 1);
+    size_t nd = (a - i) + (b > a ? b - a - 1 : 0);
+    if (nd == 0)
+        return -1;
+    *simple = nd <= 15;
+    if (b < n && (s[b] == 'e' || s[b] == 'E')) {
+        c = b + 1 + (b + 1 < n && (s[b + 1] == '-' || s[b + 1] == '+'));
+        size_t e = digits(s, n, c);
+        if (e == c)
+            return -1;
+        *simple = 0;
+        b = e;
+    }
+    return b == n ? 0 : -1;
+}
+
+int rpi_parse_rating(const char *s, size_t n, float *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    int simple;
+    if (number_shape(s, n, &simple) != 0)
+        return -1;
+    if (!simple) {
+        char buf[64];
+        if (n >= sizeof(buf))
+            return -1;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        *out = (float)strtod(buf, NULL);
+        return isfinite(*out) ? 0 : -1;
+    }
+    size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    uint64_t m = 0;
+    int frac = -1;
+    for (; i < n; i++) {
+        if (s[i] == '.')
+            frac = 0;
+        else {
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            frac += frac >= 0;
+        }
+    }
+    double v = (double)m / pow10[frac > 0 ? frac : 0];
+    *out = (float)(s[0] == '-' ? -v : v);
+    return 0;
+}
+
+/* One quoted field starting at line[i] == '"'; writes into *w. Returns the
+ * index after the closing quote, or 0 on error (*bad = column). */
+static size_t unquote(const char *line, size_t len, size_t i, char **w, size_t *bad)
+{
+    for (i++; i < len; i++) {
+        if (line[i] != '"') {
+            *(*w)++ = line[i];
+        } else if (i + 1 < len && line[i + 1] == '"') {
+            *(*w)++ = '"';
+            i++;
+        } else {
+            if (i + 1 < len && line[i + 1] != ',') {
+                *bad = i + 2;
+                return 0;
+            }
+            return i + 1;
+        }
+    }
+    *bad = len + 1;
+    return 0;
+}
+
+static size_t csv_split_quoted(const char *line, size_t len, rpi_field *f, size_t max,
+                               size_t *count, char *scratch)
+{
+    size_t i = 0, k = 0, bad = 0;
+    char *w = scratch;
+    for (;;) {
+        rpi_field fl = {w, 0, i + 1};
+        if (i < len && line[i] == '"') {
+            i = unquote(line, len, i, &w, &bad);
+            if (!i)
+                return bad;
+            fl.n = (size_t)(w - fl.p);
+        } else {
+            const char *c = memchr(line + i, ',', len - i);
+            size_t e = c ? (size_t)(c - line) : len;
+            fl = (rpi_field){line + i, e - i, i + 1};
+            i = e;
+        }
+        if (k < max)
+            f[k] = fl;
+        k++;
+        if (i >= len)
+            break;
+        i++; /* the comma */
+        if (i == len) {
+            if (k < max)
+                f[k] = (rpi_field){line + len, 0, len + 1};
+            k++;
+            break;
+        }
+    }
+    *count = k;
+    return 0;
+}
+
+/* Split on a one- or two-byte separator (",", "\t", "::"), no quoting. */
+static void split_plain(const char *line, size_t len, const char *sep, size_t seplen, rpi_field *f,
+                        size_t max, size_t *count)
+{
+    size_t i = 0, k = 0;
+    for (;;) {
+        const char *c = memchr(line + i, sep[0], len - i);
+        while (seplen == 2 && c && (c + 1 >= line + len || c[1] != sep[1]))
+            c = memchr(c + 1, sep[0], (size_t)(line + len - c - 1));
+        size_t e = c ? (size_t)(c - line) : len;
+        if (k < max)
+            f[k] = (rpi_field){line + i, e - i, i + 1};
+        k++;
+        if (!c)
+            break;
+        i = e + seplen;
+    }
+    *count = k;
+}
+
+size_t rpi_csv_split(const char *line, size_t len, rpi_field *f, size_t max, size_t *count,
+                     char *scratch)
+{
+    if (memchr(line, '"', len))
+        return csv_split_quoted(line, len, f, max, count, scratch);
+    split_plain(line, len, ",", 1, f, max, count);
+    return 0;
+}
+
+int rpi_header_role(const char *s, size_t n)
+{
+    static const struct {
+        const char *name;
+        int role;
+    } names[] = {{"userId", RPI_ROLE_USER},   {"user_id", RPI_ROLE_USER}, {"user", RPI_ROLE_USER},
+                 {"movieId", RPI_ROLE_ITEM},  {"item_id", RPI_ROLE_ITEM}, {"item", RPI_ROLE_ITEM},
+                 {"rating", RPI_ROLE_RATING}, {"timestamp", RPI_ROLE_TS}};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i].name) == n && memcmp(names[i].name, s, n) == 0)
+            return names[i].role;
+    return RPI_ROLE_NONE;
+}
+
+rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int64_t ts,
+                      float rating, size_t lineno, rp_error *err)
+{
+    const rpi_field *ids[2] = {user, item};
+    for (int k = 0; k < 2; k++) {
+        const char *what = k ? "item" : "user";
+        if (ids[k]->n == 0) {
+            rp_error_set(err, p->name, lineno, ids[k]->col, "%s ID is empty", what);
+            return RP_ERR_PARSE;
+        }
+        if (ids[k]->n > RP_LOAD_MAX_ID) {
+            rp_error_set(err, p->name, lineno, ids[k]->col,
+                         "%s ID is %zu bytes long, over the limit of %u", what, ids[k]->n,
+                         RP_LOAD_MAX_ID);
+            return RP_ERR_LIMIT;
+        }
+    }
+    if (p->b->n + p->nbatch >= RP_LOAD_MAX_ROWS) {
+        rp_error_set(err, p->name, lineno, 0, "more than %u rows", RP_LOAD_MAX_ROWS);
+        return RP_ERR_LIMIT;
+    }
+    rpi_pending *q = &p->batch[p->nbatch++];
+    *q = (rpi_pending){user->p, item->p, (uint32_t)user->n, (uint32_t)item->n, ts, rating, lineno};
+    rp_intern_prefetch(p->b->users, user->p, user->n);
+    rp_intern_prefetch(p->b->items, item->p, item->n);
+    int in_scratch = (user->p >= p->scratch && user->p <= p->scratch + RP_LOAD_MAX_LINE) ||
+                     (item->p >= p->scratch && item->p <= p->scratch + RP_LOAD_MAX_LINE);
+    return (in_scratch || p->nbatch == RPI_BATCH) ? rpi_flush_rows(p, err) : RP_OK;
+}
+
+rp_status rpi_flush_rows(rpi_parser *p, rp_error *err)
+{
+    for (size_t k = 0; k < p->nbatch; k++) {
+        const rpi_pending *q = &p->batch[k];
+        rp_status st = rpi_builder_add(p->b, q->user, q->ulen, q->item, q->ilen, q->ts, q->rating);
+        if (st != RP_OK) {
+            rp_error_set(err, p->name, q->lineno, 0, "cannot add row: %s", rp_status_str(st));
+            p->nbatch = 0;
+            return st;
+        }
+    }
+    p->nbatch = 0;
+    return RP_OK;
+}
+
+static rp_status row_values(rpi_parser *p, const rpi_field *ts, const rpi_field *rating, int64_t *t,
+                            float *r, size_t lineno, rp_error *err)
+{
+    int e = rpi_parse_int64(ts->p, ts->n, t);
+    if (e != 0) {
+        rp_error_set(err, p->name, lineno, ts->col, "timestamp \"%.*s\" is %s",
+                     (int)(ts->n < SHOW ? ts->n : SHOW), ts->p,
+                     e == -2 ? "out of range" : "not an integer");
+        return RP_ERR_PARSE;
+    }
+    *r = NAN;
+    if (rating && rpi_parse_rating(rating->p, rating->n, r) != 0) {
+        rp_error_set(err, p->name, lineno, rating->col, "rating \"%.*s\" is not a number",
+                     (int)(rating->n < SHOW ? rating->n : SHOW), rating->p);
+        return RP_ERR_PARSE;
+    }
+    return RP_OK;
+}
+
+static rp_status read_header(rpi_parser *p, const char *line, size_t len, size_t lineno,
+                             rp_error *err);
+
+/* Split a row of the format into f[0..4) = user, item, rating, timestamp. */
+static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_field *f, size_t lineno,
+                           rp_error *err)
+{
+    rpi_field t[4];
+    size_t n = 0, bad = 0;
+    if (p->fmt == RP_FORMAT_MOVIELENS_TSV)
+        split_plain(line, len, "\t", 1, t, 4, &n);
+    else if (p->fmt == RP_FORMAT_MOVIELENS_DAT)
+        split_plain(line, len, "::", 2, t, 4, &n);
+    else
+        bad = rpi_csv_split(line, len, t, 4, &n, p->scratch);
+    if (bad) {
+        rp_error_set(err, p->name, lineno, bad, "malformed quoted field");
+        return RP_ERR_PARSE;
+    }
+    if (n != 4) {
+        rp_error_set(err, p->name, lineno, 0, "expected 4 fields, found %zu", n);
+        return RP_ERR_PARSE;
+    }
+    int swap = p->fmt == RP_FORMAT_AMAZON_CSV_ITEM_FIRST;
+    f[0] = t[swap];
+    f[1] = t[!swap];
+    f[2] = t[2];
+    f[3] = t[3];
+    return RP_OK;
+}
+
+static rp_status header_row(rpi_parser *p, const char *line, size_t len, rpi_field *f,
+                            size_t lineno, rp_error *err)
+{
+    size_t n = 0, bad = rpi_csv_split(line, len, p->cols, p->ncols, &n, p->scratch);
+    if (bad) {
+        rp_error_set(err, p->name, lineno, bad, "malformed quoted field");
+        return RP_ERR_PARSE;
+    }
+    if (n != p->ncols) {
+        rp_error_set(err, p->name, lineno, 0, "expected %zu fields, found %zu", p->ncols, n);
+        return RP_ERR_PARSE;
+    }
+    f[0] = p->cols[p->col_user];
+    f[1] = p->cols[p->col_item];
+    f[3] = p->cols[p->col_ts];
+    if (p->col_rating != SIZE_MAX)
+        f[2] = p->cols[p->col_rating];
+    return RP_OK;
+}
+
+rp_status rpi_text_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err)
+{
+    rpi_field f[4];
+    rp_status st;
+    int has_rating = 1;
+    if (p->fmt == RP_FORMAT_CSV_HEADER) {
+        if (!p->have_header)
+            return read_header(p, line, len, lineno, err);
+        st = header_row(p, line, len, f, lineno, err);
+        has_rating = p->col_rating != SIZE_MAX;
+    } else {
+        st = split_row(p, line, len, f, lineno, err);
+    }
+    int64_t ts;
+    float rating;
+    if (st == RP_OK)
+        st = row_values(p, &f[3], has_rating ? &f[2] : NULL, &ts, &rating, lineno, err);
+    if (st == RP_OK)
+        st = rpi_add_row(p, &f[0], &f[1], ts, rating, lineno, err);
+    return st;
+}
+
+static rp_status header_column(rpi_parser *p, size_t i, const rpi_field *h, size_t lineno,
+                               rp_error *err)
+{
+    size_t *slot[] = {NULL, &p->col_user, &p->col_item, &p->col_rating, &p->col_ts};
+    int role = rpi_header_role(h->p, h->n);
+    if (role == RPI_ROLE_NONE)
+        return RP_OK;
+    if (*slot[role] != SIZE_MAX) {
+        rp_error_set(err, p->name, lineno, h->col, "header names column \"%.*s\" twice",
+                     (int)(h->n < SHOW ? h->n : SHOW), h->p);
+        return RP_ERR_PARSE;
+    }
+    *slot[role] = i;
+    return RP_OK;
+}
+
+static rp_status read_header(rpi_parser *p, const char *line, size_t len, size_t lineno,
+                             rp_error *err)
+{
+    size_t n = 0, bad = rpi_csv_split(line, len, NULL, 0, &n, p->scratch);
+    p->cols = bad ? NULL : calloc(n, sizeof(*p->cols));
+    if (!bad && !p->cols) {
+        rp_error_set(err, p->name, lineno, 0, "out of memory for the header");
+        return RP_ERR_NOMEM;
+    }
+    if (!bad)
+        bad = rpi_csv_split(line, len, p->cols, n, &n, p->scratch);
+    if (bad) {
+        rp_error_set(err, p->name, lineno, bad, "malformed quoted field in the header");
+        return RP_ERR_PARSE;
+    }
+    p->ncols = n;
+    p->col_user = p->col_item = p->col_rating = p->col_ts = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        rp_status st = header_column(p, i, &p->cols[i], lineno, err);
+        if (st != RP_OK)
+            return st;
+    }
+    if (p->col_user == SIZE_MAX || p->col_item == SIZE_MAX || p->col_ts == SIZE_MAX) {
+        rp_error_set(err, p->name, lineno, 0,
+                     "header must name a user (userId, user_id, user), an item (movieId, "
+                     "item_id, item) and a timestamp column");
+        return RP_ERR_PARSE;
+    }
+    p->have_header = 1;
+    return RP_OK;
+}
