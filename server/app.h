@@ -1,0 +1,53 @@
+/*
+ * server/app.h - the service's shared state and the per-request context.
+ *
+ * One srv_app lives for the whole process; MHD passes it to every callback.
+ * One srv_req is allocated per request on the first access-handler call,
+ * stored in *req_cls and freed by the completion callback, which also writes
+ * the access-log line and the metrics.
+ */
+#ifndef SRV_APP_H
+#define SRV_APP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache.h"
+#include "config.h"
+#include "params.h"
+#include "registry.h"
+
+struct MHD_Connection;
+
+struct srv_app {
+    const struct srv_config *cfg;
+    struct srv_registry reg;
+    struct srv_cache *cache;
+    char *token; /* NULL: no auth */
+    size_t token_len;
+    atomic_long inflight; /* requests between first call and completion */
+};
+
+enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_OTHER, SRV_N_METHODS };
+
+#define SRV_LOG_PATH_MAX 256
+
+struct srv_req {
+    struct srv_app *app;
+    struct MHD_Connection *conn;
+    uint64_t t0_ns;
+    enum srv_method method;
+    int head;
+    size_t route_index;                     /* metrics label; n_routes when unmatched */
+    unsigned status;                        /* 0 until a response is queued */
+    uint64_t bytes;                         /* body bytes queued (0 for HEAD and 304) */
+    const char *cors_origin;                /* value of Access-Control-Allow-Origin, or NULL */
+    struct srv_kv args[SRV_PARAMS_MAX + 1]; /* borrowed from MHD for the call */
+    size_t n_args;
+    size_t args_bytes;
+    char method_name[16];
+    char path[SRV_LOG_PATH_MAX];
+};
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * server/cache.c - single-flight, byte-bounded LRU cache of results.
+ *
+ * What: a uthash map from key bytes to entries, one mutex and one condition
+ * variable for the whole cache, and an intrusive LRU list of finished
+ * entries.
+ * Invariants (under c->mu):
+ *   - an entry is in the map iff it is COMPUTING or READY and not evicted;
+ *   - an entry is in the LRU list iff it is READY and in the map;
+ *   - c->bytes is the sum of e->bytes over entries in the map;
+ *   - an entry is freed only when it is out of the map and refs == 0.
+ * Computations and file materialisation run with the mutex released; waiters
+ * sleep on the condition variable, so N concurrent requests for one key cost
+ * one computation.
+ * Complexity: O(1) expected per lookup (hash of the key); eviction O(1) per
+ * evicted entry.
+ * Rejected: a lock per entry or a reader-writer lock. The critical sections
+ * are a hash lookup and a few pointer moves (well under a microsecond), so a
+ * single mutex does not limit 20k requests/s on two cores, and one lock keeps
+ * the invariants above easy to check.
+ */
+#include "cache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uthash.h>
+
+#include "recprep/cursor.h"
+
+#define MAX_FILES 8
+
+enum entry_state { ST_COMPUTING, ST_READY, ST_FAILED };
+enum file_state { F_NONE, F_BUILDING, F_READY };
+
+struct file_slot {
+    char *data;
+    size_t len;
+    enum file_state state;
+};
+
+struct srv_entry {
+    UT_hash_handle hh;
+    struct srv_cache *cache;
+    char *key;
+    size_t key_len;
+    enum entry_state state;
+    rp_status status; /* ST_FAILED */
+    rp_error err;     /* ST_FAILED */
+    struct srv_result res;
+    struct file_slot files[MAX_FILES];
+    unsigned refs;
+    int in_map;
+    size_t bytes;
+    struct srv_entry *prev, *next; /* LRU, most recent at head */
+};
+
+struct srv_cache {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct srv_entry *map;
+    struct srv_entry *head, *tail;
+    size_t bytes, max_bytes;
+    uint64_t hits, misses, evictions, entries;
+};
+
+struct srv_cache *srv_cache_new(size_t max_bytes)
+{
+    struct srv_cache *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->max_bytes = max_bytes;
+    return c;
+}
+
+static void entry_free(struct srv_entry *e)
+{
+    for (size_t i = 0; i < MAX_FILES; i++)
+        free(e->files[i].data);
+    rp_split_free(e->res.split);
+    free(e->res.json);
+    free(e->key);
+    free(e);
+}
+
+void srv_cache_free(struct srv_cache *c)
+{
+    if (c == NULL)
+        return;
+    struct srv_entry *e, *tmp;
+    HASH_ITER(hh, c->map, e, tmp)
+    {
+        HASH_DEL(c->map, e);
+        entry_free(e);
+    }
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static void lru_unlink(struct srv_cache *c, struct srv_entry *e)
+{
+    if (e->prev != NULL)
+        e->prev->next = e->next;
+    else if (c->head == e)
+        c->head = e->next;
+    if (e->next != NULL)
+        e->next->prev = e->prev;
+    else if (c->tail == e)
+        c->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_push(struct srv_cache *c, struct srv_entry *e)
+{
+    e->next = c->head;
+    e->prev = NULL;
+    if (c->head != NULL)
+        c->head->prev = e;
+    c->head = e;
+    if (c->tail == NULL)
+        c->tail = e;
+}
+
+/* Take e out of the map (and LRU); free it unless someone holds it. */
+static void detach_locked(struct srv_cache *c, struct srv_entry *e)
+{
+    if (!e->in_map)
+        return;
+    HASH_DEL(c->map, e);
+    if (e->state == ST_READY)
+        lru_unlink(c, e);
+    e->in_map = 0;
+    c->bytes -= e->bytes;
+    c->entries--;
+    if (e->refs == 0)
+        entry_free(e);
+}
+
+/* Evict least-recently-used entries until the budget holds. */
+static void evict_locked(struct srv_cache *c)
+{
+    while (c->bytes > c->max_bytes && c->tail != NULL) {
+        c->evictions++;
+        detach_locked(c, c->tail);
+    }
+}
+
+static void account_locked(struct srv_cache *c, struct srv_entry *e, size_t add)
+{
+    e->bytes += add;
+    if (e->in_map) {
+        c->bytes += add;
+        evict_locked(c);
+    }
+}
+
+static struct srv_entry *entry_new(struct srv_cache *c, const char *key, size_t key_len)
+{
+    struct srv_entry *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    e->key = malloc(key_len ? key_len : 1);
+    if (e->key == NULL) {
+        free(e);
+        return NULL;
+    }
+    memcpy(e->key, key, key_len);
+    e->key_len = key_len;
+    e->cache = c;
+    e->refs = 1;
+    e->state = ST_COMPUTING;
+    e->bytes = sizeof *e + key_len;
+    return e;
+}
+
+/* Run the computation for e (mutex not held), then publish the outcome. */
+static rp_status compute(struct srv_cache *c, struct srv_entry *e, srv_compute_fn fn, void *arg,
+                         rp_error *err)
+{
+    struct srv_result res = {0};
+    rp_error local;
+    rp_error_clear(&local);
+    rp_status st = fn(arg, &res, &local);
+    pthread_mutex_lock(&c->mu);
+    if (st == RP_OK) {
+        e->res = res;
+        e->state = ST_READY;
+        lru_push(c, e);
+        size_t add = res.json_len + (res.split ? rp_split_memory(res.split) : 0);
+        account_locked(c, e, add);
+    } else {
+        e->state = ST_FAILED;
+        e->status = st;
+        e->err = local;
+        detach_locked(c, e); /* refs >= 1: stays allocated for the waiters */
+    }
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (st != RP_OK && err != NULL)
+        *err = local;
+    return st;
+}
+
+rp_status srv_cache_get(struct srv_cache *c, const char *key, size_t key_len, srv_compute_fn fn,
+                        void *arg, struct srv_entry **out, int *hit, rp_error *err)
+{
+    struct srv_entry *e;
+    *out = NULL;
+    pthread_mutex_lock(&c->mu);
+    HASH_FIND(hh, c->map, key, key_len, e);
+    if (e == NULL) {
+        e = entry_new(c, key, key_len);
+        if (e == NULL) {
+            pthread_mutex_unlock(&c->mu);
+            return RP_ERR_NOMEM;
+        }
+        HASH_ADD_KEYPTR(hh, c->map, e->key, e->key_len, e);
+        e->in_map = 1;
+        c->bytes += e->bytes;
+        c->entries++;
+        c->misses++;
+        *hit = 0;
+        pthread_mutex_unlock(&c->mu);
+        rp_status st = compute(c, e, fn, arg, err);
+        if (st != RP_OK) {
+            srv_entry_release(e);
+            return st;
+        }
+        *out = e;
+        return RP_OK;
+    }
+    e->refs++;
+    c->hits++;
+    *hit = 1;
+    while (e->state == ST_COMPUTING)
+        pthread_cond_wait(&c->cv, &c->mu);
+    if (e->state == ST_READY && e->in_map) {
+        lru_unlink(c, e);
+        lru_push(c, e);
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (e->state == ST_FAILED) {
+        rp_status st = e->status;
+        if (err != NULL)
+            *err = e->err;
+        srv_entry_release(e);
+        return st;
+    }
+    *out = e;
+    return RP_OK;
+}
+
+const struct srv_result *srv_entry_result(const struct srv_entry *e)
+{
+    return &e->res;
+}
+
+struct srv_entry *srv_entry_ref(struct srv_entry *e)
+{
+    pthread_mutex_lock(&e->cache->mu);
+    e->refs++;
+    pthread_mutex_unlock(&e->cache->mu);
+    return e;
+}
+
+void srv_entry_release(struct srv_entry *e)
+{
+    if (e == NULL)
+        return;
+    struct srv_cache *c = e->cache;
+    pthread_mutex_lock(&c->mu);
+    int last = --e->refs == 0 && !e->in_map;
+    pthread_mutex_unlock(&c->mu);
+    if (last)
+        entry_free(e);
+}
+
+/* Index of file name in the result's file list, or -1. */
+static int file_index(const struct srv_entry *e, const char *name)
+{
+    size_t n;
+    if (e->res.split == NULL)
+        return -1;
+    const char *const *names = rp_split_files(e->res.split, &n);
+    for (size_t i = 0; i < n && i < MAX_FILES; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Read the whole file through a cursor into a new buffer of exactly size bytes. */
+static rp_status materialise(const rp_split *s, const char *name, uint64_t size, char **out)
+{
+    rp_cursor *cur;
+    rp_status st = rp_cursor_new(s, name, &cur);
+    if (st != RP_OK)
+        return st;
+    char *buf = malloc(size ? size : 1);
+    uint64_t got = 0;
+    ssize_t r = 1;
+    while (buf != NULL && got < size && (r = rp_cursor_read(cur, buf + got, size - got)) > 0)
+        got += (uint64_t)r;
+    rp_cursor_free(cur);
+    if (buf == NULL)
+        return RP_ERR_NOMEM;
+    if (got != size || r < 0) {
+        free(buf);
+        return RP_ERR_INTERNAL; /* the cursor disagrees with rp_split_file_size */
+    }
+    *out = buf;
+    return RP_OK;
+}
+
+rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len)
+{
+    struct srv_cache *c = e->cache;
+    int i = file_index(e, name);
+    uint64_t lines, size;
+    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK)
+        return RP_ERR_NOT_FOUND;
+    if (size > c->max_bytes / 4 || size > SIZE_MAX / 2)
+        return RP_ERR_LIMIT;
+    struct file_slot *f = &e->files[i];
+    pthread_mutex_lock(&c->mu);
+    while (f->state == F_BUILDING)
+        pthread_cond_wait(&c->cv, &c->mu);
+    if (f->state == F_NONE) {
+        f->state = F_BUILDING;
+        pthread_mutex_unlock(&c->mu);
+        char *buf = NULL;
+        rp_status st = materialise(e->res.split, name, size, &buf);
+        pthread_mutex_lock(&c->mu);
+        f->state = st == RP_OK ? F_READY : F_NONE;
+        f->data = buf;
+        f->len = (size_t)size;
+        pthread_cond_broadcast(&c->cv);
+        if (st != RP_OK) {
+            pthread_mutex_unlock(&c->mu);
+            return st;
+        }
+        account_locked(c, e, f->len);
+    }
+    pthread_mutex_unlock(&c->mu);
+    *data = f->data;
+    *len = f->len;
+    return RP_OK;
+}
+
+void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out)
+{
+    pthread_mutex_lock(&c->mu);
+    out->hits = c->hits;
+    out->misses = c->misses;
+    out->evictions = c->evictions;
+    out->bytes = c->bytes;
+    out->max_bytes = c->max_bytes;
+    out->entries = c->entries;
+    pthread_mutex_unlock(&c->mu);
+}

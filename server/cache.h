@@ -1,0 +1,74 @@
+/*
+ * server/cache.h - results computed once, shared, and kept within a byte budget.
+ *
+ * A result is keyed by (dataset, canonical parameters) as an opaque byte
+ * string. The first request for a key computes it (outside any lock) while
+ * concurrent requests for the same key wait for that one computation
+ * (single-flight). Finished results stay in an LRU list bounded in bytes;
+ * entries in use are reference-counted, so eviction never frees what a
+ * response is still sending (it only detaches the entry from the map).
+ *
+ * Files of a split result are materialised into memory on first request,
+ * through the core's cursor, and counted in the entry's bytes.
+ *
+ * All functions are thread-safe.
+ */
+#ifndef SRV_CACHE_H
+#define SRV_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recprep/error.h"
+#include "recprep/split.h"
+
+struct srv_cache;
+struct srv_entry;
+
+/* What a computation produces. The cache owns it afterwards. */
+struct srv_result {
+    rp_split *split; /* NULL for results without files (k-core) */
+    char *json;      /* malloc'd body of the summary, json_len bytes */
+    size_t json_len;
+};
+
+/* Fill *out (RP_OK) or err (other status). Runs without cache locks held. */
+typedef rp_status (*srv_compute_fn)(void *arg, struct srv_result *out, rp_error *err);
+
+struct srv_cache_counters {
+    uint64_t hits, misses, evictions;
+    uint64_t bytes, max_bytes, entries;
+};
+
+/* New cache holding at most max_bytes of finished results. NULL on OOM. */
+struct srv_cache *srv_cache_new(size_t max_bytes);
+
+/* Free the cache and every entry; no entry may be in use. NULL is a no-op. */
+void srv_cache_free(struct srv_cache *c);
+
+/* Find or compute the result for key[0..key_len). On RP_OK *out holds one
+ * reference (release with srv_entry_release) and *hit says whether the
+ * result already existed or was being computed by another request. On error
+ * err says why; failures are not cached. */
+rp_status srv_cache_get(struct srv_cache *c, const char *key, size_t key_len, srv_compute_fn fn,
+                        void *arg, struct srv_entry **out, int *hit, rp_error *err);
+
+/* The result of a held entry. Borrowed while the reference is held. */
+const struct srv_result *srv_entry_result(const struct srv_entry *e);
+
+/* Take one more reference (e.g. for a response body). Returns e. */
+struct srv_entry *srv_entry_ref(struct srv_entry *e);
+
+/* Drop a reference; an evicted entry is freed by its last release. */
+void srv_entry_release(struct srv_entry *e);
+
+/* The bytes of file `name` of a held split entry, materialised on first call
+ * (single-flight as well). RP_OK: *data and *len valid while the reference is
+ * held. RP_ERR_NOT_FOUND: no such file. RP_ERR_LIMIT: the file is larger than
+ * a quarter of the cache budget - stream it with a cursor instead. */
+rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len);
+
+/* Snapshot of the counters, for the metrics endpoint. */
+void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * server/h_datasets.c - /v1/datasets, /v1/datasets/{ds}, /v1/datasets/{ds}/kcore.
+ *
+ * What: the dataset list, the statistics computed once at load time (served
+ * from their stored JSON bytes), and k-core results through the shared
+ * result cache.
+ * Invariants: a dataset is looked up by name only; nothing in a path is ever
+ * used to open a file. ETags are fingerprint + a hash of what was asked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "handlers.h"
+#include "params.h"
+#include "recprep/kcore.h"
+#include "reply.h"
+#include "util.h"
+
+struct srv_dataset *srv_require_dataset(struct srv_req *rq, const struct srv_match *m, int *ret)
+{
+    const struct srv_slice *name = &m->args[0];
+    struct srv_dataset *d = srv_registry_find(&rq->app->reg, name->ptr, name->len);
+    if (d == NULL) {
+        *ret = srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL, "unknown dataset");
+        return NULL;
+    }
+    if (srv_dataset_state(d) != SRV_DS_READY) {
+        *ret = srv_reply_error_header(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready",
+                                      MHD_HTTP_HEADER_RETRY_AFTER, "1",
+                                      "dataset %s is still loading", d->name);
+        return NULL;
+    }
+    return d;
+}
+
+int srv_reply_params_error(struct srv_req *rq, const struct srv_params_error *err)
+{
+    return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, err->code, err->param, "%s", err->message);
+}
+
+static json_t *dataset_entry(const struct srv_dataset *d)
+{
+    int ready = srv_dataset_state(d) == SRV_DS_READY;
+    if (!ready)
+        return json_pack("{s:s, s:s, s:n, s:n, s:n}", "name", d->name, "status", "loading",
+                         "interactions", "users", "items");
+    return json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", d->name, "status", "ready",
+                     "interactions", (json_int_t)rp_dataset_rows(d->ds), "users",
+                     (json_int_t)rp_dataset_users(d->ds), "items",
+                     (json_int_t)rp_dataset_items(d->ds));
+}
+
+int h_datasets(struct srv_req *rq, const struct srv_match *m)
+{
+    struct srv_params_error perr;
+    (void)m;
+    if (srv_params_none(rq->args, rq->n_args, &perr) != 0)
+        return srv_reply_params_error(rq, &perr);
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < rq->app->reg.n; i++)
+        if (json_array_append_new(list, dataset_entry(&rq->app->reg.items[i])) != 0)
+            json_decref(list), list = NULL;
+    json_t *body = list ? json_pack("{s:o}", "datasets", list) : NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL)
+        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
+    return srv_reply_take(rq, MHD_HTTP_OK, SRV_CT_JSON, text, strlen(text));
+}
+
+int h_dataset(struct srv_req *rq, const struct srv_match *m)
+{
+    struct srv_params_error perr;
+    int ret;
+    struct srv_dataset *d = srv_require_dataset(rq, m, &ret);
+    if (d == NULL)
+        return ret;
+    if (srv_params_none(rq->args, rq->n_args, &perr) != 0)
+        return srv_reply_params_error(rq, &perr);
+    char etag[SRV_ETAG_LEN];
+    srv_etag(etag, d->fingerprint, srv_fnv1a(SRV_FNV_INIT, "stats", 5));
+    if (srv_etag_matches(rq, etag))
+        return srv_reply_not_modified(rq, etag);
+    return srv_reply_static(rq, MHD_HTTP_OK, SRV_CT_JSON, d->stats_json, d->stats_len, etag);
+}
+
+struct kcore_job {
+    rp_dataset *ds;
+    struct srv_kcore_params p;
+};
+
+static json_t *kcore_json(const struct kcore_job *job, const rp_kcore *kc)
+{
+    json_t *rounds = json_array();
+    for (size_t i = 0; rounds != NULL && i < kc->n_rounds; i++)
+        json_array_append_new(rounds, json_pack("[I,I]", (json_int_t)kc->rounds[i].users,
+                                                (json_int_t)kc->rounds[i].items));
+    if (rounds == NULL)
+        return NULL;
+    return json_pack("{s:{s:I, s:I}, s:I, s:I, s:I, s:o}", "params", "user_k",
+                     (json_int_t)job->p.user_k, "item_k", (json_int_t)job->p.item_k, "users",
+                     (json_int_t)kc->users, "items", (json_int_t)kc->items, "interactions",
+                     (json_int_t)kc->interactions, "rounds", rounds);
+}
+
+static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
+{
+    const struct kcore_job *job = arg;
+    rp_kcore kc = {0};
+    rp_status st = rp_kcore_run(job->ds, NULL, job->p.user_k, job->p.item_k, &kc);
+    if (st != RP_OK) {
+        rp_error_set(err, NULL, 0, 0, "k-core failed: %s", rp_status_str(st));
+        return st;
+    }
+    json_t *j = kcore_json(job, &kc);
+    rp_kcore_cleanup(&kc);
+    out->json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (out->json == NULL)
+        return RP_ERR_NOMEM;
+    out->json_len = strlen(out->json);
+    return RP_OK;
+}
+
+int h_kcore(struct srv_req *rq, const struct srv_match *m)
+{
+    struct srv_params_error perr;
+    int ret, hit;
+    struct srv_dataset *d = srv_require_dataset(rq, m, &ret);
+    if (d == NULL)
+        return ret;
+    struct kcore_job job = {d->ds, {0, 0}};
+    if (srv_params_kcore(rq->args, rq->n_args, &job.p, &perr) != 0)
+        return srv_reply_params_error(rq, &perr);
+    char key[SRV_NAME_MAX + 64];
+    int n = snprintf(key, sizeof key, "%s%ckcore:user_k=%u,item_k=%u", d->name, 0, job.p.user_k,
+                     job.p.item_k);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
+    char etag[SRV_ETAG_LEN];
+    srv_etag(etag, d->fingerprint, srv_fnv1a(SRV_FNV_INIT, key, (size_t)n));
+    if (srv_etag_matches(rq, etag))
+        return srv_reply_not_modified(rq, etag);
+    struct srv_entry *e;
+    rp_error err;
+    rp_status st =
+        srv_cache_get(rq->app->cache, key, (size_t)n, kcore_compute, &job, &e, &hit, &err);
+    if (st != RP_OK)
+        return srv_reply_status(rq, st, &err);
+    const struct srv_result *res = srv_entry_result(e);
+    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
+    srv_entry_release(e);
+    return ret;
+}

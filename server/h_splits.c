@@ -1,0 +1,244 @@
+/*
+ * server/h_splits.c - /v1/datasets/{ds}/splits/{temporal,full}[/{file}].
+ *
+ * What: parse parameters strictly, resolve them to the canonical form, and
+ * fetch the result from the shared cache (computed once per dataset and
+ * canonical parameters, single-flight). Summaries are served from their
+ * stored JSON bytes; files from a buffer materialised once through the
+ * core's cursor, handed to libmicrohttpd without copying while the response
+ * holds a cache reference. Files too large to keep are streamed through a
+ * cursor instead.
+ * Invariants: the file name is only ever compared with the core's list of
+ * file names; the Content-Disposition name is the core's string, not the
+ * client's.
+ * Rejected: writing files to a temporary directory and sendfile() - a
+ * second copy of the data on disk, and paths derived from requests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "handlers.h"
+#include "params.h"
+#include "recprep/cursor.h"
+#include "reply.h"
+#include "util.h"
+
+#define KEY_MAX (SRV_NAME_MAX + 256)
+#define STREAM_BLOCK (256 * 1024)
+
+struct split_job {
+    rp_dataset *ds;
+    rp_params p;
+};
+
+struct split_req {
+    struct srv_dataset *d;
+    struct split_job job;
+    char key[KEY_MAX];
+    size_t key_len;
+};
+
+static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
+{
+    const struct split_job *job = arg;
+    rp_split *s = NULL;
+    rp_status st = rp_split_run(job->ds, &job->p, &s, err);
+    if (st != RP_OK)
+        return st;
+    json_t *j = rp_split_summary(s);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (text == NULL) {
+        rp_split_free(s);
+        return RP_ERR_NOMEM;
+    }
+    out->split = s;
+    out->json = text;
+    out->json_len = strlen(text);
+    return RP_OK;
+}
+
+/* Common prologue: dataset, parameters, cache key. Returns 1 when a reply
+ * (error) was already queued, with *ret its result. */
+static int prepare(struct srv_req *rq, const struct srv_match *m, struct split_req *sr, int *ret)
+{
+    struct srv_params_error perr;
+    if ((sr->d = srv_require_dataset(rq, m, ret)) == NULL)
+        return 1;
+    if (srv_params_split((rp_method)m->route->arg, rq->args, rq->n_args, &sr->job.p, &perr) != 0) {
+        *ret = srv_reply_params_error(rq, &perr);
+        return 1;
+    }
+    sr->job.ds = sr->d->ds;
+    size_t nlen = strlen(sr->d->name);
+    memcpy(sr->key, sr->d->name, nlen + 1); /* keep the NUL as separator */
+    int c = rp_params_canonical(&sr->job.p, sr->key + nlen + 1, sizeof sr->key - nlen - 1);
+    if (c < 0 || (size_t)c >= sizeof sr->key - nlen - 1) {
+        *ret = srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
+        return 1;
+    }
+    sr->key_len = nlen + 1 + (size_t)c;
+    return 0;
+}
+
+/* ETag of one representation of the result: fingerprint + hash(key, what). */
+static void result_etag(const struct split_req *sr, const char *what, char *etag)
+{
+    uint64_t h = srv_fnv1a(SRV_FNV_INIT, sr->key, sr->key_len);
+    h = srv_fnv1a(h, "", 1);
+    srv_etag(etag, sr->d->fingerprint, srv_fnv1a(h, what, strlen(what)));
+}
+
+/* The cached (or freshly computed) result. Returns 1 when an error reply was
+ * queued instead, with *ret its result. */
+static int lookup(struct srv_req *rq, struct split_req *sr, struct srv_entry **e, int *ret)
+{
+    int hit;
+    rp_error err;
+    rp_error_clear(&err);
+    rp_status st =
+        srv_cache_get(rq->app->cache, sr->key, sr->key_len, split_compute, &sr->job, e, &hit, &err);
+    if (st == RP_OK)
+        return 0;
+    *ret = srv_reply_status(rq, st, &err);
+    return 1;
+}
+
+int h_split_summary(struct srv_req *rq, const struct srv_match *m)
+{
+    struct split_req sr;
+    struct srv_entry *e;
+    int ret;
+    char etag[SRV_ETAG_LEN];
+    if (prepare(rq, m, &sr, &ret))
+        return ret;
+    result_etag(&sr, "summary", etag);
+    if (srv_etag_matches(rq, etag))
+        return srv_reply_not_modified(rq, etag);
+    if (lookup(rq, &sr, &e, &ret))
+        return ret;
+    const struct srv_result *res = srv_entry_result(e);
+    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
+    srv_entry_release(e);
+    return ret;
+}
+
+static void release_entry(void *cls)
+{
+    srv_entry_release(cls);
+}
+
+struct stream {
+    rp_cursor *cur;
+    struct srv_entry *e;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *s = cls;
+    (void)pos;
+    ssize_t r = rp_cursor_read(s->cur, buf, max);
+    return r > 0 ? r : MHD_CONTENT_READER_END_WITH_ERROR; /* never 0: see STYLE.md */
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+    rp_cursor_free(s->cur);
+    srv_entry_release(s->e);
+    free(s);
+}
+
+/* A response for a file too large to keep in the cache: pull from a cursor. */
+static struct MHD_Response *stream_response(struct srv_entry *e, const char *name, uint64_t *size)
+{
+    const rp_split *split = srv_entry_result(e)->split;
+    uint64_t lines;
+    struct stream *s = calloc(1, sizeof *s);
+    if (s == NULL || rp_split_file_size(split, name, &lines, size) != RP_OK ||
+        rp_cursor_new(split, name, &s->cur) != RP_OK) {
+        free(s);
+        return NULL;
+    }
+    s->e = srv_entry_ref(e);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(*size, STREAM_BLOCK, stream_read, s, stream_free);
+    if (resp == NULL)
+        stream_free(s);
+    return resp;
+}
+
+/* The response body of file `name`: from memory when it fits the cache. */
+static struct MHD_Response *file_response(struct srv_entry *e, const char *name, uint64_t *size,
+                                          rp_status *st)
+{
+    const char *data;
+    size_t len;
+    *st = srv_entry_file(e, name, &data, &len);
+    if (*st == RP_ERR_LIMIT) {
+        *st = RP_OK;
+        return stream_response(e, name, size);
+    }
+    if (*st != RP_OK)
+        return NULL;
+    *size = len;
+    srv_entry_ref(e);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)data, release_entry, e);
+    if (resp == NULL)
+        srv_entry_release(e);
+    return resp;
+}
+
+/* The core's own spelling of the requested file name, or NULL. */
+static const char *known_file(const struct srv_entry *e, const struct srv_slice *name)
+{
+    size_t n;
+    const char *const *names = rp_split_files(srv_entry_result(e)->split, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == name->len && memcmp(names[i], name->ptr, name->len) == 0)
+            return names[i];
+    return NULL;
+}
+
+static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry *e,
+                     const char *name)
+{
+    char etag[SRV_ETAG_LEN], disposition[96];
+    result_etag(sr, name, etag);
+    if (srv_etag_matches(rq, etag))
+        return srv_reply_not_modified(rq, etag);
+    uint64_t size = 0;
+    rp_status st;
+    struct MHD_Response *resp = file_response(e, name, &size, &st);
+    if (resp == NULL)
+        return srv_reply_status(rq, st == RP_OK ? RP_ERR_NOMEM : st, NULL);
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SRV_CT_TEXT);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    return srv_reply_response(rq, MHD_HTTP_OK, resp, size);
+}
+
+int h_split_file(struct srv_req *rq, const struct srv_match *m)
+{
+    struct split_req sr;
+    struct srv_entry *e;
+    int ret;
+    if (prepare(rq, m, &sr, &ret))
+        return ret;
+    if (lookup(rq, &sr, &e, &ret))
+        return ret;
+    const char *name = known_file(e, &m->args[1]);
+    if (name == NULL)
+        ret = srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+                              "unknown file for this split");
+    else
+        ret = send_file(rq, &sr, e, name);
+    srv_entry_release(e);
+    return ret;
+}

@@ -1,0 +1,31 @@
+/*
+ * server/handlers.h - one handler per resource (h_<resource>), referenced
+ * only by the route table in router.c.
+ */
+#ifndef SRV_HANDLERS_H
+#define SRV_HANDLERS_H
+
+#include "router.h"
+
+struct srv_dataset;
+
+/* The dataset named by the route's {ds}, READY. Otherwise the 404 (unknown)
+ * or 503 (still loading) reply is queued, *ret holds its result and NULL is
+ * returned. */
+struct srv_dataset *srv_require_dataset(struct srv_req *rq, const struct srv_match *m, int *ret);
+
+/* Queue the 400 for a parameter error, or return 0 when there is none. */
+struct srv_params_error;
+int srv_reply_params_error(struct srv_req *rq, const struct srv_params_error *err);
+
+int h_healthz(struct srv_req *rq, const struct srv_match *m);
+int h_readyz(struct srv_req *rq, const struct srv_match *m);
+int h_metrics(struct srv_req *rq, const struct srv_match *m);
+int h_openapi(struct srv_req *rq, const struct srv_match *m);
+int h_datasets(struct srv_req *rq, const struct srv_match *m);
+int h_dataset(struct srv_req *rq, const struct srv_match *m);
+int h_kcore(struct srv_req *rq, const struct srv_match *m);
+int h_split_summary(struct srv_req *rq, const struct srv_match *m);
+int h_split_file(struct srv_req *rq, const struct srv_match *m);
+
+#endif

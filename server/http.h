@@ -1,0 +1,31 @@
+/*
+ * server/http.h - the libmicrohttpd daemon: listening socket, dispatch from
+ * the route table, access log, graceful stop.
+ */
+#ifndef SRV_HTTP_H
+#define SRV_HTTP_H
+
+#include <stddef.h>
+
+#include "app.h"
+
+struct MHD_Daemon;
+
+/* Limits on what a client may send. */
+#define SRV_MAX_PATH 1024           /* bytes of decoded path: longer is 414 */
+#define SRV_MAX_QUERY 2048          /* bytes of decoded query arguments: more is 414 */
+#define SRV_CONN_MEMORY (64 * 1024) /* per-connection buffer: longer request lines get 414 */
+#define SRV_CONN_TIMEOUT 30         /* seconds of inactivity before a connection is closed */
+
+/* Create, bind and listen on host:port (port 0: ephemeral). Returns the
+ * socket and sets *bound to the actual port, or -1 with msg set. */
+int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size_t cap);
+
+/* Start serving fd with app->cfg->threads threads. NULL on failure. */
+struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd);
+
+/* Graceful stop: stop accepting, wait up to drain_ms for in-flight requests
+ * to finish, then stop the daemon (closing idle connections). */
+void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * server/main.c - recprepd: options, start-up, signals, shutdown.
+ *
+ * Life cycle: parse options (exit 2 on error) -> bind the port -> start the
+ * HTTP daemon -> start dataset loaders -> wait for a signal. SIGTERM/SIGINT
+ * stop gracefully (exit 0); a loader failure raises SIGUSR1 and the process
+ * exits 2 with one line naming file, line and problem.
+ * Signals are blocked in every thread (the mask is set before any thread
+ * starts) and taken synchronously with sigwait here, so no handler runs in
+ * an arbitrary thread and nothing async-signal-unsafe can happen.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "access.h"
+#include "app.h"
+#include "cache.h"
+#include "config.h"
+#include "http.h"
+#include "registry.h"
+#include "util.h"
+
+#define DRAIN_MS 30000u
+
+static void loader_failed(void)
+{
+    kill(getpid(), SIGUSR1);
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    int bad = fprintf(f, "%u\n", port) < 0;
+    bad |= fclose(f) != 0;
+    return bad || rename(tmp, path) != 0 ? -1 : 0;
+}
+
+static void log_listening(const struct srv_config *cfg, unsigned port)
+{
+    int v6 = strchr(cfg->listen_host, ':') != NULL;
+    struct srv_buf b = {0};
+    srv_buf_printf(&b, "{\"event\":\"listening\",\"address\":\"%s", v6 ? "[" : "");
+    srv_buf_json_escape(&b, cfg->listen_host, strlen(cfg->listen_host));
+    srv_buf_printf(&b, "%s:%u\",\"threads\":%u,\"cache_mb\":%zu,\"datasets\":%zu}\n", v6 ? "]" : "",
+                   port, cfg->threads, cfg->cache_mb, cfg->n_datasets);
+    if (!b.failed)
+        fwrite(b.data, 1, b.len, stderr);
+    srv_buf_cleanup(&b);
+}
+
+static void report_failure(struct srv_app *app)
+{
+    const struct srv_dataset *d = srv_registry_failed(&app->reg);
+    char line[RP_ERROR_FILE_LEN + RP_ERROR_TEXT_LEN + 32];
+    if (d == NULL)
+        return;
+    if (d->err.message[0])
+        rp_error_line(&d->err, line, sizeof line);
+    else
+        snprintf(line, sizeof line, "%s: %s", d->conf->path ? d->conf->path : d->name,
+                 rp_status_str(d->status));
+    fprintf(stderr, "recprepd: dataset %s: %s\n", d->name, line);
+}
+
+/* Start everything; returns the daemon or NULL (message printed). */
+static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cfg)
+{
+    char msg[512];
+    unsigned port;
+    if (cfg->token_file != NULL &&
+        srv_token_load(cfg->token_file, &app->token, &app->token_len, msg, sizeof msg) != 0) {
+        fprintf(stderr, "recprepd: %s\n", msg);
+        return NULL;
+    }
+    if ((app->cache = srv_cache_new(cfg->cache_mb * 1024 * 1024)) == NULL) {
+        fprintf(stderr, "recprepd: out of memory\n");
+        return NULL;
+    }
+    int fd = srv_listen(cfg->listen_host, cfg->listen_port, &port, msg, sizeof msg);
+    if (fd < 0) {
+        fprintf(stderr, "recprepd: %s\n", msg);
+        return NULL;
+    }
+    struct MHD_Daemon *d = srv_http_start(app, fd);
+    if (d == NULL) {
+        fprintf(stderr, "recprepd: cannot start the HTTP daemon\n");
+        close(fd);
+        return NULL;
+    }
+    log_listening(cfg, port);
+    if (cfg->port_file != NULL && write_port_file(cfg->port_file, port) != 0)
+        fprintf(stderr, "recprepd: cannot write --port-file %s\n", cfg->port_file);
+    if (srv_registry_start(&app->reg, cfg, loader_failed) != 0) {
+        fprintf(stderr, "recprepd: cannot start loader threads\n");
+        MHD_stop_daemon(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Wait for SIGTERM/SIGINT (returns 0) or a loader failure (returns 2). */
+static int wait_for_signal(const sigset_t *set, struct srv_app *app)
+{
+    for (;;) {
+        int sig;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig == SIGUSR1 && srv_registry_failed(&app->reg) != NULL)
+            return 2;
+        if (sig == SIGTERM || sig == SIGINT)
+            return 0;
+    }
+}
+
+static int all_settled(struct srv_registry *reg)
+{
+    for (size_t i = 0; i < reg->n; i++)
+        if (srv_dataset_state(&reg->items[i]) == SRV_DS_LOADING)
+            return 0;
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct srv_config cfg;
+    char msg[512];
+    enum srv_config_result cr = srv_config_parse(&cfg, argc, argv, msg, sizeof msg);
+    if (cr != SRV_CONFIG_RUN) {
+        if (cr == SRV_CONFIG_ERROR)
+            fprintf(stderr, "recprepd: %s\n", msg);
+        srv_config_cleanup(&cfg);
+        return cr == SRV_CONFIG_ERROR ? 2 : 0;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static struct srv_app app; /* static: reachable for the whole process */
+    app.cfg = &cfg;
+    struct MHD_Daemon *d = start(&app, &cfg);
+    if (d == NULL)
+        return 2;
+    int rc = wait_for_signal(&set, &app);
+    if (rc != 0) {
+        report_failure(&app);
+        MHD_stop_daemon(d);
+        return rc; /* other loaders may still run: no cleanup, the OS reclaims */
+    }
+    srv_http_stop(d, &app, DRAIN_MS);
+    fputs("{\"event\":\"stopped\"}\n", stderr);
+    if (!all_settled(&app.reg))
+        return 0; /* a loader is still running: exit without joining it */
+    srv_registry_free(&app.reg);
+    srv_cache_free(app.cache);
+    free(app.token);
+    srv_config_cleanup(&cfg);
+    return 0;
+}

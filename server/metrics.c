@@ -1,0 +1,189 @@
+/*
+ * server/metrics.c - counters and their Prometheus rendering.
+ *
+ * What: fixed arrays of atomic counters indexed by (route, method, status
+ * class) plus a latency histogram per route; rendering walks them and skips
+ * zero series.
+ * Invariants: statuses outside `statuses` are counted under "other", so the
+ * arrays are bounded: (routes + 1) x 4 methods x 12 statuses.
+ * Complexity: O(1) per request; rendering O(routes x methods x statuses).
+ * Rejected: a mutex-protected hash of label sets - flexible but a lock on the
+ * hottest path, for label sets we know at compile time.
+ */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+
+#include "router.h"
+
+#define MAX_ROUTES 24 /* table size + 1 for "unmatched" must fit */
+
+static const unsigned statuses[] = {200, 204, 304, 400, 401, 404, 405, 414, 500, 503, 0};
+#define N_STATUS (sizeof statuses / sizeof statuses[0]) /* last: other */
+
+static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+#define N_BUCKETS (sizeof buckets / sizeof buckets[0])
+
+static const char *const method_names[SRV_N_METHODS] = {"GET", "HEAD", "OPTIONS", "other"};
+
+static atomic_uint_least64_t requests[MAX_ROUTES][SRV_N_METHODS][N_STATUS];
+static atomic_uint_least64_t hist[MAX_ROUTES][N_BUCKETS + 1]; /* last: +Inf only */
+static atomic_uint_least64_t sum_us[MAX_ROUTES];
+static atomic_uint_least64_t bytes_sent[MAX_ROUTES];
+
+static size_t status_index(unsigned status)
+{
+    for (size_t i = 0; i + 1 < N_STATUS; i++)
+        if (statuses[i] == status)
+            return i;
+    return N_STATUS - 1;
+}
+
+void srv_metrics_observe(size_t route_index, enum srv_method method, unsigned status,
+                         uint64_t micros, uint64_t bytes)
+{
+    size_t r = route_index < MAX_ROUTES ? route_index : MAX_ROUTES - 1;
+    size_t b = 0;
+    while (b < N_BUCKETS && (double)micros > buckets[b] * 1e6)
+        b++;
+    atomic_fetch_add_explicit(&requests[r][method][status_index(status)], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&hist[r][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sum_us[r], micros, memory_order_relaxed);
+    atomic_fetch_add_explicit(&bytes_sent[r], bytes, memory_order_relaxed);
+}
+
+static uint64_t load(atomic_uint_least64_t *a)
+{
+    return atomic_load_explicit(a, memory_order_relaxed);
+}
+
+static const char *route_label(size_t r)
+{
+    size_t n;
+    const struct srv_route *routes = srv_routes(&n);
+    return r < n ? routes[r].pattern : "unmatched";
+}
+
+static void render_requests(struct srv_buf *b, size_t n_routes)
+{
+    srv_buf_printf(b, "# HELP recprep_http_requests_total HTTP requests by route, method and "
+                      "status.\n# TYPE recprep_http_requests_total counter\n");
+    for (size_t r = 0; r <= n_routes; r++)
+        for (size_t m = 0; m < SRV_N_METHODS; m++)
+            for (size_t s = 0; s < N_STATUS; s++) {
+                uint64_t v = load(&requests[r][m][s]);
+                if (v == 0)
+                    continue;
+                char st[8];
+                snprintf(st, sizeof st, "%u", statuses[s]);
+                srv_buf_printf(b,
+                               "recprep_http_requests_total{route=\"%s\",method=\"%s\","
+                               "status=\"%s\"} %" PRIu64 "\n",
+                               route_label(r), method_names[m], statuses[s] ? st : "other", v);
+            }
+}
+
+static void render_histogram(struct srv_buf *b, size_t n_routes)
+{
+    srv_buf_printf(b, "# HELP recprep_http_request_duration_seconds Time from request headers "
+                      "to response queued.\n"
+                      "# TYPE recprep_http_request_duration_seconds histogram\n");
+    for (size_t r = 0; r <= n_routes; r++) {
+        uint64_t cum = 0;
+        for (size_t i = 0; i <= N_BUCKETS; i++)
+            cum += load(&hist[r][i]);
+        if (cum == 0)
+            continue;
+        const char *label = route_label(r);
+        cum = 0;
+        for (size_t i = 0; i < N_BUCKETS; i++) {
+            cum += load(&hist[r][i]);
+            srv_buf_printf(b,
+                           "recprep_http_request_duration_seconds_bucket{route=\"%s\","
+                           "le=\"%g\"} %" PRIu64 "\n",
+                           label, buckets[i], cum);
+        }
+        cum += load(&hist[r][N_BUCKETS]);
+        srv_buf_printf(b,
+                       "recprep_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                       "%" PRIu64 "\n"
+                       "recprep_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+                       "recprep_http_request_duration_seconds_count{route=\"%s\"} %" PRIu64 "\n",
+                       label, cum, label, (double)load(&sum_us[r]) / 1e6, label, cum);
+    }
+}
+
+static void render_bytes(struct srv_buf *b, size_t n_routes)
+{
+    srv_buf_printf(b, "# HELP recprep_http_response_bytes_total Response body bytes sent.\n"
+                      "# TYPE recprep_http_response_bytes_total counter\n");
+    for (size_t r = 0; r <= n_routes; r++) {
+        uint64_t v = load(&bytes_sent[r]);
+        if (v != 0)
+            srv_buf_printf(b, "recprep_http_response_bytes_total{route=\"%s\"} %" PRIu64 "\n",
+                           route_label(r), v);
+    }
+}
+
+static void render_cache(struct srv_app *app, struct srv_buf *b)
+{
+    struct srv_cache_counters c;
+    srv_cache_counters(app->cache, &c);
+    srv_buf_printf(b,
+                   "# HELP recprep_cache_hits_total Result lookups answered by the cache.\n"
+                   "# TYPE recprep_cache_hits_total counter\n"
+                   "recprep_cache_hits_total %" PRIu64 "\n"
+                   "# HELP recprep_cache_misses_total Result lookups that computed.\n"
+                   "# TYPE recprep_cache_misses_total counter\n"
+                   "recprep_cache_misses_total %" PRIu64 "\n"
+                   "# HELP recprep_cache_evictions_total Results evicted for space.\n"
+                   "# TYPE recprep_cache_evictions_total counter\n"
+                   "recprep_cache_evictions_total %" PRIu64 "\n"
+                   "# HELP recprep_cache_bytes Bytes held by cached results.\n"
+                   "# TYPE recprep_cache_bytes gauge\n"
+                   "recprep_cache_bytes %" PRIu64 "\n"
+                   "# HELP recprep_cache_max_bytes Cache budget.\n"
+                   "# TYPE recprep_cache_max_bytes gauge\n"
+                   "recprep_cache_max_bytes %" PRIu64 "\n"
+                   "# HELP recprep_cache_entries Cached results.\n"
+                   "# TYPE recprep_cache_entries gauge\n"
+                   "recprep_cache_entries %" PRIu64 "\n",
+                   c.hits, c.misses, c.evictions, c.bytes, c.max_bytes, c.entries);
+}
+
+static void render_datasets(struct srv_app *app, struct srv_buf *b)
+{
+    srv_buf_printf(b, "# HELP recprep_dataset_ready 1 once the dataset is loaded.\n"
+                      "# TYPE recprep_dataset_ready gauge\n");
+    for (size_t i = 0; i < app->reg.n; i++)
+        srv_buf_printf(b, "recprep_dataset_ready{dataset=\"%s\"} %d\n", app->reg.items[i].name,
+                       srv_dataset_state(&app->reg.items[i]) == SRV_DS_READY);
+    srv_buf_printf(b, "# HELP recprep_dataset_load_seconds Time to load and index the dataset.\n"
+                      "# TYPE recprep_dataset_load_seconds gauge\n");
+    for (size_t i = 0; i < app->reg.n; i++) {
+        const struct srv_dataset *d = &app->reg.items[i];
+        if (srv_dataset_state(d) == SRV_DS_READY)
+            srv_buf_printf(b, "recprep_dataset_load_seconds{dataset=\"%s\"} %.6f\n", d->name,
+                           d->load_seconds);
+    }
+}
+
+void srv_metrics_render(struct srv_app *app, struct srv_buf *b)
+{
+    size_t n_routes;
+    srv_routes(&n_routes);
+    if (n_routes + 1 > MAX_ROUTES)
+        n_routes = MAX_ROUTES - 1;
+    render_requests(b, n_routes);
+    render_histogram(b, n_routes);
+    render_bytes(b, n_routes);
+    render_cache(app, b);
+    render_datasets(app, b);
+    srv_buf_printf(b,
+                   "# HELP recprep_http_inflight_requests Requests being served.\n"
+                   "# TYPE recprep_http_inflight_requests gauge\n"
+                   "recprep_http_inflight_requests %ld\n",
+                   atomic_load(&app->inflight));
+}

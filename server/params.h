@@ -1,0 +1,62 @@
+/*
+ * server/params.h - strict parsing of query parameters.
+ *
+ * The HTTP layer hands over the decoded (key, value) pairs in request order;
+ * these functions accept exactly the parameters an endpoint documents, each
+ * at most once, and fill the core's parameter structs. Any problem is
+ * reported with a stable error code and the parameter's name, so the reply
+ * can say {"code":"invalid_parameter","parameter":"k"}.
+ *
+ * Pure functions over their arguments: thread-safe, no allocation.
+ */
+#ifndef SRV_PARAMS_H
+#define SRV_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recprep/split.h"
+
+/* One decoded query argument. value is NULL for "?k" without '='. */
+struct srv_kv {
+    const char *key;
+    const char *value;
+};
+
+#define SRV_PARAMS_MAX 16 /* more arguments than this is itself an error */
+
+struct srv_params_error {
+    const char *code; /* "invalid_parameter" or "unknown_parameter" */
+    char param[64];   /* the parameter's name, sanitised to printable ASCII */
+    char message[192];
+};
+
+struct srv_kcore_params {
+    uint32_t user_k, item_k;
+};
+
+/* Default k of /kcore when no k is given (the classic 5-core). */
+#define SRV_KCORE_DEFAULT_K 5u
+
+/* Parameters of a split summary or file for method m: k, user_k, item_k, and
+ * for temporal also min_len, val_start, test_start. On success *out is
+ * resolved (every default filled in: the canonical form) and 0 is returned;
+ * on failure -1 with err filled. Calls rp_params_resolve. */
+int srv_params_split(rp_method m, const struct srv_kv *kv, size_t n, rp_params *out,
+                     struct srv_params_error *err);
+
+/* Parameters of /kcore: k, user_k, item_k (defaults SRV_KCORE_DEFAULT_K). */
+int srv_params_kcore(const struct srv_kv *kv, size_t n, struct srv_kcore_params *out,
+                     struct srv_params_error *err);
+
+/* Endpoints without parameters: any argument is unknown_parameter. */
+int srv_params_none(const struct srv_kv *kv, size_t n, struct srv_params_error *err);
+
+/* Strict scalar parsers (exposed for tests). Integers: 1-10 decimal digits,
+ * no sign or spaces, value in [1, UINT32_MAX]. Quantiles: digits with at most
+ * one '.', at least one digit, no sign or exponent, at most 32 characters,
+ * value strictly between 0 and 1. Return 0 on success, -1 otherwise. */
+int srv_parse_uint(const char *s, uint32_t *out);
+int srv_parse_quantile(const char *s, double *out);
+
+#endif

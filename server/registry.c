@@ -1,0 +1,180 @@
+/*
+ * server/registry.c - datasets loaded in the background.
+ *
+ * What: one loader thread per configured dataset: load (or generate `demo`),
+ * compute statistics once, serialise them, publish READY. The HTTP port is
+ * already served meanwhile; /readyz and dataset requests consult the state.
+ * Invariants: state changes once; fields are written before the release
+ * store that publishes them; a FAILED dataset triggers on_failure, which
+ * stops the process (exit 2), so nothing ever serves a half-loaded dataset.
+ * Complexity: O(rows) per dataset (the core's loader and statistics).
+ * Rejected: loading before opening the port - /healthz and /readyz would then
+ * be unreachable during a multi-second load, and orchestrators could not tell
+ * "starting" from "dead".
+ *
+ * Test-only knob: RECPREP_TEST_LOAD_DELAY_MS=N makes each loader sleep N ms
+ * before loading, so end-to-end tests can observe the loading state.
+ */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "recprep/generate.h"
+#include "recprep/load.h"
+#include "recprep/stats.h"
+#include "util.h"
+
+static struct srv_registry *the_registry; /* for the loader threads' callback */
+
+static void test_delay(void)
+{
+    const char *v = getenv("RECPREP_TEST_LOAD_DELAY_MS");
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms < 600000) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The demo log: the generator's defaults scaled down to SRV_DEMO_ROWS rows
+ * (users and items keep their default proportion to rows), seed 42. */
+static rp_status load_demo(rp_dataset **out, rp_error *err)
+{
+    rp_gen_params p = rp_gen_defaults();
+    uint64_t full = p.rows;
+    p.users = (uint32_t)((uint64_t)p.users * SRV_DEMO_ROWS / full);
+    p.items = (uint32_t)((uint64_t)p.items * SRV_DEMO_ROWS / full);
+    p.rows = SRV_DEMO_ROWS;
+    p.seed = 42;
+    char *buf = NULL;
+    size_t len = 0;
+    rp_status st = rp_generate(&p, &buf, &len, err);
+    if (st == RP_OK)
+        st = rp_load_buffer("demo.csv", buf, len, RP_FORMAT_AMAZON_CSV, out, err);
+    free(buf);
+    return st;
+}
+
+static rp_status compute_stats(struct srv_dataset *d)
+{
+    rp_stats st;
+    rp_status s = rp_stats_compute(d->ds, &st);
+    if (s != RP_OK)
+        return s;
+    json_t *j = rp_stats_to_json(&st, d->name, rp_dataset_format(d->ds));
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (text == NULL)
+        return RP_ERR_NOMEM;
+    d->stats_json = text;
+    d->stats_len = strlen(text);
+    return RP_OK;
+}
+
+static void log_loaded(const struct srv_dataset *d)
+{
+    struct srv_buf b = {0};
+    srv_buf_printf(&b,
+                   "{\"event\":\"dataset_loaded\",\"dataset\":\"%s\",\"rows\":%u,"
+                   "\"users\":%u,\"items\":%u,\"seconds\":%.3f}\n",
+                   d->name, rp_dataset_rows(d->ds), rp_dataset_users(d->ds),
+                   rp_dataset_items(d->ds), d->load_seconds);
+    if (!b.failed)
+        fwrite(b.data, 1, b.len, stderr);
+    srv_buf_cleanup(&b);
+}
+
+static void *loader(void *arg)
+{
+    struct srv_dataset *d = arg;
+    uint64_t t0 = srv_now_ns();
+    test_delay();
+    rp_error_clear(&d->err);
+    rp_status st = d->conf->path == NULL
+                       ? load_demo(&d->ds, &d->err)
+                       : rp_load_file(d->conf->path, d->conf->format, &d->ds, &d->err);
+    if (st == RP_OK)
+        st = compute_stats(d);
+    if (st != RP_OK) {
+        d->status = st;
+        atomic_store_explicit(&d->state, SRV_DS_FAILED, memory_order_release);
+        if (the_registry->on_failure)
+            the_registry->on_failure();
+        return NULL;
+    }
+    d->fingerprint = rp_dataset_fingerprint(d->ds);
+    d->load_seconds = (double)(srv_now_ns() - t0) / 1e9;
+    log_loaded(d);
+    atomic_store_explicit(&d->state, SRV_DS_READY, memory_order_release);
+    atomic_fetch_add(&the_registry->n_ready, 1);
+    return NULL;
+}
+
+int srv_registry_start(struct srv_registry *reg, const struct srv_config *cfg,
+                       void (*on_failure)(void))
+{
+    memset(reg, 0, sizeof *reg);
+    reg->items = calloc(cfg->n_datasets, sizeof *reg->items);
+    if (reg->items == NULL)
+        return -1;
+    reg->n = cfg->n_datasets;
+    reg->on_failure = on_failure;
+    the_registry = reg;
+    for (size_t i = 0; i < reg->n; i++) {
+        struct srv_dataset *d = &reg->items[i];
+        memcpy(d->name, cfg->datasets[i].name, sizeof d->name);
+        d->conf = &cfg->datasets[i];
+        atomic_init(&d->state, SRV_DS_LOADING);
+    }
+    for (size_t i = 0; i < reg->n; i++) {
+        struct srv_dataset *d = &reg->items[i];
+        if (pthread_create(&d->thread, NULL, loader, d) != 0)
+            return -1;
+        d->started = 1;
+    }
+    return 0;
+}
+
+struct srv_dataset *srv_registry_find(struct srv_registry *reg, const char *name, size_t len)
+{
+    for (size_t i = 0; i < reg->n; i++)
+        if (strlen(reg->items[i].name) == len && memcmp(reg->items[i].name, name, len) == 0)
+            return &reg->items[i];
+    return NULL;
+}
+
+enum srv_ds_state srv_dataset_state(const struct srv_dataset *d)
+{
+    return (enum srv_ds_state)atomic_load_explicit(&d->state, memory_order_acquire);
+}
+
+int srv_registry_ready(struct srv_registry *reg)
+{
+    return atomic_load(&reg->n_ready) == reg->n;
+}
+
+const struct srv_dataset *srv_registry_failed(struct srv_registry *reg)
+{
+    for (size_t i = 0; i < reg->n; i++)
+        if (srv_dataset_state(&reg->items[i]) == SRV_DS_FAILED)
+            return &reg->items[i];
+    return NULL;
+}
+
+void srv_registry_free(struct srv_registry *reg)
+{
+    for (size_t i = 0; i < reg->n; i++) {
+        struct srv_dataset *d = &reg->items[i];
+        if (d->started)
+            pthread_join(d->thread, NULL);
+        rp_dataset_unref(d->ds);
+        free(d->stats_json);
+    }
+    free(reg->items);
+    memset(reg, 0, sizeof *reg);
+}

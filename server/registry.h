@@ -1,0 +1,72 @@
+/*
+ * server/registry.h - the configured datasets and their background loading.
+ *
+ * Each dataset is loaded by its own thread (rp_load_file, or the generator
+ * for `demo`), then its statistics are computed once and kept as JSON bytes.
+ * A dataset's state moves LOADING -> READY or LOADING -> FAILED exactly once;
+ * the fields a READY dataset exposes are written before the state is
+ * published (release/acquire), so readers need no lock.
+ */
+#ifndef SRV_REGISTRY_H
+#define SRV_REGISTRY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "recprep/dataset.h"
+#include "recprep/error.h"
+
+enum srv_ds_state { SRV_DS_LOADING = 0, SRV_DS_READY, SRV_DS_FAILED };
+
+struct srv_dataset {
+    char name[SRV_NAME_MAX + 1];
+    const struct srv_dataset_conf *conf; /* borrowed from the config */
+    atomic_int state;
+    /* valid once READY: */
+    rp_dataset *ds;
+    char *stats_json;
+    size_t stats_len;
+    uint64_t fingerprint;
+    double load_seconds;
+    /* valid once FAILED: */
+    rp_status status;
+    rp_error err;
+    pthread_t thread;
+    int started;
+};
+
+struct srv_registry {
+    struct srv_dataset *items;
+    size_t n;
+    atomic_size_t n_ready;
+    void (*on_failure)(void); /* called from the loader thread after FAILED */
+};
+
+/* The demo dataset's generator parameters: 200,000 rows with the default
+ * generator's user/item proportions, seed 42 (see registry.c). */
+#define SRV_DEMO_ROWS 200000u
+
+/* Set up reg for cfg's datasets and start one loader thread each. cfg must
+ * outlive reg. Returns 0, or -1 if a thread could not be started. */
+int srv_registry_start(struct srv_registry *reg, const struct srv_config *cfg,
+                       void (*on_failure)(void));
+
+/* Dataset by name (slice), or NULL. Thread-safe. */
+struct srv_dataset *srv_registry_find(struct srv_registry *reg, const char *name, size_t len);
+
+/* 1 when every dataset is READY. Thread-safe. */
+int srv_registry_ready(struct srv_registry *reg);
+
+/* The first FAILED dataset, or NULL. */
+const struct srv_dataset *srv_registry_failed(struct srv_registry *reg);
+
+/* State of d with acquire semantics. */
+enum srv_ds_state srv_dataset_state(const struct srv_dataset *d);
+
+/* Join loader threads and free everything. */
+void srv_registry_free(struct srv_registry *reg);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * server/reply.h - building and queueing responses, uniformly.
+ *
+ * Every response goes through srv_reply_response, which adds the common
+ * headers (CORS when configured), queues it and records status and body
+ * bytes for the access log and metrics. Errors always have the contract's
+ * body {"error":{"status","code","message"[,"parameter"]}}, and the mapping
+ * from core status to HTTP status lives in one table in reply.c.
+ */
+#ifndef SRV_REPLY_H
+#define SRV_REPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "app.h"
+#include "recprep/error.h"
+
+#define SRV_CT_JSON "application/json"
+#define SRV_CT_TEXT "text/plain; charset=utf-8"
+
+/* Queue resp with status; destroys resp (MHD keeps its own reference). */
+int srv_reply_response(struct srv_req *rq, unsigned status, struct MHD_Response *resp,
+                       uint64_t body_len);
+
+/* Reply with a copy of data (small bodies). */
+int srv_reply_copy(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
+                   size_t len, const char *etag);
+
+/* Reply with data that lives as long as the process (static or loaded-once). */
+int srv_reply_static(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
+                     size_t len, const char *etag);
+
+/* Reply with malloc'd data; ownership passes to the response. */
+int srv_reply_take(struct srv_req *rq, unsigned status, const char *ctype, char *data, size_t len);
+
+/* Error reply. param may be NULL. */
+int srv_reply_error(struct srv_req *rq, unsigned status, const char *code, const char *param,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Error reply with one extra header (Allow, WWW-Authenticate, Retry-After). */
+int srv_reply_error_header(struct srv_req *rq, unsigned status, const char *code, const char *hname,
+                           const char *hvalue, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Error reply for a core status (the one status table). */
+int srv_reply_status(struct srv_req *rq, rp_status st, const rp_error *err);
+
+/* Strong ETag text "\"<fp>-<tag>\"" (16 hex digits each) into buf[40]. */
+#define SRV_ETAG_LEN 40
+void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag);
+
+/* 1 if the request's If-None-Match lists etag (or '*'), else 0. */
+int srv_etag_matches(struct srv_req *rq, const char *etag);
+
+/* 304 Not Modified with the ETag. */
+int srv_reply_not_modified(struct srv_req *rq, const char *etag);
+
+#endif

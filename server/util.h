@@ -1,0 +1,34 @@
+/*
+ * server/util.h - small helpers shared by the server files: a growable byte
+ * buffer, a monotonic clock, FNV-1a hashing and JSON string escaping.
+ */
+#ifndef SRV_UTIL_H
+#define SRV_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer. On allocation failure `failed` is set and further
+ * appends are ignored, so callers check once at the end. */
+struct srv_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+};
+
+void srv_buf_printf(struct srv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void srv_buf_append(struct srv_buf *b, const char *s, size_t n);
+/* Append s[0..n) as a JSON string body (no quotes): escapes '"', '\\',
+ * control bytes, and bytes >= 0x80 as \u00XX so the output is always valid
+ * JSON whatever the input bytes. */
+void srv_buf_json_escape(struct srv_buf *b, const char *s, size_t n);
+void srv_buf_cleanup(struct srv_buf *b);
+
+/* Monotonic time in nanoseconds. */
+uint64_t srv_now_ns(void);
+
+/* 64-bit FNV-1a over data, continuing from h (start with SRV_FNV_INIT). */
+#define SRV_FNV_INIT 0xcbf29ce484222325ull
+uint64_t srv_fnv1a(uint64_t h, const void *data, size_t n);
+
+#endif
