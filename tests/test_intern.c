@@ -1,0 +1,163 @@
+/* Check suite for core/intern.c: round trips, order, growth, long keys, seal. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recprep/intern.h"
+
+static uint32_t put(rp_intern *in, const char *s, size_t len)
+{
+    uint32_t idx = UINT32_MAX;
+    ck_assert_int_eq(rp_intern_put(in, s, len, &idx), RP_OK);
+    return idx;
+}
+
+static void expect(const rp_intern *in, uint32_t idx, const char *s, size_t len)
+{
+    size_t n = 0;
+    const char *got = rp_intern_get(in, idx, &n);
+    ck_assert_uint_eq(n, len);
+    ck_assert(memcmp(got, s, len) == 0);
+}
+
+START_TEST(round_trip_first_appearance)
+{
+    rp_intern *in = rp_intern_new(0);
+    ck_assert_ptr_nonnull(in);
+    ck_assert_uint_eq(put(in, "b", 1), 0);
+    ck_assert_uint_eq(put(in, "a", 1), 1);
+    ck_assert_uint_eq(put(in, "b", 1), 0);
+    ck_assert_uint_eq(put(in, "c", 1), 2);
+    ck_assert_uint_eq(put(in, "a", 1), 1);
+    ck_assert_uint_eq(rp_intern_count(in), 3);
+    expect(in, 0, "b", 1);
+    expect(in, 1, "a", 1);
+    expect(in, 2, "c", 1);
+    rp_intern_free(in);
+    rp_intern_free(NULL);
+}
+END_TEST
+
+START_TEST(ids_are_opaque_bytes)
+{
+    rp_intern *in = rp_intern_new(4);
+    uint32_t a = put(in, "0205616461", 10), b = put(in, "205616461", 9);
+    uint32_t c = put(in, "ab", 2), d = put(in, "ab\0", 3), e = put(in, "AB", 2);
+    ck_assert_uint_ne(a, b);
+    ck_assert_uint_ne(c, d);
+    ck_assert_uint_ne(c, e);
+    ck_assert_uint_eq(rp_intern_count(in), 5);
+    expect(in, d, "ab\0", 3);
+    rp_intern_free(in);
+}
+END_TEST
+
+START_TEST(empty_string)
+{
+    rp_intern *in = rp_intern_new(0);
+    ck_assert_uint_eq(put(in, "", 0), 0);
+    ck_assert_uint_eq(put(in, "x", 1), 1);
+    ck_assert_uint_eq(put(in, "", 0), 0);
+    expect(in, 0, "", 0);
+    rp_intern_free(in);
+}
+END_TEST
+
+/* 200k strings from a tiny sizing hint: the table grows many times. */
+START_TEST(many_strings_grow)
+{
+    enum { N = 200000 };
+    rp_intern *in = rp_intern_new(1);
+    char buf[32];
+    for (uint32_t i = 0; i < N; i++) {
+        int n = snprintf(buf, sizeof buf, "A%08uX", i * 2654435761u);
+        ck_assert_uint_eq(put(in, buf, (size_t)n), i);
+    }
+    ck_assert_uint_eq(rp_intern_count(in), N);
+    for (uint32_t i = 0; i < N; i += 7) {
+        int n = snprintf(buf, sizeof buf, "A%08uX", i * 2654435761u);
+        ck_assert_uint_eq(put(in, buf, (size_t)n), i);
+        expect(in, i, buf, (size_t)n);
+    }
+    ck_assert_uint_eq(rp_intern_count(in), N);
+    rp_intern_free(in);
+}
+END_TEST
+
+/* Keys longer than the inline 15 bytes, equal in their first 16 bytes. */
+START_TEST(long_keys_differ_late)
+{
+    rp_intern *in = rp_intern_new(0);
+    const char *k1 = "AAAAAAAAAAAAAAAAAAAA1", *k2 = "AAAAAAAAAAAAAAAAAAAA2";
+    const char *k3 = "AAAAAAAAAAAAAAAAAAAA", *k4 = "AAAAAAAAAAAAAAA";
+    uint32_t a = put(in, k1, strlen(k1)), b = put(in, k2, strlen(k2));
+    uint32_t c = put(in, k3, strlen(k3)), d = put(in, k4, strlen(k4));
+    ck_assert_uint_eq(rp_intern_count(in), 4);
+    ck_assert_uint_eq(put(in, k2, strlen(k2)), b);
+    ck_assert_uint_eq(put(in, k1, strlen(k1)), a);
+    ck_assert_uint_eq(put(in, k3, strlen(k3)), c);
+    ck_assert_uint_eq(put(in, k4, strlen(k4)), d);
+    char big[5000];
+    memset(big, 'z', sizeof big);
+    uint32_t e = put(in, big, sizeof big);
+    big[4999] = 'y';
+    uint32_t f = put(in, big, sizeof big);
+    ck_assert_uint_ne(e, f);
+    expect(in, f, big, sizeof big);
+    rp_intern_free(in);
+}
+END_TEST
+
+/* The last-key cache must not confuse a key with its prefix or extension. */
+START_TEST(repeats_and_prefixes)
+{
+    rp_intern *in = rp_intern_new(0);
+    uint32_t a = put(in, "B00001", 6);
+    ck_assert_uint_eq(put(in, "B00001", 6), a);
+    uint32_t b = put(in, "B0000", 5);
+    uint32_t c = put(in, "B000012", 7);
+    ck_assert_uint_ne(a, b);
+    ck_assert_uint_ne(a, c);
+    ck_assert_uint_eq(put(in, "B0000", 5), b);
+    ck_assert_uint_eq(put(in, "B00001", 6), a);
+    rp_intern_free(in);
+}
+END_TEST
+
+START_TEST(seal_keeps_strings)
+{
+    rp_intern *in = rp_intern_new(0);
+    char buf[16];
+    for (int i = 0; i < 5000; i++) {
+        int n = snprintf(buf, sizeof buf, "u%d", i);
+        put(in, buf, (size_t)n);
+    }
+    rp_intern_prefetch(in, "u1", 2);
+    rp_intern_seal(in);
+    ck_assert_uint_eq(rp_intern_count(in), 5000);
+    expect(in, 0, "u0", 2);
+    expect(in, 4999, "u4999", 5);
+    rp_intern_seal(NULL);
+    rp_intern_free(in);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("intern");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, round_trip_first_appearance);
+    tcase_add_test(tc, ids_are_opaque_bytes);
+    tcase_add_test(tc, empty_string);
+    tcase_add_test(tc, many_strings_grow);
+    tcase_add_test(tc, long_keys_differ_late);
+    tcase_add_test(tc, repeats_and_prefixes);
+    tcase_add_test(tc, seal_keeps_strings);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
