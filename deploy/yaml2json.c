@@ -238,7 +238,7 @@ static int write_output(json_t *root, int as_c, const char *out_path)
     FILE *out = text ? fopen(out_path, "w") : NULL;
     int rc = out ? 0 : -1;
     if (out) {
-        rc = as_c ? write_c(out, text, strlen(text)) : (fprintf(out, "%s\n", text) < 0 ? -1 : 0);
+        rc = as_c ? write_c(out, text, strlen(text)) : (fputs(text, out) < 0 ? -1 : 0);
         if (fclose(out) != 0)
             rc = -1;
     }
