@@ -1,0 +1,273 @@
+/*
+ * tests/server/e2e_cases.c - auth and life-cycle tests of recprepd: token
+ * checks, readiness during a slow load (RECPREP_TEST_LOAD_DELAY_MS), load
+ * failure (exit 2 with file and line), option errors, the demo dataset,
+ * environment configuration and graceful SIGTERM.
+ */
+#include "e2e_cases.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e_util.h"
+
+static struct server authsrv;
+
+static void auth_start(void)
+{
+    char small[512], ds[600], token[512];
+    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    data_path("token.txt", token, sizeof token);
+    const char *args[] = {"--dataset", ds, "--token-file", token, NULL};
+    if (server_start(&authsrv, args, NULL, NULL) != 0 || server_wait_ready(&authsrv, 30000)) {
+        fprintf(stderr, "cannot start recprepd with a token\n");
+        exit(1);
+    }
+}
+
+static void auth_stop(void)
+{
+    server_stop(&authsrv, 30000);
+    server_cleanup(&authsrv);
+}
+
+static long status_of(const struct server *s, const char *path, const char *const *hdrs)
+{
+    struct resp r;
+    if (http(s, "GET", path, hdrs, &r) != 0)
+        return -1;
+    long st = r.status;
+    if (st == 401) {
+        json_t *j = json_loadb(r.body, r.len, 0, NULL);
+        const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+        ck_assert_str_eq(code, "unauthorized");
+        json_decref(j);
+    }
+    resp_free(&r);
+    return st;
+}
+
+START_TEST(auth_required_on_v1)
+{
+    const char *good[] = {"Authorization: Bearer s3cret-token-42", NULL};
+    const char *lower[] = {"Authorization: bearer s3cret-token-42", NULL};
+    const char *wrong[] = {"Authorization: Bearer s3cret-token-43", NULL};
+    const char *prefix[] = {"Authorization: Bearer s3cret", NULL};
+    const char *longer[] = {"Authorization: Bearer s3cret-token-42x", NULL};
+    const char *basic[] = {"Authorization: Basic czNjcmV0LXRva2VuLTQy", NULL};
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", NULL), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", wrong), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", prefix), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", longer), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", basic), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets/small/splits/full/all.txt", NULL), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/nonexistent", NULL), 401);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", good), 200);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets", lower), 200);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets/small/splits/full/all.txt", good), 200);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/nonexistent", good), 404);
+}
+END_TEST
+
+START_TEST(ops_endpoints_stay_open)
+{
+    ck_assert_int_eq(status_of(&authsrv, "/healthz", NULL), 200);
+    ck_assert_int_eq(status_of(&authsrv, "/readyz", NULL), 200);
+    ck_assert_int_eq(status_of(&authsrv, "/metrics", NULL), 200);
+}
+END_TEST
+
+TCase *e2e_auth_tcase(void)
+{
+    TCase *tc = tcase_create("auth");
+    tcase_add_unchecked_fixture(tc, auth_start, auth_stop);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, auth_required_on_v1);
+    tcase_add_test(tc, ops_endpoints_stay_open);
+    return tc;
+}
+
+START_TEST(readiness_during_slow_load)
+{
+    struct server s;
+    char small[512], ds[600];
+    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    const char *args[] = {"--dataset", ds, NULL};
+    const char *env[] = {"RECPREP_TEST_LOAD_DELAY_MS=3000", NULL};
+    ck_assert_int_eq(server_start(&s, args, env, NULL), 0);
+    ck_assert_int_eq(status_of(&s, "/healthz", NULL), 200);
+    ck_assert_int_eq(status_of(&s, "/readyz", NULL), 503);
+    ck_assert_int_eq(status_of(&s, "/v1/datasets/small", NULL), 503);
+    ck_assert_int_eq(status_of(&s, "/v1/datasets/small/splits/temporal", NULL), 503);
+    struct resp r;
+    ck_assert_int_eq(http(&s, "GET", "/v1/datasets", NULL, &r), 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"status\":\"loading\""));
+    resp_free(&r);
+    ck_assert_int_eq(http(&s, "GET", "/v1/datasets/small/kcore", NULL, &r), 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"not_ready\""));
+    resp_free(&r);
+    ck_assert_int_eq(server_wait_ready(&s, 30000), 0);
+    ck_assert_int_eq(status_of(&s, "/v1/datasets/small", NULL), 200);
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    char *log = server_log(&s);
+    ck_assert_ptr_nonnull(strstr(log, "\"event\":\"dataset_loaded\""));
+    free(log);
+    server_cleanup(&s);
+}
+END_TEST
+
+START_TEST(load_failure_exits_2)
+{
+    struct server s;
+    char bad[512], ds[600];
+    snprintf(ds, sizeof ds, "bad=%s", data_path("bad.csv", bad, sizeof bad));
+    const char *args[] = {"--dataset", ds, "--format", "bad=amazon-csv", NULL};
+    int status = -1;
+    if (server_start(&s, args, NULL, &status) == 0)
+        status = server_wait_exit(&s, 30000);
+    ck_assert_int_eq(status, 2);
+    char *log = server_log(&s);
+    ck_assert_msg(strstr(log, "bad.csv:3") != NULL, "log: %s", log);
+    free(log);
+    server_cleanup(&s);
+}
+END_TEST
+
+/* Start with args; expect the process to exit with want by itself (before
+ * serving, or right after for a dataset that fails to load). */
+static void expect_exit(const char *const *args, const char *const *env, int want)
+{
+    struct server s;
+    int status = -1;
+    if (server_start(&s, args, env, &status) == 0) {
+        status = server_wait_exit(&s, 20000);
+        if (status == -1)
+            server_stop(&s, 1000);
+    }
+    ck_assert_int_eq(status, want);
+    server_cleanup(&s);
+}
+
+START_TEST(bad_options_exit_2)
+{
+    const char *threads[] = {"--threads", "0", NULL};
+    expect_exit(threads, NULL, 2);
+    const char *name[] = {"--dataset", "Bad_Name=/x.csv", NULL};
+    expect_exit(name, NULL, 2);
+    const char *fmt[] = {"--format", "demo=nope", NULL};
+    expect_exit(fmt, NULL, 2);
+    const char *unknown[] = {"--frobnicate", NULL};
+    expect_exit(unknown, NULL, 2);
+    const char *missing[] = {"--dataset", "x=/nonexistent/file.csv", NULL};
+    expect_exit(missing, NULL, 2);
+    const char *cache_env[] = {"RECPREP_CACHE_MB=lots", NULL};
+    expect_exit(NULL, cache_env, 2);
+    const char *help[] = {"--help", NULL};
+    expect_exit(help, NULL, 0);
+}
+END_TEST
+
+START_TEST(demo_dataset_by_default)
+{
+    struct server s;
+    ck_assert_int_eq(server_start(&s, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
+    struct resp r;
+    ck_assert_int_eq(http(&s, "GET", "/v1/datasets", NULL, &r), 0);
+    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    json_t *d = json_array_get(json_object_get(j, "datasets"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "name")), "demo");
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "interactions")), 200000);
+    json_decref(j);
+    resp_free(&r);
+    ck_assert_int_eq(status_of(&s, "/v1/datasets/demo/splits/full", NULL), 200);
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    server_cleanup(&s);
+}
+END_TEST
+
+START_TEST(environment_configuration)
+{
+    struct server s;
+    char small[512], env_ds[700];
+    snprintf(env_ds, sizeof env_ds, "RECPREP_DATASETS=one=%s;two=%s",
+             data_path("small.csv", small, sizeof small), small);
+    const char *env[] = {env_ds, "RECPREP_CORS_ORIGINS=*", "RECPREP_THREADS=1", NULL};
+    ck_assert_int_eq(server_start(&s, NULL, env, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 30000), 0);
+    ck_assert_int_eq(status_of(&s, "/v1/datasets/one", NULL), 200);
+    ck_assert_int_eq(status_of(&s, "/v1/datasets/two", NULL), 200);
+    struct resp r;
+    char v[64];
+    ck_assert_int_eq(http(&s, "GET", "/v1/datasets", NULL, &r), 0);
+    ck_assert_str_eq(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v), "*");
+    resp_free(&r);
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    server_cleanup(&s);
+}
+END_TEST
+
+struct slow_fetch {
+    const struct server *s;
+    long status;
+    size_t len;
+};
+
+static void *slow_fetch(void *arg)
+{
+    struct slow_fetch *f = arg;
+    struct resp r;
+    if (http(f->s, "GET", "/v1/datasets/demo/splits/temporal/train.txt?k=2&min_len=2", NULL, &r) ==
+        0) {
+        f->status = r.status;
+        f->len = r.len;
+        resp_free(&r);
+    }
+    return NULL;
+}
+
+START_TEST(sigterm_is_graceful)
+{
+    struct server s;
+    ck_assert_int_eq(server_start(&s, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
+    /* A request still computing when SIGTERM arrives must complete. */
+    struct slow_fetch f = {&s, 0, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, slow_fetch, &f);
+    for (int i = 0; i < 400; i++) {
+        char *log = server_log(&s);
+        int started = strstr(log, "\"path\":\"/readyz\"") != NULL;
+        free(log);
+        if (started)
+            break;
+        sleep_ms(5);
+    }
+    sleep_ms(30); /* let the download request reach the server */
+    ck_assert_int_eq(server_stop(&s, 60000), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(f.status, 200);
+    ck_assert_uint_gt(f.len, 0);
+    char *log = server_log(&s);
+    ck_assert_ptr_nonnull(strstr(log, "\"event\":\"stopped\""));
+    free(log);
+    server_cleanup(&s);
+}
+END_TEST
+
+TCase *e2e_lifecycle_tcase(void)
+{
+    TCase *tc = tcase_create("lifecycle");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, readiness_during_slow_load);
+    tcase_add_test(tc, load_failure_exits_2);
+    tcase_add_test(tc, bad_options_exit_2);
+    tcase_add_test(tc, demo_dataset_by_default);
+    tcase_add_test(tc, environment_configuration);
+    tcase_add_test(tc, sigterm_is_graceful);
+    return tc;
+}

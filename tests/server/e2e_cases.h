@@ -1,0 +1,13 @@
+/*
+ * tests/server/e2e_cases.h - end-to-end test cases that start their own
+ * servers (auth, life cycle).
+ */
+#ifndef E2E_CASES_H
+#define E2E_CASES_H
+
+#include <check.h>
+
+TCase *e2e_auth_tcase(void);
+TCase *e2e_lifecycle_tcase(void);
+
+#endif

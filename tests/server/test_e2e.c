@@ -1,0 +1,556 @@
+/*
+ * tests/server/test_e2e.c - end-to-end tests of recprepd: the real binary
+ * on an ephemeral port, with the small fixture dataset, spoken to over HTTP.
+ *
+ * The "api" case shares one server (started once in an unchecked fixture,
+ * i.e. in the parent process; every test runs in a forked child). Files are
+ * compared byte for byte with tests/server/data/expected/, which the
+ * reference notebook produced from data/small.csv.
+ */
+#include <check.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e_cases.h"
+#include "e2e_util.h"
+
+static struct server api;
+
+static void api_start(void)
+{
+    char small[512], args_ds[600];
+    data_path("small.csv", small, sizeof small);
+    snprintf(args_ds, sizeof args_ds, "small=%s", small);
+    const char *args[] = {
+        "--dataset", args_ds, "--cors-origin", "https://dash.example", "--threads", "4", NULL};
+    if (server_start(&api, args, NULL, NULL) != 0 || server_wait_ready(&api, 30000) != 0) {
+        fprintf(stderr, "cannot start recprepd\n");
+        exit(1);
+    }
+}
+
+static void api_stop(void)
+{
+    server_stop(&api, 30000);
+    server_cleanup(&api);
+}
+
+/* GET path, expect status, return parsed JSON body (caller decrefs). */
+static json_t *get_json(const char *path, long status)
+{
+    struct resp r;
+    char ct[128];
+    ck_assert_int_eq(http(&api, "GET", path, NULL, &r), 0);
+    ck_assert_msg(r.status == status, "%s: status %ld, want %ld: %s", path, r.status, status,
+                  r.body);
+    ck_assert_ptr_nonnull(resp_header(&r, "Content-Type", ct, sizeof ct));
+    ck_assert_str_eq(ct, "application/json");
+    json_error_t err;
+    json_t *j = json_loadb(r.body, r.len, 0, &err);
+    ck_assert_msg(j != NULL, "%s: bad JSON: %s", path, r.body);
+    resp_free(&r);
+    return j;
+}
+
+/* Expect the contract's error body with status, code and (optional) parameter. */
+static void expect_error(const char *method, const char *path, long status, const char *code,
+                         const char *param)
+{
+    struct resp r;
+    ck_assert_int_eq(http(&api, method, path, NULL, &r), 0);
+    ck_assert_msg(r.status == status, "%s %s: %ld, want %ld", method, path, r.status, status);
+    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    ck_assert_msg(j != NULL, "%s: body not JSON: %s", path, r.body);
+    json_t *e = json_object_get(j, "error");
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "status")), status);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), code);
+    ck_assert(json_string_length(json_object_get(e, "message")) > 0);
+    if (param != NULL)
+        ck_assert_str_eq(json_string_value(json_object_get(e, "parameter")), param);
+    json_decref(j);
+    resp_free(&r);
+}
+
+START_TEST(health_and_readiness)
+{
+    json_t *j = get_json("/healthz", 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "ok");
+    json_decref(j);
+    j = get_json("/readyz", 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "ready");
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(dataset_list_and_stats)
+{
+    json_t *j = get_json("/v1/datasets", 200);
+    json_t *d = json_array_get(json_object_get(j, "datasets"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "name")), "small");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "status")), "ready");
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "interactions")), 2000);
+    json_decref(j);
+    j = get_json("/v1/datasets/small", 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "name")), "small");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "interactions")), 2000);
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "user_history"), "histogram"));
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "timestamp"), "min"));
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(kcore_endpoint)
+{
+    json_t *j = get_json("/v1/datasets/small/kcore?k=3", 200);
+    ck_assert_int_gt(json_integer_value(json_object_get(j, "users")), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(j, "interactions")), 0);
+    json_t *rounds = json_object_get(j, "rounds");
+    size_t n = json_array_size(rounds);
+    ck_assert_uint_ge(n, 1);
+    ck_assert(
+        json_equal(json_array_get(json_array_get(rounds, n - 1), 0), json_object_get(j, "users")));
+    json_decref(j);
+    expect_error("GET", "/v1/datasets/small/kcore?min_len=3", 400, "unknown_parameter", "min_len");
+}
+END_TEST
+
+/* Bytes of file rel under data/expected. */
+static char *expected(const char *rel, size_t *len)
+{
+    char p[512], path[512];
+    snprintf(p, sizeof p, "expected/%s", rel);
+    char *text = read_file(data_path(p, path, sizeof path), len);
+    ck_assert_msg(text != NULL, "missing %s", path);
+    return text;
+}
+
+START_TEST(temporal_summary)
+{
+    json_t *j = get_json("/v1/datasets/small/splits/temporal", 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "method")), "temporal");
+    json_t *params = json_object_get(j, "params");
+    ck_assert_int_eq(json_integer_value(json_object_get(params, "user_k")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(params, "min_len")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "users")), 187); /* reference */
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "items")), 21);
+    json_t *b = json_object_get(j, "boundaries");
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "validation")), 1340694400);
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "test")), 1345446400);
+    json_t *inter = json_object_get(j, "interactions");
+    ck_assert_int_eq(json_integer_value(json_object_get(inter, "train")), 1468);
+    size_t len;
+    free(expected("temporal/train.txt", &len));
+    json_t *train = json_object_get(json_object_get(j, "files"), "train.txt");
+    ck_assert_int_eq(json_integer_value(json_object_get(train, "bytes")), (json_int_t)len);
+    ck_assert_int_eq(json_integer_value(json_object_get(train, "lines")), 907);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(full_summary)
+{
+    json_t *j = get_json("/v1/datasets/small/splits/full", 200);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "method")), "full");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "users")), 191);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "items")), 22);
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "files"), "all.txt"));
+    json_decref(j);
+}
+END_TEST
+
+/* GET a file and compare with the expected bytes; check download headers. */
+static void check_file(const char *path, const char *rel, const char *name)
+{
+    struct resp r;
+    char h[256], want[128];
+    size_t len;
+    char *exp = expected(rel, &len);
+    ck_assert_int_eq(http(&api, "GET", path, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(r.len == len && memcmp(r.body, exp, len) == 0, "%s differs from %s", path, rel);
+    ck_assert_str_eq(resp_header(&r, "Content-Type", h, sizeof h), "text/plain; charset=utf-8");
+    snprintf(want, sizeof want, "attachment; filename=\"%s\"", name);
+    ck_assert_str_eq(resp_header(&r, "Content-Disposition", h, sizeof h), want);
+    ck_assert_uint_eq(strtoull(resp_header(&r, "Content-Length", h, sizeof h), NULL, 10), len);
+    ck_assert_ptr_nonnull(resp_header(&r, "ETag", h, sizeof h));
+    ck_assert(h[0] == '"' && h[strlen(h) - 1] == '"'); /* strong */
+    free(exp);
+    resp_free(&r);
+}
+
+START_TEST(files_match_reference)
+{
+    static const char *const names[] = {"train.txt", "validation.txt", "test.txt"};
+    char path[256], rel[64];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "/v1/datasets/small/splits/temporal/%s", names[i]);
+        snprintf(rel, sizeof rel, "temporal/%s", names[i]);
+        check_file(path, rel, names[i]);
+        snprintf(path, sizeof path,
+                 "/v1/datasets/small/splits/temporal/%s?test_start=0.85&k=3&val_start=0.7",
+                 names[i]);
+        snprintf(rel, sizeof rel, "temporal-k3/%s", names[i]);
+        check_file(path, rel, names[i]);
+    }
+    check_file("/v1/datasets/small/splits/full/all.txt", "full/all.txt", "all.txt");
+}
+END_TEST
+
+/* Count lines of a body and check they are "<1..n>\t<raw>" in ID order. */
+static void check_id_map(const char *path, long want_lines, char prefix)
+{
+    struct resp r;
+    ck_assert_int_eq(http(&api, "GET", path, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    long line = 0;
+    for (char *p = r.body; p < r.body + r.len; line++) {
+        char *nl = memchr(p, '\n', (size_t)(r.body + r.len - p));
+        ck_assert_ptr_nonnull(nl);
+        char *tab;
+        ck_assert_int_eq(strtol(p, &tab, 10), line + 1);
+        ck_assert(tab[0] == '\t' && tab[1] == prefix);
+        p = nl + 1;
+    }
+    ck_assert_int_eq(line, want_lines);
+    resp_free(&r);
+}
+
+START_TEST(id_maps)
+{
+    check_id_map("/v1/datasets/small/splits/temporal/users.tsv", 187, 'A');
+    check_id_map("/v1/datasets/small/splits/temporal/items.tsv", 21, 'B');
+    check_id_map("/v1/datasets/small/splits/full/users.tsv", 191, 'A');
+    check_id_map("/v1/datasets/small/splits/full/items.tsv", 22, 'B');
+}
+END_TEST
+
+START_TEST(etag_and_conditional)
+{
+    static const char *const paths[] = {"/v1/datasets/small", "/v1/datasets/small/kcore",
+                                        "/v1/datasets/small/splits/full",
+                                        "/v1/datasets/small/splits/temporal/test.txt"};
+    for (size_t i = 0; i < 4; i++) {
+        struct resp r;
+        char etag[128], inm[200], other[200];
+        ck_assert_int_eq(http(&api, "GET", paths[i], NULL, &r), 0);
+        ck_assert_ptr_nonnull(resp_header(&r, "ETag", etag, sizeof etag));
+        resp_free(&r);
+        snprintf(inm, sizeof inm, "If-None-Match: \"nope\", %s", etag);
+        const char *hdrs[] = {inm, NULL};
+        ck_assert_int_eq(http(&api, "GET", paths[i], hdrs, &r), 0);
+        ck_assert_int_eq(r.status, 304);
+        ck_assert_uint_eq(r.len, 0);
+        ck_assert_str_eq(resp_header(&r, "ETag", other, sizeof other), etag);
+        resp_free(&r);
+        const char *stale[] = {"If-None-Match: \"0000000000000000-0000000000000000\"", NULL};
+        ck_assert_int_eq(http(&api, "GET", paths[i], stale, &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        resp_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(canonical_parameters_share_results)
+{
+    struct resp a, b, c;
+    char ea[128], eb[128], ec[128];
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets/small/splits/temporal", NULL, &a), 0);
+    ck_assert_int_eq(
+        http(&api, "GET", "/v1/datasets/small/splits/temporal?k=4&val_start=0.80", NULL, &b), 0);
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets/small/splits/temporal?k=5", NULL, &c), 0);
+    resp_header(&a, "ETag", ea, sizeof ea);
+    resp_header(&b, "ETag", eb, sizeof eb);
+    resp_header(&c, "ETag", ec, sizeof ec);
+    ck_assert_str_eq(ea, eb);
+    ck_assert_str_ne(ea, ec);
+    ck_assert(a.len == b.len && memcmp(a.body, b.body, a.len) == 0);
+    resp_free(&a);
+    resp_free(&b);
+    resp_free(&c);
+}
+END_TEST
+
+START_TEST(head_has_headers_only)
+{
+    struct resp g, h;
+    char lg[32], lh[32], eg[128], eh[128];
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets/small/splits/full/all.txt", NULL, &g), 0);
+    ck_assert_int_eq(http(&api, "HEAD", "/v1/datasets/small/splits/full/all.txt", NULL, &h), 0);
+    ck_assert_int_eq(h.status, 200);
+    ck_assert_uint_eq(h.len, 0);
+    ck_assert_str_eq(resp_header(&g, "Content-Length", lg, sizeof lg),
+                     resp_header(&h, "Content-Length", lh, sizeof lh));
+    ck_assert_str_eq(resp_header(&g, "ETag", eg, sizeof eg),
+                     resp_header(&h, "ETag", eh, sizeof eh));
+    resp_free(&g);
+    resp_free(&h);
+}
+END_TEST
+
+START_TEST(parameter_errors)
+{
+    const char *t = "/v1/datasets/small/splits/temporal";
+    char p[256];
+#define E(q, code, param)                                                                          \
+    do {                                                                                           \
+        snprintf(p, sizeof p, "%s%s", t, q);                                                       \
+        expect_error("GET", p, 400, code, param);                                                  \
+    } while (0)
+    E("?kk=1", "unknown_parameter", "kk");
+    E("?k=4&k=4", "invalid_parameter", "k");
+    E("?k=abc", "invalid_parameter", "k");
+    E("?k=0", "invalid_parameter", "k");
+    E("?k=-1", "invalid_parameter", "k");
+    E("?k=%2B4", "invalid_parameter", "k");
+    E("?k=", "invalid_parameter", "k");
+    E("?k", "invalid_parameter", "k");
+    E("?k=4.5", "invalid_parameter", "k");
+    E("?user_k=99999999999", "invalid_parameter", "user_k");
+    E("?val_start=1", "invalid_parameter", "val_start");
+    E("?val_start=0", "invalid_parameter", "val_start");
+    E("?test_start=1.5", "invalid_parameter", "test_start");
+    E("?val_start=nan", "invalid_parameter", "val_start");
+    E("?min_len=0", "invalid_parameter", "min_len");
+#undef E
+    struct resp r;
+    ck_assert_int_eq(
+        http(&api, "GET", "/v1/datasets/small/splits/temporal?val_start=0.95", NULL, &r), 0);
+    ck_assert_int_eq(r.status, 400); /* val_start > default test_start */
+    resp_free(&r);
+    expect_error("GET", "/v1/datasets/small/splits/full?val_start=0.5", 400, "unknown_parameter",
+                 "val_start");
+    expect_error("GET", "/v1/datasets/small/splits/full/all.txt?min_len=2", 400,
+                 "unknown_parameter", "min_len");
+    expect_error("GET", "/v1/datasets?x=1", 400, "unknown_parameter", "x");
+    expect_error("GET", "/v1/datasets/small?x=1", 400, "unknown_parameter", "x");
+}
+END_TEST
+
+START_TEST(not_found_and_method)
+{
+    expect_error("GET", "/v1/datasets/nope", 404, "not_found", NULL);
+    expect_error("GET", "/v1/datasets/nope/splits/full", 404, "not_found", NULL);
+    expect_error("GET", "/v1/datasets/small/splits/full/train.txt", 404, "not_found", NULL);
+    expect_error("GET", "/v1/datasets/small/splits/temporal/..%2F..%2Fetc%2Fpasswd", 404,
+                 "not_found", NULL);
+    expect_error("GET", "/v1/datasets/small/splits/temporal/%2Fetc%2Fpasswd", 404, "not_found",
+                 NULL);
+    expect_error("GET", "/v1/datasets/..%2Fsmall", 404, "not_found", NULL);
+    expect_error("GET", "/nope", 404, "not_found", NULL);
+    expect_error("GET", "/v1/datasets/small/splits", 404, "not_found", NULL);
+    expect_error("POST", "/v1/datasets/small", 405, "method_not_allowed", NULL);
+    expect_error("DELETE", "/healthz", 405, "method_not_allowed", NULL);
+    struct resp r;
+    char allow[64];
+    ck_assert_int_eq(http(&api, "PUT", "/v1/datasets/small/splits/full/all.txt", NULL, &r), 0);
+    ck_assert_int_eq(r.status, 405);
+    ck_assert_str_eq(resp_header(&r, "Allow", allow, sizeof allow), "GET, HEAD");
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(oversized_requests)
+{
+    static char path[70000];
+    int n = snprintf(path, sizeof path, "/v1/datasets/small/splits/temporal?k=");
+    memset(path + n, '4', 5000);
+    path[n + 5000] = '\0';
+    expect_error("GET", path, 414, "uri_too_long", NULL);
+    memset(path + n, '4', 60000); /* beyond the connection's buffer */
+    path[n + 60000] = '\0';
+    struct resp r;
+    if (http(&api, "GET", path, NULL, &r) == 0) {
+        ck_assert_int_ge(r.status, 400);
+        ck_assert_int_lt(r.status, 500);
+        resp_free(&r);
+    }
+    json_t *j = get_json("/healthz", 200); /* still serving */
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(cors)
+{
+    struct resp r;
+    char v[128];
+    const char *ok[] = {"Origin: https://dash.example", NULL};
+    const char *other[] = {"Origin: https://evil.example", NULL};
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets", ok, &r), 0);
+    ck_assert_str_eq(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
+                     "https://dash.example");
+    resp_free(&r);
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets", other, &r), 0);
+    ck_assert_ptr_null(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v));
+    resp_free(&r);
+    const char *pre[] = {"Origin: https://dash.example", "Access-Control-Request-Method: GET",
+                         NULL};
+    ck_assert_int_eq(http(&api, "OPTIONS", "/v1/datasets/small/splits/temporal", pre, &r), 0);
+    ck_assert_int_eq(r.status, 204);
+    ck_assert_ptr_nonnull(resp_header(&r, "Access-Control-Allow-Methods", v, sizeof v));
+    ck_assert_ptr_nonnull(strstr(v, "GET"));
+    ck_assert_str_eq(resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
+                     "https://dash.example");
+    resp_free(&r);
+}
+END_TEST
+
+/* Value of the first metrics line starting with prefix, or -1. */
+static double metric(const char *text, const char *prefix)
+{
+    const char *p = text;
+    size_t n = strlen(prefix);
+    while (p != NULL && *p) {
+        if (strncmp(p, prefix, n) == 0 && p[n] == ' ')
+            return strtod(p + n + 1, NULL);
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    return -1;
+}
+
+static char *metrics_text(void)
+{
+    struct resp r;
+    ck_assert_int_eq(http(&api, "GET", "/metrics", NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    free(r.headers);
+    return r.body;
+}
+
+START_TEST(metrics_exposition)
+{
+    struct resp r;
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets/small", NULL, &r), 0);
+    resp_free(&r);
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets/zzz", NULL, &r), 0);
+    resp_free(&r);
+    char *m = metrics_text();
+    ck_assert_double_ge(metric(m, "recprep_http_requests_total{route=\"/v1/datasets/{ds}\","
+                                  "method=\"GET\",status=\"200\"}"),
+                        1);
+    ck_assert_double_ge(metric(m, "recprep_http_requests_total{route=\"/v1/datasets/{ds}\","
+                                  "method=\"GET\",status=\"404\"}"),
+                        1);
+    ck_assert_ptr_null(strstr(m, "zzz")); /* raw paths never become labels */
+    ck_assert_double_ge(
+        metric(m, "recprep_http_request_duration_seconds_count{route=\"/v1/datasets/{ds}\"}"), 2);
+    ck_assert_double_ge(metric(m, "recprep_cache_hits_total"), 0);
+    ck_assert_double_ge(metric(m, "recprep_cache_misses_total"), 0);
+    ck_assert_double_gt(metric(m, "recprep_dataset_load_seconds{dataset=\"small\"}"), 0);
+    ck_assert_double_eq(metric(m, "recprep_dataset_ready{dataset=\"small\"}"), 1);
+    ck_assert_ptr_nonnull(strstr(m, "# TYPE recprep_http_response_bytes_total counter"));
+    free(m);
+}
+END_TEST
+
+struct fetch {
+    char *body;
+    size_t len;
+    long status;
+};
+
+static void *fetch_worker(void *arg)
+{
+    struct fetch *f = arg;
+    struct resp r;
+    if (http(&api, "GET", "/v1/datasets/small/splits/temporal/train.txt?k=2&min_len=3", NULL, &r) ==
+        0) {
+        f->status = r.status;
+        f->body = r.body;
+        f->len = r.len;
+        free(r.headers);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_identical_downloads)
+{
+    enum { N = 32 };
+    struct fetch f[N] = {{0}};
+    pthread_t t[N];
+    char *before = metrics_text();
+    double misses0 = metric(before, "recprep_cache_misses_total");
+    free(before);
+    for (int i = 0; i < N; i++)
+        pthread_create(&t[i], NULL, fetch_worker, &f[i]);
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(f[i].status, 200);
+        ck_assert_uint_gt(f[i].len, 0);
+        ck_assert(f[i].len == f[0].len && memcmp(f[i].body, f[0].body, f[0].len) == 0);
+    }
+    for (int i = 0; i < N; i++)
+        free(f[i].body);
+    char *after = metrics_text();
+    ck_assert_double_eq(metric(after, "recprep_cache_misses_total"), misses0 + 1);
+    free(after);
+}
+END_TEST
+
+START_TEST(access_log_lines)
+{
+    struct resp r;
+    ck_assert_int_eq(http(&api, "GET", "/v1/datasets/small/kcore?k=7", NULL, &r), 0);
+    resp_free(&r);
+    char *log = server_log(&api);
+    const char *line = strstr(log, "\"path\":\"/v1/datasets/small/kcore\"");
+    ck_assert_ptr_nonnull(line);
+    while (line > log && line[-1] != '\n')
+        line--;
+    const char *end = strchr(line, '\n');
+    json_t *j = json_loadb(line, (size_t)(end - line), 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "method")), "GET");
+    ck_assert(json_is_integer(json_object_get(j, "status")));
+    ck_assert(json_is_integer(json_object_get(j, "bytes")));
+    ck_assert(json_is_integer(json_object_get(j, "microseconds")));
+    ck_assert(json_is_string(json_object_get(j, "time")));
+    json_decref(j);
+    free(log);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("server_e2e");
+    TCase *tc = tcase_create("api");
+    tcase_add_unchecked_fixture(tc, api_start, api_stop);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, health_and_readiness);
+    tcase_add_test(tc, dataset_list_and_stats);
+    tcase_add_test(tc, kcore_endpoint);
+    tcase_add_test(tc, temporal_summary);
+    tcase_add_test(tc, full_summary);
+    tcase_add_test(tc, files_match_reference);
+    tcase_add_test(tc, id_maps);
+    tcase_add_test(tc, etag_and_conditional);
+    tcase_add_test(tc, canonical_parameters_share_results);
+    tcase_add_test(tc, head_has_headers_only);
+    tcase_add_test(tc, parameter_errors);
+    tcase_add_test(tc, not_found_and_method);
+    tcase_add_test(tc, oversized_requests);
+    tcase_add_test(tc, cors);
+    tcase_add_test(tc, metrics_exposition);
+    tcase_add_test(tc, concurrent_identical_downloads);
+    tcase_add_test(tc, access_log_lines);
+    suite_add_tcase(s, tc);
+    suite_add_tcase(s, e2e_auth_tcase());
+    suite_add_tcase(s, e2e_lifecycle_tcase());
+    return s;
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed ? 1 : 0;
+}
