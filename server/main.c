@@ -133,7 +133,7 @@ static int all_settled(struct srv_registry *reg)
 
 int main(int argc, char **argv)
 {
-    struct srv_config cfg;
+    static struct srv_config cfg; /* static: still reachable when exiting early */
     char msg[512];
     enum srv_config_result cr = srv_config_parse(&cfg, argc, argv, msg, sizeof msg);
     if (cr != SRV_CONFIG_RUN) {
