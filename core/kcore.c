@@ -37,6 +37,7 @@ typedef struct kstate {
     uint32_t *uq, *iq;     /* drop queues, one segment per round */
     size_t uq_len, iq_len;
     uint8_t *ukept, *ikept;
+    uint8_t *uflag, *iflag; /* members of the segment being processed (scan mode) */
 } kstate;
 
 static int row_on(const kstate *st, uint32_t r)
@@ -51,11 +52,14 @@ static rp_status state_alloc(kstate *st, rp_kcore *out)
     st->icnt = calloc(ni + 1, sizeof *st->icnt);
     st->uq = malloc((nu + 1) * sizeof *st->uq);
     st->iq = malloc((ni + 1) * sizeof *st->iq);
+    st->uflag = calloc(nu + 1, 1);
+    st->iflag = calloc(ni + 1, 1);
     out->user_kept = calloc(nu + 1, 1);
     out->item_kept = calloc(ni + 1, 1);
     st->ukept = out->user_kept;
     st->ikept = out->item_kept;
-    if (!st->ucnt || !st->icnt || !st->uq || !st->iq || !out->user_kept || !out->item_kept)
+    if (!st->ucnt || !st->icnt || !st->uq || !st->iq || !st->uflag || !st->iflag ||
+        !out->user_kept || !out->item_kept)
         return RP_ERR_NOMEM;
     return RP_OK;
 }
@@ -66,6 +70,8 @@ static void state_free(kstate *st)
     free(st->icnt);
     free(st->uq);
     free(st->iq);
+    free(st->uflag);
+    free(st->iflag);
 }
 
 /* Round 1: count considered rows, keep whoever reaches k, queue the rest. */
@@ -97,19 +103,66 @@ static void first_round(kstate *st, rp_kcore_round *r1)
     }
 }
 
+/* Rows (all, not only considered) of the queue segment q[from..to). */
+static uint64_t segment_rows(const uint32_t *off, const uint32_t *q, size_t from, size_t to)
+{
+    uint64_t rows = 0;
+    for (size_t k = from; k < to; k++)
+        rows += off[q[k] + 1] - off[q[k]];
+    return rows;
+}
+
+/* One row leaves the other side's count; queue the neighbour if it crosses below k. */
+static inline void lose_row(uint32_t *cnt, const uint8_t *kept, uint32_t k, uint32_t x, uint32_t *q,
+                            size_t *q_len)
+{
+    if (--cnt[x] == k - 1 && kept[x])
+        q[(*q_len)++] = x;
+}
+
+/* Big segments (round 1 drops most of a sparse log) are cheaper as one
+ * sequential pass over the rows than as CSR walks that jump through the row
+ * columns at random: measured 2x on the 2M-row generated log. */
+static int use_scan(const kstate *st, const uint32_t *off, const uint32_t *q, size_t from,
+                    size_t to)
+{
+    return to - from > 1024 && segment_rows(off, q, from, to) > st->ds->n_rows / 4;
+}
+
+static void scan_rows(kstate *st, int users, size_t from, size_t to)
+{
+    const rp_dataset *ds = st->ds;
+    uint8_t *flag = users ? st->uflag : st->iflag;
+    const uint32_t *q = users ? st->uq : st->iq;
+    const uint32_t *mine = users ? ds->user : ds->item, *other = users ? ds->item : ds->user;
+    for (size_t k = from; k < to; k++)
+        flag[q[k]] = 1;
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        if (!flag[mine[r]] || !row_on(st, r))
+            continue;
+        if (users)
+            lose_row(st->icnt, st->ikept, st->ik, other[r], st->iq, &st->iq_len);
+        else
+            lose_row(st->ucnt, st->ukept, st->uk, other[r], st->uq, &st->uq_len);
+    }
+    for (size_t k = from; k < to; k++)
+        flag[q[k]] = 0;
+}
+
 /* Users dropped last round lower their items' counts; queue items crossing below ik. */
 static void drop_users(kstate *st, size_t from, size_t to)
 {
     const rp_dataset *ds = st->ds;
+    if (use_scan(st, ds->user_off, st->uq, from, to)) {
+        scan_rows(st, 1, from, to);
+        return;
+    }
     for (size_t q = from; q < to; q++) {
         uint32_t u = st->uq[q];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
             uint32_t r = ds->user_rows[p];
-            if (!row_on(st, r))
-                continue;
-            uint32_t i = ds->item[r];
-            if (--st->icnt[i] == st->ik - 1 && st->ikept[i])
-                st->iq[st->iq_len++] = i;
+            if (row_on(st, r))
+                lose_row(st->icnt, st->ikept, st->ik, ds->item[r], st->iq, &st->iq_len);
         }
     }
 }
@@ -117,15 +170,16 @@ static void drop_users(kstate *st, size_t from, size_t to)
 static void drop_items(kstate *st, size_t from, size_t to)
 {
     const rp_dataset *ds = st->ds;
+    if (use_scan(st, ds->item_off, st->iq, from, to)) {
+        scan_rows(st, 0, from, to);
+        return;
+    }
     for (size_t q = from; q < to; q++) {
         uint32_t i = st->iq[q];
         for (uint32_t p = ds->item_off[i]; p < ds->item_off[i + 1]; p++) {
             uint32_t r = ds->item_rows[p];
-            if (!row_on(st, r))
-                continue;
-            uint32_t u = ds->user[r];
-            if (--st->ucnt[u] == st->uk - 1 && st->ukept[u])
-                st->uq[st->uq_len++] = u;
+            if (row_on(st, r))
+                lose_row(st->ucnt, st->ukept, st->uk, ds->user[r], st->uq, &st->uq_len);
         }
     }
 }

@@ -138,6 +138,31 @@ START_TEST(matches_naive_on_random_data)
 }
 END_TEST
 
+/* Sparse logs where round 1 drops most users: large segments take the
+ * sequential-scan path of kcore.c instead of the CSR walks. */
+START_TEST(matches_naive_on_sparse_logs)
+{
+    uint64_t seed = 777 + (uint64_t)_i;
+    uint32_t n = 30000, nu = 12000, ni = 3000;
+    uint32_t *u = malloc(n * 4), *i = malloc(n * 4);
+    uint8_t *mask = malloc(n);
+    for (uint32_t r = 0; r < n; r++) {
+        u[r] = rnd(&seed) % (1 + rnd(&seed) % nu);
+        i[r] = rnd(&seed) % (1 + rnd(&seed) % ni);
+        mask[r] = rnd(&seed) % 5 != 0;
+    }
+    rp_dataset *ds = make_ints(u, i, NULL, n);
+    for (uint32_t k = 2; k <= 4; k++) {
+        check_same(ds, NULL, k, k);
+        check_same(ds, mask, k, k + 1);
+    }
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
+    free(mask);
+}
+END_TEST
+
 /* Hand-checked: with k=2 user a has 3 rows, b 2, c 1; items x(a,a,b) y(a,c) z(b).
  * Round 1: users {a,b} (c has 1), items {x,y} (z has 1) -> (2,2).
  * Round 2: a: rows with x,y = 3 -> kept; b: x only = 1 -> dropped; x: users a,a,b
@@ -282,6 +307,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, matches_naive_on_random_data, 0, 40);
+    tcase_add_loop_test(tc, matches_naive_on_sparse_logs, 0, 3);
     tcase_add_test(tc, hand_checked_trace);
     tcase_add_test(tc, everything_or_nothing);
     tcase_add_test(tc, mask_limits_rows);
