@@ -41,7 +41,8 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libmicrohttpd12 libjansson4 zlib1g curl \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 recprep \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/recprep \
         --shell /usr/sbin/nologin recprep \

@@ -82,6 +82,12 @@ make_rootfs() {
         'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
         'path-exclude /usr/share/locale/*' 'path-exclude /usr/share/lintian/*' \
         >"$r/etc/dpkg/dpkg.cfg.d/docker"
+    # apt keeps no .deb files or package caches in image layers (as in the
+    # official image's /etc/apt/apt.conf.d/docker-clean).
+    printf '%s\n' \
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' >"$r/etc/apt/apt.conf.d/docker-clean"
     find "$r/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
     rm -rf "$r"/usr/share/{man,info,locale,lintian}/* "$r"/var/lib/apt/lists/* \
         "$r"/var/cache/apt/*.bin "$r"/var/cache/apt/archives/*.deb
@@ -230,7 +236,7 @@ size=$("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE")
 log "image $IMAGE: $size bytes ($((size / 1000000)) MB)"
 check "image runs as uid 10001" test "$("$DOCKER" image inspect -f '{{.Config.User}}' "$IMAGE")" \
     = 10001:10001
-check "image under 150 MB" test "$size" -lt 150000000
+check "image under 120 MB" test "$size" -lt 120000000
 
 log "docker-compose up"
 T_UP=$(date +%s.%N)
