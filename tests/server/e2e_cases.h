@@ -9,5 +9,6 @@
 
 TCase *e2e_auth_tcase(void);
 TCase *e2e_lifecycle_tcase(void);
+TCase *e2e_golden_tcase(void);
 
 #endif

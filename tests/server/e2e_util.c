@@ -60,7 +60,7 @@ const char *data_path(const char *rel, char *buf, size_t cap)
 static void child_exec(const struct server *s, const char *const *args, const char *const *env)
 {
     char portfile[128];
-    const char *argv[64];
+    const char *argv[256];
     size_t n = 0;
     snprintf(portfile, sizeof portfile, "%s/port", s->dir);
     const char *bin = getenv("RECPREPD");
@@ -69,7 +69,7 @@ static void child_exec(const struct server *s, const char *const *args, const ch
     argv[n++] = "127.0.0.1:0";
     argv[n++] = "--port-file";
     argv[n++] = portfile;
-    for (size_t i = 0; args != NULL && args[i] != NULL && n < 62; i++)
+    for (size_t i = 0; args != NULL && args[i] != NULL && n < 254; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
     for (size_t i = 0; env != NULL && env[i] != NULL; i++) {

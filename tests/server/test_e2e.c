@@ -541,6 +541,7 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     suite_add_tcase(s, e2e_auth_tcase());
     suite_add_tcase(s, e2e_lifecycle_tcase());
+    suite_add_tcase(s, e2e_golden_tcase());
     return s;
 }
 
