@@ -259,6 +259,55 @@ START_TEST(sigterm_is_graceful)
 }
 END_TEST
 
+/* GET path from s: body (malloc'd) and length; asserts 200. */
+static char *fetch_body(const struct server *s, const char *path, size_t *len)
+{
+    struct resp r;
+    ck_assert_int_eq(http(s, "GET", path, NULL, &r), 0);
+    ck_assert_msg(r.status == 200, "%s: %ld", path, r.status);
+    free(r.headers);
+    *len = r.len;
+    return r.body;
+}
+
+START_TEST(small_cache_streams_and_evicts)
+{
+    /* With --cache-mb 1 a file over 256 KB is streamed through a cursor
+     * instead of being kept; it must equal the in-memory copy served by a
+     * server with a large cache, and results get evicted. */
+    struct server big, tiny;
+    const char *big_args[] = {"--cache-mb", "512", NULL};
+    const char *tiny_args[] = {"--cache-mb", "1", NULL};
+    const char *path = "/v1/datasets/demo/splits/temporal/train.txt?k=2";
+    ck_assert_int_eq(server_start(&big, big_args, NULL, NULL), 0);
+    ck_assert_int_eq(server_start(&tiny, tiny_args, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&big, 60000), 0);
+    ck_assert_int_eq(server_wait_ready(&tiny, 60000), 0);
+    size_t la, lb, lc;
+    char *a = fetch_body(&big, path, &la);
+    char *b = fetch_body(&tiny, path, &lb);
+    ck_assert_uint_gt(la, 256 * 1024);
+    ck_assert(la == lb && memcmp(a, b, la) == 0);
+    free(fetch_body(&tiny, "/v1/datasets/demo/splits/full?k=2", &lc));
+    free(fetch_body(&tiny, "/v1/datasets/demo/splits/full/all.txt?k=3", &lc));
+    char *c = fetch_body(&tiny, path, &lc); /* again, after other results came and went */
+    ck_assert(la == lc && memcmp(a, c, la) == 0);
+    free(a);
+    free(b);
+    free(c);
+    size_t lm;
+    char *m = fetch_body(&tiny, "/metrics", &lm);
+    const char *ev = strstr(m, "\nrecprep_cache_evictions_total ");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_gt(atoi(ev + strlen("\nrecprep_cache_evictions_total ")), 0);
+    free(m);
+    ck_assert_int_eq(server_stop(&big, 30000), 0);
+    ck_assert_int_eq(server_stop(&tiny, 30000), 0);
+    server_cleanup(&big);
+    server_cleanup(&tiny);
+}
+END_TEST
+
 TCase *e2e_lifecycle_tcase(void)
 {
     TCase *tc = tcase_create("lifecycle");
@@ -269,5 +318,6 @@ TCase *e2e_lifecycle_tcase(void)
     tcase_add_test(tc, demo_dataset_by_default);
     tcase_add_test(tc, environment_configuration);
     tcase_add_test(tc, sigterm_is_graceful);
+    tcase_add_test(tc, small_cache_streams_and_evicts);
     return tc;
 }
