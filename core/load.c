@@ -29,12 +29,26 @@
 
 #include "load_impl.h"
 
-/* Rows to reserve from the input size: ~40 bytes per Amazon CSV row; gzip
- * input expands ~4x. Over-reserving costs address space, not RSS. */
-static size_t row_hint(size_t size, int gz)
+/* Rows to reserve, from the input size and the first line's length (gzip
+ * guessed to expand 3x). The interners size their tables from this, so a wild
+ * over-estimate would cost RSS; an under-estimate costs a rehash or two. */
+static size_t row_hint(size_t size, int gz, size_t first_len)
 {
-    size_t rows = (gz ? size / 10 : size / 40) + 16;
+    size_t rows = (gz ? size / (first_len + 1) * 3 : size / (first_len + 1)) + 16;
     return rows > RP_LOAD_MAX_ROWS ? RP_LOAD_MAX_ROWS : rows;
+}
+
+/* The builder starts at the first non-blank line, once its length is known. */
+static rp_status start_builder(rpi_parser *p, size_t first_len, rp_error *err)
+{
+    rp_status st = rpi_builder_init(p->b, row_hint(p->input_size, p->input_gz, first_len));
+    if (st != RP_OK) {
+        memset(p->b, 0, sizeof(*p->b));
+        rp_error_set(err, p->name, 0, 0, "out of memory");
+        return st;
+    }
+    p->started = 1;
+    return RP_OK;
 }
 
 static rp_status parser_init(rpi_parser *p, const char *name, rpi_builder *b, rp_format fmt,
@@ -65,6 +79,11 @@ static rp_status one_line(rpi_parser *p, const char *line, size_t len, size_t li
         rp_error_set(err, p->name, lineno, (size_t)(nul - line) + 1, "NUL byte in the data");
         return RP_ERR_PARSE;
     }
+    if (!p->started) {
+        rp_status st = start_builder(p, len, err);
+        if (st != RP_OK)
+            return st;
+    }
     if (p->fmt == RP_FORMAT_AUTO) {
         rp_status st = rp_format_detect(p->name, line, len, &p->fmt, err);
         if (st != RP_OK)
@@ -85,17 +104,15 @@ static rp_status no_rows(const rpi_parser *p, const rpi_lines *r, rp_error *err)
 }
 
 /* Drive lines into the parser and the builder; consumes r's lines, not r. */
-static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t hint, rp_dataset **out,
+static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size, rp_dataset **out,
                      rp_error *err)
 {
     rpi_builder b;
     rpi_parser p;
-    rp_status st = rpi_builder_init(&b, hint);
-    if (st != RP_OK) {
-        rp_error_set(err, name, 0, 0, "out of memory");
-        return st;
-    }
-    st = parser_init(&p, name, &b, fmt, err);
+    memset(&b, 0, sizeof(b));
+    rp_status st = parser_init(&p, name, &b, fmt, err);
+    p.input_size = size;
+    p.input_gz = r->gz;
     for (int got = 1; st == RP_OK;) {
         const char *line;
         size_t len;
@@ -128,7 +145,7 @@ rp_status rp_load_buffer(const char *name, const void *data, size_t len, rp_form
         name = "<buffer>";
     rp_status st = rpi_lines_mem(&r, name, data, len, err);
     if (st == RP_OK)
-        st = run(&r, name, fmt, row_hint(len, r.gz), out, err);
+        st = run(&r, name, fmt, len, out, err);
     rpi_lines_cleanup(&r);
     return st;
 }
@@ -153,7 +170,7 @@ rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_err
     rp_status st = rpi_lines_fd(&r, path, fd, err);
     size_t size = S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0;
     if (st == RP_OK)
-        st = run(&r, path, fmt, row_hint(size, r.gz), out, err);
+        st = run(&r, path, fmt, size, out, err);
     rpi_lines_cleanup(&r);
     close(fd);
     return st;

@@ -93,7 +93,10 @@ typedef struct rpi_pending {
 typedef struct rpi_parser {
     rp_format fmt;
     const char *name; /* for error messages */
-    rpi_builder *b;
+    rpi_builder *b;   /* initialised at the first non-blank line (started) */
+    int started;
+    size_t input_size; /* bytes of input, for the builder's size hint */
+    int input_gz;
     char *scratch; /* RP_LOAD_MAX_LINE + 1 bytes, for unquoting/unescaping */
     /* csv-header */
     int have_header;
