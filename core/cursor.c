@@ -67,6 +67,17 @@ static int reserve(rp_cursor *c, size_t bytes, size_t items)
     return 0;
 }
 
+/* Validation and test list users in time order, so each entry starts with two
+ * cache misses (seq_off, then seq); fetch them a few entries ahead (2x on the
+ * 2M-row log's validation.txt). */
+static void prefetch_ahead(const rp_cursor *c, const rpi_seqfile *f, uint32_t e)
+{
+    if (e + 8 < f->n)
+        __builtin_prefetch(&c->s->seq_off[f->uid[e + 8] - 1]);
+    if (e + 2 < f->n)
+        __builtin_prefetch(c->s->seq + c->s->seq_off[f->uid[e + 2] - 1]);
+}
+
 /* Render "uid i0 .. i(hi-1)" of entry e into scratch. */
 static int render_entry(rp_cursor *c, const rpi_seqfile *f, uint32_t e)
 {
@@ -74,6 +85,7 @@ static int render_entry(rp_cursor *c, const rpi_seqfile *f, uint32_t e)
     const uint32_t *seq = c->s->seq + c->s->seq_off[uid - 1];
     if (reserve(c, 11 + (size_t)hi * 11, (size_t)hi + 1) != 0)
         return -1;
+    prefetch_ahead(c, f, e);
     char *p = c->scratch;
     p += rpi_utoa(uid, p);
     for (uint32_t j = 0; j < hi; j++) {

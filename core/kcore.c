@@ -126,7 +126,7 @@ static inline void lose_row(uint32_t *cnt, const uint8_t *kept, uint32_t k, uint
 static int use_scan(const kstate *st, const uint32_t *off, const uint32_t *q, size_t from,
                     size_t to)
 {
-    return to - from > 1024 && segment_rows(off, q, from, to) > st->ds->n_rows / 4;
+    return to - from > 1024 && segment_rows(off, q, from, to) > st->ds->n_rows / 16;
 }
 
 static void scan_rows(kstate *st, int users, size_t from, size_t to)

@@ -72,18 +72,32 @@ rp_status rpi_split_take_rounds(rp_split *s, const rp_kcore *kc)
     return RP_OK;
 }
 
-/* Lines and bytes of one sequence file (see the design note). */
-static void count_seqfile(const rp_split *s, rpi_seqfile *f)
+/* cum[seq_off[id-1] + j] = bytes of " i0 .. ij" of user id: P(j+1). */
+static uint64_t *prefix_bytes(const rp_split *s)
+{
+    size_t total = s->seq_off[s->n_users];
+    uint64_t *cum = malloc((total + 1) * sizeof *cum);
+    if (!cum)
+        return NULL;
+    for (uint32_t id = 1; id <= s->n_users; id++) {
+        uint64_t acc = 0;
+        for (uint32_t k = s->seq_off[id - 1]; k < s->seq_off[id]; k++) {
+            acc += 1 + rpi_digits(s->seq[k]);
+            cum[k] = acc;
+        }
+    }
+    return cum;
+}
+
+/* Lines and bytes of one sequence file (see the design note): O(lines). */
+static void count_seqfile(const rp_split *s, const uint64_t *cum, rpi_seqfile *f)
 {
     f->lines = f->bytes = 0;
     for (uint32_t e = 0; e < f->n; e++) {
-        const uint32_t *seq = s->seq + s->seq_off[f->uid[e] - 1];
-        uint64_t head = rpi_digits(f->uid[e]) + 1, prefix = 0; /* uid and '\n' */
-        for (uint32_t j = 0; j < f->hi[e]; j++) {
-            prefix += 1 + rpi_digits(seq[j]);
-            if (j + 1 >= f->lo[e])
-                f->bytes += head + prefix;
-        }
+        const uint64_t *p = cum + s->seq_off[f->uid[e] - 1];
+        uint64_t head = rpi_digits(f->uid[e]) + 1; /* uid and '\n' */
+        for (uint32_t len = f->lo[e]; len <= f->hi[e]; len++)
+            f->bytes += head + p[len - 1];
         f->lines += f->hi[e] - f->lo[e] + 1;
     }
 }
@@ -103,12 +117,17 @@ static uint64_t count_tsv(const rp_dataset *ds, const uint32_t *dense, uint32_t 
     return bytes;
 }
 
-void rpi_split_count(rp_split *s)
+rp_status rpi_split_count(rp_split *s)
 {
+    uint64_t *cum = prefix_bytes(s);
+    if (!cum)
+        return RP_ERR_NOMEM;
     for (size_t f = 0; f < s->n_seqfiles; f++)
-        count_seqfile(s, &s->files[f]);
+        count_seqfile(s, cum, &s->files[f]);
+    free(cum);
     s->users_bytes = count_tsv(s->ds, s->user_dense, s->n_users, 0);
     s->items_bytes = count_tsv(s->ds, s->item_dense, s->n_items, 1);
+    return RP_OK;
 }
 
 rp_status rp_split_run(rp_dataset *ds, const rp_params *p, rp_split **out, rp_error *err)
@@ -127,11 +146,12 @@ rp_status rp_split_run(rp_dataset *ds, const rp_params *p, rp_split **out, rp_er
         rc = rpi_split_full(s, err);
     else
         rc = rpi_split_temporal(s, err);
+    if (rc == RP_OK)
+        rc = rpi_split_count(s);
     if (rc != RP_OK) {
         rp_split_free(s);
         return rc;
     }
-    rpi_split_count(s);
     *out = s;
     return RP_OK;
 }

@@ -52,12 +52,8 @@ int rpi_split_file_kind(const rp_split *s, const char *name);
 /* Number of decimal digits of v (1 for 0). */
 static inline uint32_t rpi_digits(uint32_t v)
 {
-    uint32_t d = 1;
-    while (v >= 10000) {
-        v /= 10000;
-        d += 4;
-    }
-    return d + (v >= 10) + (v >= 100) + (v >= 1000);
+    return 1u + (v >= 10u) + (v >= 100u) + (v >= 1000u) + (v >= 10000u) + (v >= 100000u) +
+           (v >= 1000000u) + (v >= 10000000u) + (v >= 100000000u) + (v >= 1000000000u);
 }
 
 /* Write v in decimal at dst (rpi_digits(v) bytes, no NUL). Returns the length. */
@@ -71,7 +67,7 @@ rp_status rpi_split_full(rp_split *s, rp_error *err);
 rp_status rpi_seqfile_alloc(rpi_seqfile *f, uint32_t cap);
 void rpi_seqfile_add(rpi_seqfile *f, uint32_t uid, uint32_t lo, uint32_t hi);
 /* Count lines and bytes of every file (sequence files and tsv files). */
-void rpi_split_count(rp_split *s);
+rp_status rpi_split_count(rp_split *s);
 /* Copy a k-core trace into s. */
 rp_status rpi_split_take_rounds(rp_split *s, const rp_kcore *kc);
 

@@ -31,7 +31,9 @@
 typedef struct tctx {
     rp_split *s;
     const rp_dataset *ds;
-    uint8_t *train; /* [n] 1 for rows with ts < b_val */
+    uint8_t *train; /* [n] 1 for rows with ts < b_val (the k-core mask) */
+    uint8_t *part;  /* [n] 0 train, 1 validation, 2 test */
+    uint32_t *rid;  /* [n] item ID of the row's item, 0 = none */
     rp_kcore kc;
     uint32_t *uid, *iid;      /* [U], [I]: assigned ID, 0 = none */
     uint32_t *tlen, *vlen;    /* [n_users] train / validation part of each sequence */
@@ -64,7 +66,8 @@ static rp_status boundaries(tctx *t)
     rp_split *s = t->s;
     uint32_t n = ds->n_rows;
     t->train = calloc((size_t)n + 1, 1);
-    if (!t->train)
+    t->part = calloc((size_t)n + 1, 1);
+    if (!t->train || !t->part)
         return RP_ERR_NOMEM;
     if (n == 0)
         return RP_OK;
@@ -73,8 +76,10 @@ static rp_status boundaries(tctx *t)
     s->b_test = ds->ts[ds->by_time[it]];
     t->pos_val = lower_bound(ds, iv, s->b_val);
     t->pos_test = lower_bound(ds, it, s->b_test);
-    for (uint32_t r = 0; r < n; r++)
+    for (uint32_t r = 0; r < n; r++) {
         t->train[r] = ds->ts[r] < s->b_val;
+        t->part[r] = (uint8_t)(!t->train[r] + (ds->ts[r] >= s->b_test));
+    }
     return RP_OK;
 }
 
@@ -110,44 +115,47 @@ static rp_status assign_ids(tctx *t)
     return s->n_users == t->kc.users ? RP_OK : RP_ERR_INTERNAL;
 }
 
-/* Rows of user u in time order whose item has an ID; counts or fills. */
+/* Rows of user u in time order whose item has an ID, appended at out. rid
+ * turns two dependent random loads per row (item, then its ID) into one. */
 static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t *tl, uint32_t *vl)
 {
     const rp_dataset *ds = t->ds;
-    uint32_t len = 0, train = 0, val = 0;
+    uint32_t len = 0, counts[3] = {0, 0, 0};
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        uint32_t r = ds->user_rows_t[p], id = t->iid[ds->item[r]];
+        uint32_t r = ds->user_rows_t[p], id = t->rid[r];
         if (id == 0)
             continue;
-        if (out)
-            out[len] = id;
-        len++;
-        train += t->train[r];
-        val += !t->train[r] && ds->ts[r] < t->s->b_test;
+        out[len++] = id;
+        counts[t->part[r]]++;
     }
-    *tl = train;
-    *vl = val;
+    *tl = counts[0];
+    *vl = counts[1];
     return len;
 }
 
+/* One pass: seq is sized by the kept users' row counts (an upper bound), each
+ * sequence is written right after the previous one. */
 static rp_status build_sequences(tctx *t)
 {
     rp_split *s = t->s;
+    const rp_dataset *ds = t->ds;
+    size_t bound = 0;
+    for (uint32_t id = 1; id <= s->n_users; id++)
+        bound += ds->user_off[s->user_dense[id - 1] + 1] - ds->user_off[s->user_dense[id - 1]];
+    t->rid = malloc(((size_t)ds->n_rows + 1) * sizeof *t->rid);
     t->tlen = malloc(((size_t)s->n_users + 1) * sizeof *t->tlen);
     t->vlen = malloc(((size_t)s->n_users + 1) * sizeof *t->vlen);
     s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
-    if (!t->tlen || !t->vlen || !s->seq_off)
+    s->seq = malloc((bound + 1) * sizeof *s->seq);
+    if (!t->rid || !t->tlen || !t->vlen || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        t->rid[r] = t->iid[ds->item[r]];
     s->seq_off[0] = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
-        s->seq_off[id] = s->seq_off[id - 1] + user_sequence(t, s->user_dense[id - 1], NULL,
+        s->seq_off[id] = s->seq_off[id - 1] + user_sequence(t, s->user_dense[id - 1],
+                                                            s->seq + s->seq_off[id - 1],
                                                             &t->tlen[id - 1], &t->vlen[id - 1]);
-    s->seq = malloc(((size_t)s->seq_off[s->n_users] + 1) * sizeof *s->seq);
-    if (!s->seq)
-        return RP_ERR_NOMEM;
-    for (uint32_t id = 1; id <= s->n_users; id++)
-        user_sequence(t, s->user_dense[id - 1], s->seq + s->seq_off[id - 1], &t->tlen[id - 1],
-                      &t->vlen[id - 1]);
     return RP_OK;
 }
 
@@ -173,7 +181,7 @@ static rp_status later_file(tctx *t, size_t from, size_t to, int part)
         return RP_ERR_NOMEM;
     for (size_t p = from; p < to; p++) {
         uint32_t r = ds->by_time[p], id = t->uid[ds->user[r]];
-        if (id == 0 || t->iid[ds->item[r]] == 0 || listed[id])
+        if (id == 0 || t->rid[r] == 0 || listed[id])
             continue;
         listed[id] = 1;
         uint32_t tl = t->tlen[id - 1], vl = t->vlen[id - 1];
@@ -224,6 +232,8 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "temporal: ID assignment disagrees with the k-core");
     free(t.train);
+    free(t.part);
+    free(t.rid);
     free(t.uid);
     free(t.iid);
     free(t.tlen);
