@@ -58,8 +58,19 @@ install_missing() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     log "installing ${missing[*]}"
+    # On a machine with systemd, installing docker.io would start the system
+    # daemon, which creates docker0 and iptables rules: forbid service starts
+    # during the install (policy-rc.d, as in Debian's container images).
+    local guard=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d &&
+            guard=1
+    fi
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends "${missing[@]}" >/dev/null
+    local rc=$?
+    [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+    return $rc
 }
 
 # The Debian mirror of the host's apt sources (deb822 first, then one-line).

@@ -7,10 +7,14 @@ tool=$1 in=$2 expected=$3
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 if [ "$expected" = --must-fail ]; then
-    if "$tool" --json "$in" "$out"; then
-        echo "FAIL: $in was accepted" >&2
+    "$tool" --json "$in" "$out"
+    rc=$?
+    # 1 is the tool's "rejected" status; anything else (0, a crash, a
+    # sanitizer abort) fails the case.
+    [ "$rc" -eq 1 ] || {
+        echo "FAIL: $in: exit status $rc, expected 1" >&2
         exit 1
-    fi
+    }
     [ -e "$out" ] && [ -s "$out" ] && { echo "FAIL: output left behind" >&2; exit 1; }
     exit 0
 fi
