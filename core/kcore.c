@@ -15,7 +15,10 @@
  * counts; a kept neighbour whose count falls from k to k-1 is exactly a drop
  * of the next round. Drops go into one queue per side, one contiguous segment
  * per round. Total work O(E + U + I + rounds), whatever the number of rounds
- * (a peeling chain of length L costs O(L), not O(L^2)).
+ * (a peeling chain of length L costs O(L), not O(L^2)). A segment owning more
+ * than n/16 rows is processed by one sequential scan of the rows instead of
+ * CSR walks (random access); every row is in at most one dropped segment per
+ * side, so there are at most 16 scans per side and the bound stays O(E).
  *
  * Rejected: recounting every row every round like the notebook (O(E*rounds):
  * a chain of 10^5 rounds on 2M rows would never finish), and the classical

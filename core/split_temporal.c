@@ -17,7 +17,9 @@
  * has a kept user's row, every kept user is already mapped), and "item has an
  * ID" equals "item kept": we use the former, which is the notebook's own test
  * (item_mapping) for validation and test rows.
- * Complexity O(n + U + I) after the k-core; no sorting at request time.
+ * Complexity O(n + U + I) after the k-core; no sorting at request time. The
+ * walks in user order are bound by memory latency, so a row -> item-ID column
+ * (rid) replaces the dependent item[r] -> iid[] pair of random loads.
  *
  * Rejected: materialising per-user history lists like the notebook (several
  * allocations per user, 10x the time and memory on 2M rows).
@@ -156,6 +158,9 @@ static rp_status build_sequences(tctx *t)
         s->seq_off[id] = s->seq_off[id - 1] + user_sequence(t, s->user_dense[id - 1],
                                                             s->seq + s->seq_off[id - 1],
                                                             &t->tlen[id - 1], &t->vlen[id - 1]);
+    uint32_t *fit = realloc(s->seq, ((size_t)s->seq_off[s->n_users] + 1) * sizeof *s->seq);
+    if (fit) /* shrinking; keep the bigger block if realloc fails */
+        s->seq = fit;
     return RP_OK;
 }
 
