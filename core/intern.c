@@ -53,11 +53,40 @@ struct rp_intern {
     char last_key[32]; /* a copy, so the check touches no cold memory */
 };
 
-static uint64_t load64(const char *p)
+/* Words are read by value (byte i at bits 8i) whatever the host's byte order,
+ * and never with a variable-length memcpy: that would go through the stack and
+ * stall on store forwarding in the hottest function of the loader. */
+static uint64_t le64(const char *p)
 {
     uint64_t v;
     memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
+}
+
+static uint64_t le32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+/* s[0..n), n <= 8, as a zero-padded word; reads only those n bytes. */
+static uint64_t small_word(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n >= 4) {
+        uint64_t hi = n == 8 ? 0 : le32(s + n - 4) >> (8 * (8 - n));
+        return n == 8 ? le64(s) : le32(s) | hi << 32;
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)u[0] | (n > 1 ? (uint64_t)u[1] << 8 : 0) | (n > 2 ? (uint64_t)u[2] << 16 : 0);
 }
 
 static uint64_t mix(uint64_t h)
@@ -75,32 +104,31 @@ static uint64_t hash_bytes(const char *s, size_t len)
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (len * 0xff51afd7ed558ccdull);
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        h = (h ^ load64(s + i)) * 0xbf58476d1ce4e5b9ull;
+        h = (h ^ le64(s + i)) * 0xbf58476d1ce4e5b9ull;
         h ^= h >> 31;
     }
-    if (i < len) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, len - i);
-        h = (h ^ w) * 0x94d049bb133111ebull;
-    }
+    if (i < len)
+        h = (h ^ small_word(s + i, len - i)) * 0x94d049bb133111ebull;
     return mix(h);
 }
 
-/* The slot key of s: up to 15 bytes zero-padded, then the length or LONG_MARK. */
+/* The slot key of s: its first 15 bytes zero-padded in k0 and the low 7 bytes
+ * of k1, then in k1's top byte the length, or LONG_MARK past 15 bytes. */
 static void slot_key(const char *s, size_t len, uint64_t *k0, uint64_t *k1)
 {
-    unsigned char b[16] = {0};
-    memcpy(b, s, len < INLINE_MAX ? len : INLINE_MAX);
-    b[15] = (unsigned char)(len <= INLINE_MAX ? len : LONG_MARK);
-    memcpy(k0, b, 8);
-    memcpy(k1, b + 8, 8);
+    uint64_t top = (uint64_t)(len <= INLINE_MAX ? len : LONG_MARK) << 56;
+    if (len <= 8) {
+        *k0 = small_word(s, len);
+        *k1 = top;
+        return;
+    }
+    *k0 = le64(s);
+    *k1 = small_word(s + 8, len <= INLINE_MAX ? len - 8 : 7) | top;
 }
 
 static size_t key_len(uint64_t k1)
 {
-    unsigned char b[8];
-    memcpy(b, &k1, 8);
-    return b[7];
+    return (size_t)(k1 >> 56);
 }
 
 /* Big tables are 2 MiB aligned and asked to use transparent huge pages: the

@@ -74,11 +74,6 @@ static void parser_cleanup(rpi_parser *p)
 
 static rp_status one_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err)
 {
-    const char *nul = memchr(line, '\0', len);
-    if (nul) {
-        rp_error_set(err, p->name, lineno, (size_t)(nul - line) + 1, "NUL byte in the data");
-        return RP_ERR_PARSE;
-    }
     if (!p->started) {
         rp_status st = start_builder(p, len, err);
         if (st != RP_OK)
@@ -88,6 +83,15 @@ static rp_status one_line(rpi_parser *p, const char *line, size_t len, size_t li
         rp_status st = rp_format_detect(p->name, line, len, &p->fmt, err);
         if (st != RP_OK)
             return st;
+    }
+    /* The 4-field formats check their fields themselves (IDs in rpi_add_row,
+     * numbers by parsing), saving a pass over every line. */
+    const char *nul = (p->fmt == RP_FORMAT_AMAZON_JSON || p->fmt == RP_FORMAT_CSV_HEADER)
+                          ? memchr(line, '\0', len)
+                          : NULL;
+    if (nul) {
+        rp_error_set(err, p->name, lineno, (size_t)(nul - line) + 1, "NUL byte in the data");
+        return RP_ERR_PARSE;
     }
     if (p->fmt == RP_FORMAT_AMAZON_JSON)
         return rpi_json_line(p, line, len, lineno, err);

@@ -83,6 +83,10 @@ int rpi_parse_rating(const char *s, size_t n, float *out)
     static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     int simple;
+    if (n == 3 && s[1] == '.' && (unsigned)(s[0] - '0') <= 9 && (unsigned)(s[2] - '0') <= 9) {
+        *out = (float)(((s[0] - '0') * 10 + (s[2] - '0')) / 10.0); /* "4.5": most ratings */
+        return 0;
+    }
     if (number_shape(s, n, &simple) != 0)
         return -1;
     if (!simple) {
@@ -220,6 +224,12 @@ rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *ite
             rp_error_set(err, p->name, lineno, ids[k]->col, "%s ID is empty", what);
             return RP_ERR_PARSE;
         }
+        const char *nul = memchr(ids[k]->p, '\0', ids[k]->n);
+        if (nul) {
+            rp_error_set(err, p->name, lineno, ids[k]->col + (size_t)(nul - ids[k]->p),
+                         "NUL byte in the data");
+            return RP_ERR_PARSE;
+        }
         if (ids[k]->n > RP_LOAD_MAX_ID) {
             rp_error_set(err, p->name, lineno, ids[k]->col,
                          "%s ID is %zu bytes long, over the limit of %u", what, ids[k]->n,
@@ -277,6 +287,18 @@ static rp_status row_values(rpi_parser *p, const rpi_field *ts, const rpi_field 
 static rp_status read_header(rpi_parser *p, const char *line, size_t len, size_t lineno,
                              rp_error *err);
 
+/* Does a plain split need redoing with quotes? Only if a field starts with
+ * '"' (a quote inside an unquoted field is data, as in pandas). */
+static int has_quote(const rpi_field *t, size_t n, const char *line, size_t len)
+{
+    if (n != 4)
+        return memchr(line, '"', len) != NULL;
+    for (size_t k = 0; k < 4; k++)
+        if (t[k].n > 0 && t[k].p[0] == '"')
+            return 1;
+    return 0;
+}
+
 /* Split a row of the format into f[0..4) = user, item, rating, timestamp. */
 static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_field *f, size_t lineno,
                            rp_error *err)
@@ -287,8 +309,11 @@ static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_fiel
         split_plain(line, len, "\t", 1, t, 4, &n);
     else if (p->fmt == RP_FORMAT_MOVIELENS_DAT)
         split_plain(line, len, "::", 2, t, 4, &n);
-    else
-        bad = rpi_csv_split(line, len, t, 4, &n, p->scratch);
+    else {
+        split_plain(line, len, ",", 1, t, 4, &n);
+        if (has_quote(t, n, line, len))
+            bad = csv_split_quoted(line, len, t, 4, &n, p->scratch);
+    }
     if (bad) {
         rp_error_set(err, p->name, lineno, bad, "malformed quoted field");
         return RP_ERR_PARSE;

@@ -109,6 +109,32 @@ START_TEST(long_keys_differ_late)
 }
 END_TEST
 
+/* Every length class of the slot encoding (0, 1-3, 4-7, 8, 9-15, 16+), with
+ * strings that differ only in their last byte or only in length. */
+START_TEST(every_length)
+{
+    rp_intern *in = rp_intern_new(0);
+    char a[48], b[48];
+    memset(a, 'a', sizeof a);
+    memset(b, 'a', sizeof b);
+    for (size_t len = 1; len <= 40; len++) {
+        b[len - 1] = 'b';
+        ck_assert_uint_eq(put(in, a, len), 2 * (len - 1));
+        ck_assert_uint_eq(put(in, b, len), 2 * (len - 1) + 1);
+        b[len - 1] = 'a';
+    }
+    for (size_t len = 1; len <= 40; len++) {
+        b[len - 1] = 'b';
+        ck_assert_uint_eq(put(in, b, len), 2 * (len - 1) + 1);
+        ck_assert_uint_eq(put(in, a, len), 2 * (len - 1));
+        expect(in, 2 * (uint32_t)(len - 1) + 1, b, len);
+        b[len - 1] = 'a';
+    }
+    ck_assert_uint_eq(rp_intern_count(in), 80);
+    rp_intern_free(in);
+}
+END_TEST
+
 /* The last-key cache must not confuse a key with its prefix or extension. */
 START_TEST(repeats_and_prefixes)
 {
@@ -152,6 +178,7 @@ int main(void)
     tcase_add_test(tc, empty_string);
     tcase_add_test(tc, many_strings_grow);
     tcase_add_test(tc, long_keys_differ_late);
+    tcase_add_test(tc, every_length);
     tcase_add_test(tc, repeats_and_prefixes);
     tcase_add_test(tc, seal_keeps_strings);
     suite_add_tcase(s, tc);

@@ -135,6 +135,11 @@ START_TEST(csv_quoted_fields)
     expect_row(ds, 0, "A,1", "B\"2", 1, 5);
     expect_row(ds, 1, "\"q", "x", 2, 4.5);
     rp_dataset_unref(ds);
+    /* a quote inside an unquoted field is data, as in pandas */
+    ds = load_str("q.csv", "A\"1,B\",3.7,1\n", RP_FORMAT_AMAZON_CSV);
+    expect_row(ds, 0, "A\"1", "B\"", 1, 3.7);
+    ck_assert(ds->rating[0] == (float)3.7);
+    rp_dataset_unref(ds);
 }
 END_TEST
 
@@ -393,6 +398,10 @@ static const bad_case bad_cases[] = {
     {RP_FORMAT_AMAZON_CSV, "\"A1,B1,5,1\n", 0, RP_ERR_PARSE, 1, "quoted"},
     {RP_FORMAT_AMAZON_CSV, "\"A\"x,B1,5,1\n", 0, RP_ERR_PARSE, 1, "quoted"},
     {RP_FORMAT_AMAZON_CSV, "A1,B\0,5,1\n", 10, RP_ERR_PARSE, 1, "NUL"},
+    {RP_FORMAT_AMAZON_CSV, "A1,B,5,1\nA1,B,5,1\0\n", 19, RP_ERR_PARSE, 2, "timestamp"},
+    {RP_FORMAT_MOVIELENS_TSV, "\0A1\tB\t5\t1\n", 10, RP_ERR_PARSE, 1, "NUL"},
+    {RP_FORMAT_CSV_HEADER, "user,item,timestamp,x\nA,B,1,\0\n", 30, RP_ERR_PARSE, 2, "NUL"},
+    {RP_FORMAT_AMAZON_JSON, "{\"a\": \"\0\"}\n", 11, RP_ERR_PARSE, 1, "NUL"},
     {RP_FORMAT_AMAZON_CSV, "", 0, RP_ERR_PARSE, 0, "empty"},
     {RP_FORMAT_AUTO, "", 0, RP_ERR_PARSE, 0, "empty"},
     {RP_FORMAT_AMAZON_CSV, "\n\r\n\n", 0, RP_ERR_PARSE, 0, "no rows"},
