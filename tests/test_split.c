@@ -2,6 +2,7 @@
  * (each expected line worked out in the comments), summary contents, and
  * sizes that agree with the bytes the cursor produces. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +216,50 @@ START_TEST(run_rejects_bad_params)
 }
 END_TEST
 
+/* A star: one user with N distinct items in time order, k=1. train.txt has N
+ * lines of quadratic total size (~N^2 * 3.4 bytes): sizes must come from
+ * counting, never rendering, and the first lines must still stream. */
+START_TEST(star_sizes_without_rendering)
+{
+    enum { N = 100000 };
+    const char **u = malloc(N * sizeof *u), **i = malloc(N * sizeof *i);
+    int64_t *ts = malloc(N * sizeof *ts);
+    char *names = malloc((size_t)N * 12);
+    for (uint32_t r = 0; r < N; r++) {
+        snprintf(names + (size_t)r * 12, 12, "i%u", r % (N / 2)); /* later rows repeat */
+        u[r] = "star";
+        i[r] = names + (size_t)r * 12;
+        ts[r] = r;
+    }
+    rp_dataset *ds = NULL;
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, N, &ds, NULL), RP_OK);
+    rp_split *s = run(ds, temporal(1, 1, 0, 0.5, 0.75));
+    /* train = rows with ts < 50000: item IDs 1..50000 in order */
+    uint64_t lines, bytes, want = 0, prefix = 0;
+    for (uint32_t len = 1; len <= N / 2; len++) {
+        prefix += 1 + (uint64_t)snprintf(NULL, 0, "%u", len);
+        want += 1 + prefix + 1; /* "1" + " i0 .. i(len-1)" + '\n' */
+    }
+    ck_assert_int_eq(rp_split_file_size(s, "train.txt", &lines, &bytes), RP_OK);
+    ck_assert_uint_eq(lines, N / 2);
+    ck_assert_uint_eq(bytes, want);
+    rp_cursor *c;
+    char head[32];
+    ck_assert_int_eq(rp_cursor_new(s, "train.txt", &c), RP_OK);
+    ck_assert_int_eq(rp_cursor_read(c, head, 16), 16);
+    ck_assert_int_eq(memcmp(head, "1 1\n1 1 2\n1 1 2 3", 16), 0);
+    rp_cursor_free(c);
+    /* validation: one line per validation row, each carrying the whole history */
+    ck_assert_int_eq(rp_split_file_size(s, "validation.txt", &lines, &bytes), RP_OK);
+    ck_assert_uint_eq(lines, N / 4);
+    rp_split_free(s);
+    free(u);
+    free(i);
+    free(ts);
+    free(names);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("split");
@@ -226,6 +271,7 @@ static Suite *suite(void)
     tcase_add_test(tc, full_item_order_from_dropped_user);
     tcase_add_test(tc, full_nothing_kept);
     tcase_add_test(tc, run_rejects_bad_params);
+    tcase_add_test(tc, star_sizes_without_rendering);
     suite_add_tcase(s, tc);
     return s;
 }
