@@ -13,12 +13,16 @@
  * 2 MiB decode window (files and gzip) and a 1 MiB scratch buffer; no
  * allocation per row.
  *
- * Measured (Release, gcc 12, this 2-core box; tests/bench/bench_load.sh):
- * see the figures below, refreshed when the hot path changes.
- *   2,023,070-row amazon-csv (81 MB, 1.2M users, 250k items):  FIGURES_CSV
- *   the same rows as JSON lines (2014 keys):                   FIGURES_JSON
- *   interning alone vs uthash:                                 FIGURES_INTERN
- *   jansson json_loadb per line vs our scanner:                FIGURES_JANSSON
+ * Measured (Release, gcc 12, this 2-core box while other builds ran; best of
+ * 5 with tests/bench/bench_load.sh, generator's 2,023,070-row log, 1.21M
+ * users, 249k items; times include rpi_builder_finish's indexes):
+ *   amazon-csv, 83 MB:             373 ms wall, peak RSS 143 MB
+ *     (parse + intern alone ~310 ms: 240 ms user, 60 ms in page faults)
+ *   the same, gzip -1 (37 MB):     672 ms wall, peak RSS 141 MB
+ *   as Amazon 2014 JSON lines (621 MB, ~300 B of review text per line):
+ *                                 1185 ms wall, peak RSS 142 MB
+ *   `recprep temporal` end to end on the CSV: 0.45-0.49 s, 139 MB.
+ * Interning figures are in intern.c, the jansson comparison in load_json.c.
  */
 #include <errno.h>
 #include <fcntl.h>
