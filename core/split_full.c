@@ -43,35 +43,45 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, uint32_t *iid)
     return s->n_items == kc->items ? RP_OK : RP_ERR_INTERNAL;
 }
 
-static uint32_t user_sequence(const rp_dataset *ds, const uint32_t *iid, uint32_t u, uint32_t *out)
+static uint32_t user_sequence(const rp_dataset *ds, const uint32_t *rid, uint32_t u, uint32_t *out)
 {
     uint32_t len = 0;
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        uint32_t id = iid[ds->item[ds->user_rows_t[p]]];
-        if (id == 0)
-            continue;
-        if (out)
-            out[len] = id;
-        len++;
+        uint32_t id = rid[ds->user_rows_t[p]];
+        if (id != 0)
+            out[len++] = id;
     }
     return len;
 }
 
+/* One pass into a block sized by the kept users' rows, through a row ->
+ * item-ID column (one random load per row instead of two dependent ones). */
 static rp_status build_sequences(rp_split *s, const uint32_t *iid)
 {
     const rp_dataset *ds = s->ds;
+    size_t bound = 0;
+    for (uint32_t id = 1; id <= s->n_users; id++)
+        bound += ds->user_off[s->user_dense[id - 1] + 1] - ds->user_off[s->user_dense[id - 1]];
+    uint32_t *rid = malloc(((size_t)ds->n_rows + 1) * sizeof *rid);
     s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
-    if (!s->seq_off)
+    s->seq = malloc((bound + 1) * sizeof *s->seq);
+    if (!rid || !s->seq_off || !s->seq) {
+        free(rid);
         return RP_ERR_NOMEM;
+    }
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        rid[r] = iid[ds->item[r]];
     s->seq_off[0] = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
-        s->seq_off[id] = s->seq_off[id - 1] + user_sequence(ds, iid, s->user_dense[id - 1], NULL);
-    s->seq = malloc(((size_t)s->seq_off[s->n_users] + 1) * sizeof *s->seq);
-    if (!s->seq)
-        return RP_ERR_NOMEM;
-    for (uint32_t id = 1; id <= s->n_users; id++)
-        user_sequence(ds, iid, s->user_dense[id - 1], s->seq + s->seq_off[id - 1]);
+        s->seq_off[id] = s->seq_off[id - 1] +
+                         user_sequence(ds, rid, s->user_dense[id - 1], s->seq + s->seq_off[id - 1]);
+    free(rid);
     s->interactions = s->seq_off[s->n_users];
+    return RP_OK;
+}
+
+static rp_status build_file(rp_split *s)
+{
     s->n_seqfiles = 1;
     if (rpi_seqfile_alloc(&s->files[0], s->n_users) != RP_OK)
         return RP_ERR_NOMEM;
@@ -96,6 +106,8 @@ rp_status rpi_split_full(rp_split *s, rp_error *err)
     }
     if (rc == RP_OK)
         rc = build_sequences(s, iid);
+    if (rc == RP_OK)
+        rc = build_file(s);
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "full: ID assignment disagrees with the k-core");
     free(iid);
