@@ -272,6 +272,10 @@ static void next_mem(rpi_lines *r, const char **line, size_t *len, int *got)
 {
     const char *p = (const char *)r->mem + r->mem_pos;
     size_t left = r->mem_len - r->mem_pos;
+    if (left == 0) { /* also keeps a NULL buffer of length 0 away from memchr */
+        *got = 0;
+        return;
+    }
     const char *nl = memchr(p, '\n', left);
     *line = p;
     *len = nl ? (size_t)(nl - p) : left;

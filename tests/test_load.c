@@ -466,6 +466,17 @@ START_TEST(bad_input)
 }
 END_TEST
 
+START_TEST(null_empty_buffer)
+{
+    rp_error err = {0};
+    rp_dataset *ds = (rp_dataset *)1;
+    ck_assert_int_eq(rp_load_buffer(NULL, NULL, 0, RP_FORMAT_AUTO, &ds, &err), RP_ERR_PARSE);
+    ck_assert_ptr_null(ds);
+    ck_assert_str_eq(err.file, "<buffer>");
+    ck_assert_ptr_nonnull(strstr(err.message, "empty"));
+}
+END_TEST
+
 START_TEST(json_too_deep)
 {
     char text[400] = "{\"a\": ";
@@ -630,6 +641,7 @@ int main(void)
     suite_add_tcase(s, good);
     TCase *bad = tcase_create("bad");
     tcase_add_loop_test(bad, bad_input, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+    tcase_add_test(bad, null_empty_buffer);
     tcase_add_test(bad, json_too_deep);
     tcase_add_test(bad, limits);
     tcase_add_test(bad, gzip_damage);

@@ -33,7 +33,16 @@ rp_status rp_load_buffer(const char *name, const void *data, size_t len, rp_form
                          rp_dataset **out, rp_error *err);
 
 /* Detect the format from a file name and the first line of (decompressed)
- * content. Returns RP_OK and sets *out, or RP_ERR_FORMAT. */
+ * content. Returns RP_OK and sets *out, or RP_ERR_FORMAT (err names the file).
+ * Heuristic, first match wins (details in core/load_detect.c):
+ *   name without ".gz": ending ".json" or ".jsonl" -> amazon-json, ".dat" ->
+ *     movielens-dat, ".tsv" or named "u.data" -> movielens-tsv;
+ *   first line: '{' -> amazon-json; "::" -> movielens-dat; a tab ->
+ *     movielens-tsv; CSV naming user, item and timestamp columns -> csv-header;
+ *     4 CSV fields -> amazon-csv-item-first when the first looks like an ASIN
+ *     (10 chars of [0-9A-Z]) and the second like a reviewer ID ('A' then 9-20
+ *     of [0-9A-Z]), else amazon-csv.
+ * An explicit format (--format) bypasses detection. Thread-safe. */
 rp_status rp_format_detect(const char *name, const char *first_line, size_t len, rp_format *out,
                            rp_error *err);
 
