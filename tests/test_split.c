@@ -216,6 +216,28 @@ START_TEST(run_rejects_bad_params)
 }
 END_TEST
 
+/* Every row at the same second: b_val is that second, so train is empty, the
+ * k-core keeps nothing (trace [(0,0)]) and every file is empty. */
+START_TEST(temporal_all_one_timestamp)
+{
+    row same[6];
+    for (int r = 0; r < 6; r++)
+        same[r] = (row){r % 2 ? "a" : "b", r % 3 ? "x" : "y", 42};
+    rp_split *s = run(make(same, 6), temporal(1, 1, 0, 0.8, 0.9));
+    expect_file(s, "train.txt", "");
+    expect_file(s, "validation.txt", "");
+    expect_file(s, "test.txt", "");
+    expect_file(s, "users.tsv", "");
+    json_t *j = rp_split_summary(s);
+    char *txt = json_dumps(j, JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(txt, "\"rounds\":[[0,0]]"));
+    ck_assert_ptr_nonnull(strstr(txt, "\"validation\":42,\"test\":42"));
+    free(txt);
+    json_decref(j);
+    rp_split_free(s);
+}
+END_TEST
+
 /* A star: one user with N distinct items in time order, k=1. train.txt has N
  * lines of quadratic total size (~N^2 * 3.4 bytes): sizes must come from
  * counting, never rendering, and the first lines must still stream. */
@@ -272,6 +294,7 @@ static Suite *suite(void)
     tcase_add_test(tc, full_nothing_kept);
     tcase_add_test(tc, run_rejects_bad_params);
     tcase_add_test(tc, star_sizes_without_rendering);
+    tcase_add_test(tc, temporal_all_one_timestamp);
     suite_add_tcase(s, tc);
     return s;
 }
