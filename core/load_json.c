@@ -257,6 +257,19 @@ static int key_index(const char *s, size_t n)
     return -1;
 }
 
+static size_t decode(const char *s, const jval *v, char *out, size_t cap);
+
+/* Which known key is this? A key spelled with escapes (a \\uXXXX) is
+ * decoded first, as Python's json would. -1 for the keys we skip. */
+static int key_of(const jcur *c, const jval *key)
+{
+    if (!key->esc)
+        return key_index(c->s + key->start, key->n);
+    char buf[32];
+    size_t n = key->n < 64 ? decode(c->s, key, buf, sizeof buf) : SIZE_MAX;
+    return n < sizeof buf ? key_index(buf, n) : -1;
+}
+
 /* The top-level object: record the values of the keys we know in kv[]. */
 static rp_status scan_object(jcur *c, jval *kv)
 {
@@ -283,7 +296,7 @@ static rp_status scan_object(jcur *c, jval *kv)
         ws(c);
         if ((st = scan_value(c, &v, 1)) != RP_OK)
             return st;
-        int k = key.esc ? -1 : key_index(c->s + key.start, key.n);
+        int k = key_of(c, &key);
         if (k >= 0)
             kv[k] = v;
         ws(c);

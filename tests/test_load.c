@@ -197,7 +197,7 @@ START_TEST(json_2014)
         "\"unixReviewTime\": 1369699200, \"style\": {\"a\": [1, {\"b\": null}], \"c\": true}}\n"
         "{\"unixReviewTime\":1355616000,\"asin\":\"0000013714\",\"x\":-1.5e+3,\"y\":false,"
         "\"reviewerID\":\"A14VAT5EAX3D9S\"}\n"
-        "  {  \"overall\" : null , \"asin\" : \"B1\" , \"reviewerID\" : \"A1\" , "
+        "  {  \"overall\" : null , \"asi\\u006e\" : \"B1\" , \"reviewerID\" : \"A1\" , "
         "\"unixReviewTime\" : 0 }  \n";
     rp_dataset *ds = load_str("Beauty_5.json", text, RP_FORMAT_AMAZON_JSON);
     ck_assert_uint_eq(rp_dataset_rows(ds), 3);
