@@ -15,10 +15,10 @@
  * counts; a kept neighbour whose count falls from k to k-1 is exactly a drop
  * of the next round. Drops go into one queue per side, one contiguous segment
  * per round. Total work O(E + U + I + rounds), whatever the number of rounds
- * (a peeling chain of length L costs O(L), not O(L^2)). A segment owning more
- * than n/16 rows is processed by one sequential scan of the rows instead of
+ * (a peeling chain of length L costs O(L), not O(L^2)). When a round's drops
+ * own more than n/16 rows, one branch-free recount of all rows replaces the
  * CSR walks (random access); every row is in at most one dropped segment per
- * side, so there are at most 16 scans per side and the bound stays O(E).
+ * side, so there are at most 32 recounts and the bound stays O(E + U + I).
  *
  * Rejected: recounting every row every round like the notebook (O(E*rounds):
  * a chain of 10^5 rounds on 2M rows would never finish), and the classical
@@ -40,7 +40,6 @@ typedef struct kstate {
     uint32_t *uq, *iq;     /* drop queues, one segment per round */
     size_t uq_len, iq_len;
     uint8_t *ukept, *ikept;
-    uint8_t *uflag, *iflag; /* members of the segment being processed (scan mode) */
 } kstate;
 
 static int row_on(const kstate *st, uint32_t r)
@@ -55,14 +54,11 @@ static rp_status state_alloc(kstate *st, rp_kcore *out)
     st->icnt = calloc(ni + 1, sizeof *st->icnt);
     st->uq = malloc((nu + 1) * sizeof *st->uq);
     st->iq = malloc((ni + 1) * sizeof *st->iq);
-    st->uflag = calloc(nu + 1, 1);
-    st->iflag = calloc(ni + 1, 1);
     out->user_kept = calloc(nu + 1, 1);
     out->item_kept = calloc(ni + 1, 1);
     st->ukept = out->user_kept;
     st->ikept = out->item_kept;
-    if (!st->ucnt || !st->icnt || !st->uq || !st->iq || !st->uflag || !st->iflag ||
-        !out->user_kept || !out->item_kept)
+    if (!st->ucnt || !st->icnt || !st->uq || !st->iq || !out->user_kept || !out->item_kept)
         return RP_ERR_NOMEM;
     return RP_OK;
 }
@@ -73,8 +69,6 @@ static void state_free(kstate *st)
     free(st->icnt);
     free(st->uq);
     free(st->iq);
-    free(st->uflag);
-    free(st->iflag);
 }
 
 /* Round 1: count considered rows, keep whoever reaches k, queue the rest. */
@@ -124,42 +118,39 @@ static inline void lose_row(uint32_t *cnt, const uint8_t *kept, uint32_t k, uint
 }
 
 /* Big segments (round 1 drops most of a sparse log) are cheaper as one
- * sequential pass over the rows than as CSR walks that jump through the row
- * columns at random: measured 2x on the 2M-row generated log. */
-static int use_scan(const kstate *st, const uint32_t *off, const uint32_t *q, size_t from,
-                    size_t to)
+ * sequential recount of the rows than as CSR walks that jump through the row
+ * columns at random. */
+static int big_segment(const kstate *st, const uint32_t *off, const uint32_t *q, size_t from,
+                       size_t to)
 {
     return to - from > 1024 && segment_rows(off, q, from, to) > st->ds->n_rows / 16;
 }
 
-static void scan_rows(kstate *st, int users, size_t from, size_t to)
+/* Recount both sides against the current kept sets in one branch-free pass
+ * and queue the kept whose count is below k: the same drops as the CSR walks
+ * (kept ones had >= k before), in O(n + U + I). */
+static void recount(kstate *st)
 {
     const rp_dataset *ds = st->ds;
-    uint8_t *flag = users ? st->uflag : st->iflag;
-    const uint32_t *q = users ? st->uq : st->iq;
-    const uint32_t *mine = users ? ds->user : ds->item, *other = users ? ds->item : ds->user;
-    for (size_t k = from; k < to; k++)
-        flag[q[k]] = 1;
+    memset(st->ucnt, 0, (size_t)ds->n_users * sizeof *st->ucnt);
+    memset(st->icnt, 0, (size_t)ds->n_items * sizeof *st->icnt);
     for (uint32_t r = 0; r < ds->n_rows; r++) {
-        if (!flag[mine[r]] || !row_on(st, r))
-            continue;
-        if (users)
-            lose_row(st->icnt, st->ikept, st->ik, other[r], st->iq, &st->iq_len);
-        else
-            lose_row(st->ucnt, st->ukept, st->uk, other[r], st->uq, &st->uq_len);
+        uint32_t u = ds->user[r], i = ds->item[r], on = (uint32_t)row_on(st, r);
+        st->ucnt[u] += on & st->ikept[i];
+        st->icnt[i] += on & st->ukept[u];
     }
-    for (size_t k = from; k < to; k++)
-        flag[q[k]] = 0;
+    for (uint32_t u = 0; u < ds->n_users; u++)
+        if (st->ukept[u] && st->ucnt[u] < st->uk)
+            st->uq[st->uq_len++] = u;
+    for (uint32_t i = 0; i < ds->n_items; i++)
+        if (st->ikept[i] && st->icnt[i] < st->ik)
+            st->iq[st->iq_len++] = i;
 }
 
 /* Users dropped last round lower their items' counts; queue items crossing below ik. */
 static void drop_users(kstate *st, size_t from, size_t to)
 {
     const rp_dataset *ds = st->ds;
-    if (use_scan(st, ds->user_off, st->uq, from, to)) {
-        scan_rows(st, 1, from, to);
-        return;
-    }
     for (size_t q = from; q < to; q++) {
         uint32_t u = st->uq[q];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
@@ -173,10 +164,6 @@ static void drop_users(kstate *st, size_t from, size_t to)
 static void drop_items(kstate *st, size_t from, size_t to)
 {
     const rp_dataset *ds = st->ds;
-    if (use_scan(st, ds->item_off, st->iq, from, to)) {
-        scan_rows(st, 0, from, to);
-        return;
-    }
     for (size_t q = from; q < to; q++) {
         uint32_t i = st->iq[q];
         for (uint32_t p = ds->item_off[i]; p < ds->item_off[i + 1]; p++) {
@@ -207,8 +194,13 @@ static rp_status later_rounds(kstate *st, rp_kcore *out, size_t *cap, size_t ufr
     rp_kcore_round cur = out->rounds[0];
     for (;;) {
         size_t uto = st->uq_len, ito = st->iq_len;
-        drop_users(st, ufrom, uto);
-        drop_items(st, ifrom, ito);
+        if (big_segment(st, st->ds->user_off, st->uq, ufrom, uto) ||
+            big_segment(st, st->ds->item_off, st->iq, ifrom, ito)) {
+            recount(st);
+        } else {
+            drop_users(st, ufrom, uto);
+            drop_items(st, ifrom, ito);
+        }
         /* Apply this round's drops only now: both sides used round r-1's sets. */
         for (size_t q = uto; q < st->uq_len; q++)
             st->ukept[st->uq[q]] = 0;
