@@ -23,7 +23,7 @@ PROJECT=rpct$$
 ROWS=60000
 T_START=$(date +%s.%N)
 passed=0 failed=0
-W="" DPID="" BOOT_PID=""
+W="" DPID="" BOOT_PID="" NETID=""
 
 log() { printf '%s [%5.1fs] %s\n' "container:" "$(elapsed "$T_START")" "$*"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -108,15 +108,18 @@ make_rootfs() {
     fi
 }
 
+# dockerd runs in its own session: a Ctrl-C to this script's process group
+# must not kill it before the clean-up has removed the compose network.
 start_dockerd() {
-    dockerd --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    setsid dockerd --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
         --bridge=none --storage-driver=overlay2 --data-root "$W/data" --exec-root "$W/exec" \
         --pidfile "$W/dockerd.pid" --host "unix://$W/docker.sock" >"$W/dockerd.log" 2>&1 &
-    DPID=$!
     export DOCKER_HOST=unix://$W/docker.sock
     for _ in $(seq 100); do
-        "$DOCKER" version >/dev/null 2>&1 && return 0
-        kill -0 "$DPID" 2>/dev/null || break
+        if "$DOCKER" version >/dev/null 2>&1; then
+            DPID=$(cat "$W/dockerd.pid")
+            return 0
+        fi
         sleep 0.3
     done
     tail -5 "$W/dockerd.log"
@@ -149,8 +152,9 @@ cleanup() {
         "$DOCKER" ps -aq | xargs -r "$DOCKER" rm -f >/dev/null 2>&1
         "$DOCKER" network prune -f >/dev/null 2>&1
         stop_pid "$DPID" 20
-        wait "$DPID" 2>/dev/null
     fi
+    # A daemon that died early leaves the compose network's bridge behind.
+    [ -n "$NETID" ] && [ -e "/sys/class/net/br-$NETID" ] && ip link delete "br-$NETID"
     # containerd (started by dockerd) and shims carry $W in their arguments.
     local pid
     for pid in $(pgrep -f -- "$W/" 2>/dev/null); do
@@ -253,17 +257,21 @@ log "docker-compose up"
 T_UP=$(date +%s.%N)
 check "compose up recprep" compose up -d --no-build recprep
 cid=$(compose ps -q recprep)
+NETID=$("$DOCKER" network inspect -f '{{.Id}}' "${PROJECT}_default" 2>/dev/null | cut -c1-12)
 health=""
-for _ in $(seq 600); do
-    health=$("$DOCKER" inspect -f '{{.State.Health.Status}}' "$cid" 2>/dev/null)
-    [ "$health" = healthy ] || [ "$health" = unhealthy ] && break
-    sleep 0.2
+for _ in $(seq 600); do # 2 minutes; stop early if the container died
+    state=$("$DOCKER" inspect -f '{{.State.Status}} {{.State.Health.Status}}' "$cid" 2>/dev/null)
+    health=${state#* }
+    case $state in
+    "running starting") sleep 0.2 ;;
+    *) break ;;
+    esac
 done
 if [ "$health" = healthy ]; then
     ok "recprep healthy"
     log "up -> healthy: $(elapsed "$T_UP") s"
 else
-    bad "recprep healthy (status: $health)"
+    bad "recprep healthy (state: ${state:-no container})"
     compose logs --tail 20 recprep
 fi
 
@@ -300,6 +308,7 @@ dir=$W
 cleanup
 W=""
 check "no daemon left" sh -c "! kill -0 $DPID 2>/dev/null"
+check "no bridge left" test ! -e "/sys/class/net/br-$NETID"
 check "no mount left" sh -c "! grep -q ' $dir' /proc/self/mountinfo"
 check "no temporary directory left" test ! -e "$dir"
 summary
