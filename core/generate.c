@@ -8,7 +8,9 @@
  * remaining-slots (so the distinct counts hit the targets exactly), else a copy
  * of a uniformly chosen earlier slot, i.e. chosen in proportion to activity.
  * Rows are then grouped by item in order of first appearance, as in Amazon's
- * ratings_*.csv, and each row draws its user from a shuffled user multiset.
+ * ratings_*.csv, and each row draws its user from the user multiset, shuffled
+ * and then partly sorted by activity (see assort) so that the log has a
+ * k-core like real ones.
  * Within an item, about one row in 200 repeats the previous row's user, giving
  * repeated (user, item) pairs. Timestamps are whole days (UTC midnight) after
  * the item's launch day, biased towards recent days like a growing shop.
@@ -33,7 +35,8 @@
 #define GEN_BASE_TS 946684800 /* 2000-01-01T00:00:00Z */
 #define GEN_MAX_ROWS 1000000000ull
 #define USER_PREF_PCT 70
-#define ITEM_PREF_PCT 60
+#define ITEM_PREF_PCT 40
+#define ASSORT_PCT 75
 
 typedef struct rng {
     uint64_t s[4];
@@ -128,6 +131,48 @@ static void shuffle(rng *r, uint32_t *a, uint64_t n)
         a[j - 1] = a[k];
         a[k] = t;
     }
+}
+
+/* Assortative mixing. Pairing users with item slots at random spreads heavy
+ * users over the whole catalogue, and the k-core of such a log is empty;
+ * in real logs active users meet popular items far more often. So about
+ * ASSORT_PCT percent of the slots of users with two or more rows go to a pool
+ * sorted by activity (counting sort, most active first, ties in shuffled
+ * order); each position then draws from that pool or from the shuffled rest
+ * in proportion to what is left in each. Items are emitted roughly in
+ * popularity order, so heavy users land on popular items. With the defaults
+ * the temporal 4-core keeps ~31k users and ~12k items (Beauty: 33k, 17k). */
+static rp_status assort(rng *r, uint32_t *users, uint64_t n, uint32_t n_users)
+{
+    uint32_t *deg = calloc(n_users, sizeof *deg), max = 0;
+    uint32_t *pool = malloc(sizeof *pool * n), *rest = malloc(sizeof *rest * n);
+    uint64_t *start = NULL, np = 0, nr = 0;
+    if (deg && pool && rest) {
+        for (uint64_t j = 0; j < n; j++)
+            max = ++deg[users[j]] > max ? deg[users[j]] : max;
+        start = calloc((size_t)max + 2, sizeof *start);
+    }
+    if (!start) {
+        free(deg), free(pool), free(rest);
+        return RP_ERR_NOMEM;
+    }
+    for (uint64_t j = 0; j < n; j++) {
+        if (deg[users[j]] >= 2 && below(r, 100) < ASSORT_PCT)
+            pool[np++] = users[j], start[max - deg[users[j]] + 1]++;
+        else
+            rest[nr++] = users[j];
+    }
+    for (uint32_t d = 0; d <= max; d++)
+        start[d + 1] += start[d];
+    for (uint64_t j = 0; j < np; j++) /* users[] as scratch for the sorted pool */
+        users[start[max - deg[pool[j]]]++] = pool[j];
+    memcpy(pool, users, sizeof *pool * np);
+    for (uint64_t j = 0, ip = 0, ir = 0; j < n; j++) {
+        uint64_t lp = np - ip, lr = nr - ir;
+        users[j] = lp && (lr == 0 || below(r, lp + lr) < lp) ? pool[ip++] : rest[ir++];
+    }
+    free(deg), free(pool), free(rest), free(start);
+    return RP_OK;
 }
 
 /* Bijective 64-bit mix (invertible steps only), so distinct inputs stay distinct. */
@@ -281,8 +326,10 @@ rp_status rp_generate(const rp_gen_params *p, char **out, size_t *len, rp_error 
     } else {
         attach(&r, users, p->rows, n_users, USER_PREF_PCT);
         shuffle(&r, users, p->rows);
+        st = assort(&r, users, p->rows, n_users);
         attach(&r, items, p->rows, n_items, ITEM_PREF_PCT);
-        st = emit(p, &r, users, items, n_items, &o);
+        if (st == RP_OK)
+            st = emit(p, &r, users, items, n_items, &o);
     }
     free(users);
     free(items);
