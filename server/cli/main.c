@@ -17,6 +17,7 @@
 #include "args.h"
 #include "recprep/cursor.h"
 #include "recprep/generate.h"
+#include "recprep/json.h"
 #include "recprep/kcore.h"
 #include "recprep/load.h"
 #include "recprep/split.h"
@@ -63,7 +64,7 @@ static int print_json(json_t *j)
         fprintf(stderr, "recprep: out of memory\n");
         return EXIT_FAIL;
     }
-    int rc = json_dumpf(j, stdout, JSON_INDENT(2)) == 0 && fputc('\n', stdout) != EOF &&
+    int rc = json_dumpf(j, stdout, RP_JSON_PRETTY) == 0 && fputc('\n', stdout) != EOF &&
                      fflush(stdout) == 0
                  ? 0
                  : EXIT_FAIL;
