@@ -35,6 +35,26 @@
 #define GROW_MIN 4096u
 #define PARALLEL_MIN_ROWS 65536u /* below this a thread costs more than it saves */
 
+static int grow(void **p, size_t elem, uint32_t cap)
+{
+    void *q = realloc(*p, elem * (size_t)cap);
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
+static int columns_resize(rpi_builder *b, uint32_t cap)
+{
+    if (grow((void **)&b->user, sizeof *b->user, cap) ||
+        grow((void **)&b->item, sizeof *b->item, cap) ||
+        grow((void **)&b->ts, sizeof *b->ts, cap) ||
+        grow((void **)&b->rating, sizeof *b->rating, cap))
+        return -1;
+    b->cap = cap;
+    return 0;
+}
+
 rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows)
 {
     memset(b, 0, sizeof *b);
@@ -44,6 +64,11 @@ rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows)
         rpi_builder_cleanup(b);
         return RP_ERR_NOMEM;
     }
+    /* Reserve the columns up front: doubling from a small size would copy
+     * and fault in every column several times on a 2M-row load. A hint that
+     * cannot be had is not an error; the columns then grow on demand. */
+    if (expected_rows > GROW_MIN && expected_rows < 0xFFFFFFF0u)
+        (void)columns_resize(b, (uint32_t)expected_rows);
     return RP_OK;
 }
 
@@ -60,15 +85,6 @@ void rpi_builder_cleanup(rpi_builder *b)
     memset(b, 0, sizeof *b);
 }
 
-static int grow(void **p, size_t elem, uint32_t cap)
-{
-    void *q = realloc(*p, elem * (size_t)cap);
-    if (!q)
-        return -1;
-    *p = q;
-    return 0;
-}
-
 static rp_status builder_reserve(rpi_builder *b)
 {
     if (b->n < b->cap)
@@ -76,14 +92,8 @@ static rp_status builder_reserve(rpi_builder *b)
     if (b->cap >= 0xFFFFFFF0u)
         return RP_ERR_LIMIT;
     uint64_t want = b->cap ? (uint64_t)b->cap * 2 : GROW_MIN;
-    uint32_t cap = want > 0xFFFFFFF0u ? 0xFFFFFFF0u : (uint32_t)want;
-    if (grow((void **)&b->user, sizeof *b->user, cap) ||
-        grow((void **)&b->item, sizeof *b->item, cap) ||
-        grow((void **)&b->ts, sizeof *b->ts, cap) ||
-        grow((void **)&b->rating, sizeof *b->rating, cap))
-        return RP_ERR_NOMEM;
-    b->cap = cap;
-    return RP_OK;
+    return columns_resize(b, want > 0xFFFFFFF0u ? 0xFFFFFFF0u : (uint32_t)want) ? RP_ERR_NOMEM
+                                                                                : RP_OK;
 }
 
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
