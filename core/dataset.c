@@ -6,9 +6,10 @@
  * content and builds the indexes every pipeline needs:
  *
  *   by_time      rows stably sorted by timestamp: an LSD radix sort of
- *                (ts - ts_min, row) pairs, 11-bit digits, passes whose digit is
- *                constant are skipped. O(n * passes), passes <= 6 and usually 3
- *                for day-resolution logs; stable by construction, so ties keep
+ *                (ts - ts_min, row) pairs in the fewest passes of <= 16-bit
+ *                digits; passes whose digit is constant are skipped.
+ *                O(n * passes), passes <= 4 and 2 for any log spanning under
+ *                34 years in seconds; stable by construction, so ties keep
  *                file order as the contract requires.
  *   user CSR     each user's rows in file order and again in time order;
  *   item CSR     each item's rows in file order. Counting sorts, O(n + U + I).
@@ -166,8 +167,7 @@ static uint64_t fingerprint(const rp_dataset *ds)
 
 /* ---- indexes ----------------------------------------------------------- */
 
-#define RADIX_BITS 11
-#define RADIX_SIZE (1u << RADIX_BITS)
+#define RADIX_MAX_BITS 16 /* a 512 KiB count array still sits in L2 */
 
 /* Stable LSD radix sort of rows by ts into ds->by_time. */
 static rp_status sort_by_time(rp_dataset *ds)
@@ -179,9 +179,17 @@ static rp_status sort_by_time(rp_dataset *ds)
         hi = ds->ts[r] > hi ? ds->ts[r] : hi;
     }
     uint64_t range = (uint64_t)hi - (uint64_t)lo;
+    /* Fewest passes of at most 16 bits, bits spread evenly over them: a 29-bit
+     * range (14 years of seconds or days) takes 2 passes of 15 bits. */
+    unsigned bits = 0;
+    while (bits < 64 && (range >> bits) != 0)
+        bits++;
+    unsigned passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
+    unsigned digit = passes ? (bits + passes - 1) / passes : 1;
+    size_t radix = (size_t)1 << digit, mask = radix - 1;
     uint64_t *key = malloc(sizeof *key * n), *key2 = malloc(sizeof *key2 * n);
     uint32_t *idx2 = malloc(sizeof *idx2 * n);
-    size_t *count = malloc(sizeof *count * RADIX_SIZE);
+    size_t *count = malloc(sizeof *count * radix);
     if (!key || !key2 || !idx2 || !count) {
         free(key), free(key2), free(idx2), free(count);
         return RP_ERR_NOMEM;
@@ -191,12 +199,12 @@ static rp_status sort_by_time(rp_dataset *ds)
         key[r] = (uint64_t)ds->ts[r] - (uint64_t)lo;
         idx[r] = r;
     }
-    for (unsigned shift = 0; shift < 64 && (range >> shift) != 0; shift += RADIX_BITS) {
-        memset(count, 0, sizeof *count * RADIX_SIZE);
+    for (unsigned shift = 0; shift < bits; shift += digit) {
+        memset(count, 0, sizeof *count * radix);
         for (uint32_t r = 0; r < n; r++)
-            count[(key[r] >> shift) & (RADIX_SIZE - 1)]++;
+            count[(key[r] >> shift) & mask]++;
         size_t sum = 0, nonzero = 0;
-        for (size_t d = 0; d < RADIX_SIZE; d++) {
+        for (size_t d = 0; d < radix; d++) {
             size_t c = count[d];
             nonzero += c != 0;
             count[d] = sum;
@@ -205,7 +213,7 @@ static rp_status sort_by_time(rp_dataset *ds)
         if (nonzero <= 1)
             continue; /* this digit is the same everywhere: order unchanged */
         for (uint32_t r = 0; r < n; r++) {
-            size_t pos = count[(key[r] >> shift) & (RADIX_SIZE - 1)]++;
+            size_t pos = count[(key[r] >> shift) & mask]++;
             key2[pos] = key[r];
             idx2[pos] = idx[r];
         }
