@@ -9,7 +9,9 @@
  * they only need their path in the document unless the document states them.
  * Beyond the table, it checks the document is self-consistent: every $ref
  * resolves, every {param} of a path template is declared as a path parameter,
- * and the error responses the contract promises are described.
+ * and the error responses the contract promises are described. Against the
+ * core: the {file} enums are exactly rp_split_files, and a real summary has
+ * every required key of its schema and no key the schema does not name.
  *
  * Complexity: O(routes x operations), a few hundred string compares.
  * Rejected alternative: generating the route table from the document. The
@@ -25,6 +27,8 @@
 #include <jansson.h>
 
 #include "openapi_embed.h"
+#include "recprep/load.h"
+#include "recprep/split.h"
 #include "router.h"
 
 static const char *const OPERATIONS[] = {"get",     "put",  "post",  "delete",
@@ -262,6 +266,103 @@ START_TEST(errors_are_described)
 }
 END_TEST
 
+/* A small log where every user survives k = 2 (two users, two items). */
+static rp_split *run_split(rp_method m)
+{
+    static const char csv[] = "u1,a,5,100\nu1,b,5,200\nu2,a,4,300\nu2,b,3,400\n"
+                              "u1,a,5,500\nu2,b,4,600\nu1,b,2,700\nu2,a,1,800\n";
+    rp_dataset *ds = NULL;
+    rp_split *s = NULL;
+    ck_assert_int_eq(rp_load_buffer("t.csv", csv, sizeof csv - 1, RP_FORMAT_AMAZON_CSV, &ds, NULL),
+                     RP_OK);
+    rp_params p = rp_params_defaults(m);
+    p.user_k = p.item_k = 2;
+    ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
+    ck_assert_int_eq(rp_split_run(ds, &p, &s, NULL), RP_OK);
+    rp_dataset_unref(ds);
+    return s;
+}
+
+/* The enum of the {file} parameter of GET path. */
+static json_t *file_enum(const char *path)
+{
+    json_t *op = json_object_get(json_object_get(json_object_get(doc, "paths"), path), "get");
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(op, "parameters"), i, p)
+    {
+        json_t *param = deref(p);
+        if (strcmp(json_string_value(json_object_get(param, "name")), "file") == 0)
+            return json_object_get(json_object_get(param, "schema"), "enum");
+    }
+    return NULL;
+}
+
+static void check_files(rp_method m, const char *path)
+{
+    rp_split *s = run_split(m);
+    size_t n = 0;
+    const char *const *names = rp_split_files(s, &n);
+    json_t *e = file_enum(path);
+    ck_assert_msg(e != NULL, "%s: no enum for {file}", path);
+    ck_assert_uint_eq(json_array_size(e), n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(json_string_value(json_array_get(e, i)), names[i]);
+    rp_split_free(s);
+}
+
+START_TEST(file_enums_match_core)
+{
+    check_files(RP_METHOD_TEMPORAL, "/v1/datasets/{ds}/splits/temporal/{file}");
+    check_files(RP_METHOD_FULL, "/v1/datasets/{ds}/splits/full/{file}");
+}
+END_TEST
+
+/* obj has every required key of schema and only keys schema names. */
+static void check_object(const char *what, json_t *obj, json_t *schema)
+{
+    json_t *props = json_object_get(schema, "properties");
+    size_t i;
+    json_t *req;
+    json_array_foreach(json_object_get(schema, "required"), i, req)
+    {
+        const char *k = json_string_value(req);
+        ck_assert_msg(json_object_get(obj, k) != NULL, "%s: required %s missing", what, k);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        if (!props)
+            break; /* additionalProperties maps (files) */
+        ck_assert_msg(json_object_get(props, key) != NULL, "%s: %s not in the schema", what, key);
+    }
+}
+
+static void check_summary(rp_method m, const char *schema_name)
+{
+    char ref[96];
+    snprintf(ref, sizeof ref, "#/components/schemas/%s", schema_name);
+    json_t *schema = resolve(ref);
+    ck_assert_ptr_nonnull(schema);
+    rp_split *s = run_split(m);
+    json_t *sum = rp_split_summary(s);
+    ck_assert_ptr_nonnull(sum);
+    check_object(schema_name, sum, schema);
+    json_t *props = json_object_get(schema, "properties");
+    check_object("params", json_object_get(sum, "params"), json_object_get(props, "params"));
+    check_object("files", json_object_get(sum, "files"), json_object_get(props, "files"));
+    json_decref(sum);
+    rp_split_free(s);
+}
+
+START_TEST(summaries_match_schemas)
+{
+    check_summary(RP_METHOD_TEMPORAL, "TemporalSummary");
+    check_summary(RP_METHOD_FULL, "FullSummary");
+}
+END_TEST
+
 static Suite *openapi_suite(void)
 {
     Suite *s = suite_create("openapi");
@@ -273,6 +374,8 @@ static Suite *openapi_suite(void)
     tcase_add_test(tc, every_ref_resolves);
     tcase_add_test(tc, path_templates_are_declared);
     tcase_add_test(tc, errors_are_described);
+    tcase_add_test(tc, file_enums_match_core);
+    tcase_add_test(tc, summaries_match_schemas);
     suite_add_tcase(s, tc);
     return s;
 }
