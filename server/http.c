@@ -67,6 +67,40 @@ int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size
     return fd;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decoding for paths and query arguments, in place. Unlike MHD's
+ * default it leaves "%00" encoded: a decoded NUL would silently cut a C
+ * string short, so "small%00x" would name dataset "small" and "k=4%00junk"
+ * would read as k=4. Kept encoded, both are simply unknown or invalid. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *out = s;
+    (void)cls;
+    (void)conn;
+    for (const char *in = s; *in != '\0'; in++) {
+        int hi = in[0] == '%' ? hex_value(in[1]) : -1;
+        int lo = hi >= 0 ? hex_value(in[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *out++ = (char)(hi * 16 + lo);
+            in += 2;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
 static enum srv_method method_of(const char *m)
 {
     if (strcmp(m, "GET") == 0)
@@ -233,12 +267,15 @@ struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
 {
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET,
-                            (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
-                            (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)SRV_CONN_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)SRV_CONN_MEMORY, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app,
+                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SRV_CONN_TIMEOUT,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+                            MHD_OPTION_END);
 }
 
 void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms)

@@ -340,6 +340,8 @@ START_TEST(not_found_and_method)
     expect_error("GET", "/v1/datasets/small/splits/temporal/%2Fetc%2Fpasswd", 404, "not_found",
                  NULL);
     expect_error("GET", "/v1/datasets/..%2Fsmall", 404, "not_found", NULL);
+    expect_error("GET", "/v1/datasets/small%00x", 404, "not_found", NULL); /* no NUL cut */
+    expect_error("GET", "/v1/datasets/%73mall/kcore?k=9%00", 400, "invalid_parameter", "k");
     expect_error("GET", "/nope", 404, "not_found", NULL);
     expect_error("GET", "/v1/datasets/small/splits", 404, "not_found", NULL);
     expect_error("POST", "/v1/datasets/small", 405, "method_not_allowed", NULL);
