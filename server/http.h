@@ -14,7 +14,7 @@ struct MHD_Daemon;
 /* Limits on what a client may send. */
 #define SRV_MAX_PATH 1024           /* bytes of decoded path: longer is 414 */
 #define SRV_MAX_QUERY 2048          /* bytes of decoded query arguments: more is 414 */
-#define SRV_CONN_MEMORY (64 * 1024) /* per-connection buffer: longer request lines get 414 */
+#define SRV_CONN_MEMORY (16 * 1024) /* per-connection buffer: longer request lines get 414 */
 #define SRV_CONN_TIMEOUT 30         /* seconds of inactivity before a connection is closed */
 
 /* Create, bind and listen on host:port (port 0: ephemeral). Returns the
