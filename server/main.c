@@ -87,6 +87,10 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
         fprintf(stderr, "recprepd: out of memory\n");
         return NULL;
     }
+    if (srv_registry_init(&app->reg, cfg) != 0) {
+        fprintf(stderr, "recprepd: out of memory\n");
+        return NULL;
+    }
     int fd = srv_listen(cfg->listen_host, cfg->listen_port, &port, msg, sizeof msg);
     if (fd < 0) {
         fprintf(stderr, "recprepd: %s\n", msg);
@@ -101,7 +105,7 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
     log_listening(cfg, port);
     if (cfg->port_file != NULL && write_port_file(cfg->port_file, port) != 0)
         fprintf(stderr, "recprepd: cannot write --port-file %s\n", cfg->port_file);
-    if (srv_registry_start(&app->reg, cfg, loader_failed) != 0) {
+    if (srv_registry_start(&app->reg, loader_failed) != 0) {
         fprintf(stderr, "recprepd: cannot start loader threads\n");
         MHD_stop_daemon(d);
         return NULL;

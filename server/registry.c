@@ -115,22 +115,26 @@ static void *loader(void *arg)
     return NULL;
 }
 
-int srv_registry_start(struct srv_registry *reg, const struct srv_config *cfg,
-                       void (*on_failure)(void))
+int srv_registry_init(struct srv_registry *reg, const struct srv_config *cfg)
 {
     memset(reg, 0, sizeof *reg);
     reg->items = calloc(cfg->n_datasets, sizeof *reg->items);
     if (reg->items == NULL)
         return -1;
     reg->n = cfg->n_datasets;
-    reg->on_failure = on_failure;
-    the_registry = reg;
     for (size_t i = 0; i < reg->n; i++) {
         struct srv_dataset *d = &reg->items[i];
         memcpy(d->name, cfg->datasets[i].name, sizeof d->name);
         d->conf = &cfg->datasets[i];
         atomic_init(&d->state, SRV_DS_LOADING);
     }
+    return 0;
+}
+
+int srv_registry_start(struct srv_registry *reg, void (*on_failure)(void))
+{
+    reg->on_failure = on_failure;
+    the_registry = reg;
     for (size_t i = 0; i < reg->n; i++) {
         struct srv_dataset *d = &reg->items[i];
         if (pthread_create(&d->thread, NULL, loader, d) != 0)

@@ -49,10 +49,14 @@ struct srv_registry {
  * generator's user/item proportions, seed 42 (see registry.c). */
 #define SRV_DEMO_ROWS 200000u
 
-/* Set up reg for cfg's datasets and start one loader thread each. cfg must
- * outlive reg. Returns 0, or -1 if a thread could not be started. */
-int srv_registry_start(struct srv_registry *reg, const struct srv_config *cfg,
-                       void (*on_failure)(void));
+/* Set up reg for cfg's datasets, all LOADING. cfg must outlive reg. Call
+ * before any thread reads reg. Returns 0, or -1 on OOM. */
+int srv_registry_init(struct srv_registry *reg, const struct srv_config *cfg);
+
+/* Start one loader thread per dataset; on_failure runs in a loader thread
+ * after a dataset became FAILED. Returns 0, or -1 if a thread could not be
+ * started. */
+int srv_registry_start(struct srv_registry *reg, void (*on_failure)(void));
 
 /* Dataset by name (slice), or NULL. Thread-safe. */
 struct srv_dataset *srv_registry_find(struct srv_registry *reg, const char *name, size_t len);
