@@ -213,6 +213,7 @@ END_TEST
 
 struct slow_fetch {
     const struct server *s;
+    const char *path;
     long status;
     size_t len;
 };
@@ -221,8 +222,7 @@ static void *slow_fetch(void *arg)
 {
     struct slow_fetch *f = arg;
     struct resp r;
-    if (http(f->s, "GET", "/v1/datasets/demo/splits/temporal/train.txt?k=2&min_len=2", NULL, &r) ==
-        0) {
+    if (http_slow(f->s, f->path, 512 * 1024, &r) == 0) {
         f->status = r.status;
         f->len = r.len;
         resp_free(&r);
@@ -230,28 +230,46 @@ static void *slow_fetch(void *arg)
     return NULL;
 }
 
+/* recprep_http_inflight_requests from /metrics (the /metrics request itself
+ * counts one), or -1. */
+static long inflight(const struct server *s)
+{
+    struct resp r;
+    long v = -1;
+    if (http(s, "GET", "/metrics", NULL, &r) != 0)
+        return -1;
+    const char *p = strstr(r.body, "\nrecprep_http_inflight_requests ");
+    if (p != NULL)
+        v = strtol(p + strlen("\nrecprep_http_inflight_requests "), NULL, 10);
+    resp_free(&r);
+    return v;
+}
+
 START_TEST(sigterm_is_graceful)
 {
+    /* A download still being sent when SIGTERM arrives must complete, and
+     * the process must then exit 0. The client reads at 512 KB/s, so a file
+     * of over 1 MB stays in flight for a few seconds. */
     struct server s;
+    const char *path = "/v1/datasets/demo/splits/temporal/train.txt?k=2";
     ck_assert_int_eq(server_start(&s, NULL, NULL, NULL), 0);
     ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
-    /* A request still computing when SIGTERM arrives must complete. */
-    struct slow_fetch f = {&s, 0, 0};
+    struct resp r;
+    ck_assert_int_eq(http(&s, "GET", path, NULL, &r), 0); /* compute it once */
+    size_t full = r.len;
+    resp_free(&r);
+    ck_assert_uint_gt(full, 1024 * 1024);
+    struct slow_fetch f = {&s, path, 0, 0};
     pthread_t t;
     pthread_create(&t, NULL, slow_fetch, &f);
-    for (int i = 0; i < 400; i++) {
-        char *log = server_log(&s);
-        int started = strstr(log, "\"path\":\"/readyz\"") != NULL;
-        free(log);
-        if (started)
-            break;
+    long n = 0;
+    for (int i = 0; i < 2000 && (n = inflight(&s)) < 2; i++)
         sleep_ms(5);
-    }
-    sleep_ms(30); /* let the download request reach the server */
+    ck_assert_int_ge(n, 2);
     ck_assert_int_eq(server_stop(&s, 60000), 0);
     pthread_join(t, NULL);
     ck_assert_int_eq(f.status, 200);
-    ck_assert_uint_gt(f.len, 0);
+    ck_assert_uint_eq(f.len, full);
     char *log = server_log(&s);
     ck_assert_ptr_nonnull(strstr(log, "\"event\":\"stopped\""));
     free(log);
