@@ -11,6 +11,8 @@
  * Invariants: the file name is only ever compared with the core's list of
  * file names; the Content-Disposition name is the core's string, not the
  * client's.
+ * Test-only knob: RECPREP_TEST_COMPUTE_DELAY_MS=N delays every split
+ * computation by N ms (end-to-end tests of single-flight and shutdown).
  * Rejected: writing files to a temporary directory and sendfile() - a
  * second copy of the data on disk, and paths derived from requests.
  */
@@ -46,6 +48,7 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
 {
     const struct split_job *job = arg;
     rp_split *s = NULL;
+    srv_test_delay("RECPREP_TEST_COMPUTE_DELAY_MS");
     rp_status st = rp_split_run(job->ds, &job->p, &s, err);
     if (st != RP_OK)
         return st;

@@ -31,16 +31,6 @@
 
 static struct srv_registry *the_registry; /* for the loader threads' callback */
 
-static void test_delay(void)
-{
-    const char *v = getenv("RECPREP_TEST_LOAD_DELAY_MS");
-    long ms = v ? strtol(v, NULL, 10) : 0;
-    if (ms > 0 && ms < 600000) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 /* The demo log: the generator's defaults scaled down to SRV_DEMO_ROWS rows
  * (users and items keep their default proportion to rows), seed 42. */
 static rp_status load_demo(rp_dataset **out, rp_error *err)
@@ -93,7 +83,7 @@ static void *loader(void *arg)
 {
     struct srv_dataset *d = arg;
     uint64_t t0 = srv_now_ns();
-    test_delay();
+    srv_test_delay("RECPREP_TEST_LOAD_DELAY_MS");
     rp_error_clear(&d->err);
     rp_status st = d->conf->path == NULL
                        ? load_demo(&d->ds, &d->err)

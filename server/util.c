@@ -87,6 +87,16 @@ uint64_t srv_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void srv_test_delay(const char *var)
+{
+    const char *v = getenv(var);
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms <= 600000) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 uint64_t srv_fnv1a(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;

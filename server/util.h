@@ -31,4 +31,9 @@ uint64_t srv_now_ns(void);
 #define SRV_FNV_INIT 0xcbf29ce484222325ull
 uint64_t srv_fnv1a(uint64_t h, const void *data, size_t n);
 
+/* Test-only: sleep for the number of milliseconds in environment variable
+ * var (if set, 1..600000), so end-to-end tests can hold a state (loading,
+ * computing) long enough to observe it. Unset in production. */
+void srv_test_delay(const char *var);
+
 #endif

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -208,19 +207,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *cls)
     return add;
 }
 
-/* A small receive buffer, so a slow client really holds the response back
- * (otherwise loopback socket buffers swallow megabytes at once). */
-static int small_rcvbuf(void *cls, curl_socket_t fd, curlsocktype purpose)
-{
-    int size = 4096;
-    (void)cls;
-    (void)purpose;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    return CURL_SOCKOPT_OK;
-}
-
-static int request(const struct server *s, const char *method, const char *path,
-                   const char *const *hdrs, long max_bps, struct resp *r)
+int http(const struct server *s, const char *method, const char *path, const char *const *hdrs,
+         struct resp *r)
 {
     char url[70000];
     struct sink body = {calloc(1, 1), 0}, head = {calloc(1, 1), 0};
@@ -239,11 +227,6 @@ static int request(const struct server *s, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    if (max_bps > 0) {
-        curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)max_bps);
-        curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 1024L);
-        curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, small_rcvbuf);
-    }
     CURLcode rc = curl_easy_perform(c);
     r->status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -257,17 +240,6 @@ static int request(const struct server *s, const char *method, const char *path,
         return -1;
     }
     return 0;
-}
-
-int http(const struct server *s, const char *method, const char *path, const char *const *hdrs,
-         struct resp *r)
-{
-    return request(s, method, path, hdrs, 0, r);
-}
-
-int http_slow(const struct server *s, const char *path, long max_bps, struct resp *r)
-{
-    return request(s, "GET", path, NULL, max_bps, r);
 }
 
 const char *resp_header(const struct resp *r, const char *name, char *buf, size_t cap)

@@ -49,10 +49,6 @@ struct resp {
 int http(const struct server *s, const char *method, const char *path, const char *const *hdrs,
          struct resp *r);
 
-/* Like http GET, but receiving at most max_bps bytes per second (a slow
- * client, to keep a response in flight). */
-int http_slow(const struct server *s, const char *path, long max_bps, struct resp *r);
-
 /* Value of header name in r (case-insensitive), copied into buf; NULL if
  * absent. */
 const char *resp_header(const struct resp *r, const char *name, char *buf, size_t cap);

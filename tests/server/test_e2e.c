@@ -27,7 +27,10 @@ static void api_start(void)
     snprintf(args_ds, sizeof args_ds, "small=%s", small);
     const char *args[] = {
         "--dataset", args_ds, "--cors-origin", "https://dash.example", "--threads", "4", NULL};
-    if (server_start(&api, args, NULL, NULL) != 0 || server_wait_ready(&api, 30000) != 0) {
+    /* Every computation takes 200 ms longer, so the 32 concurrent clients of
+     * concurrent_identical_downloads surely overlap one computation. */
+    const char *env[] = {"RECPREP_TEST_COMPUTE_DELAY_MS=200", NULL};
+    if (server_start(&api, args, env, NULL) != 0 || server_wait_ready(&api, 30000) != 0) {
         fprintf(stderr, "cannot start recprepd\n");
         exit(1);
     }
