@@ -123,6 +123,7 @@ static struct srv_req *req_new(struct srv_app *app, struct MHD_Connection *conn,
     rq->t0_ns = srv_now_ns();
     rq->method = method_of(method);
     rq->head = rq->method == SRV_HEAD;
+    srv_routes(&rq->route_index); /* "unmatched" until routing says otherwise */
     snprintf(rq->method_name, sizeof rq->method_name, "%s", method);
     snprintf(rq->path, sizeof rq->path, "%s", url);
     atomic_fetch_add(&app->inflight, 1);

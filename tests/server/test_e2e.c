@@ -358,6 +358,9 @@ START_TEST(not_found_and_method)
 }
 END_TEST
 
+static double metric(const char *text, const char *prefix);
+static char *metrics_text(void);
+
 START_TEST(oversized_requests)
 {
     static char path[70000];
@@ -375,6 +378,12 @@ START_TEST(oversized_requests)
     }
     json_t *j = get_json("/healthz", 200); /* still serving */
     json_decref(j);
+    char *m = metrics_text(); /* the 414 is not counted under some route */
+    ck_assert_double_ge(metric(m, "recprep_http_requests_total{route=\"unmatched\","
+                                  "method=\"GET\",status=\"414\"}"),
+                        1);
+    ck_assert_ptr_null(strstr(m, "route=\"/healthz\",method=\"GET\",status=\"414\""));
+    free(m);
 }
 END_TEST
 
