@@ -163,12 +163,15 @@ int main(int argc, char **argv)
     if (rc != 0) {
         report_failure(&app);
         MHD_stop_daemon(d);
+        srv_registry_join_settled(&app.reg);
         return rc; /* other loaders may still run: no cleanup, the OS reclaims */
     }
     srv_http_stop(d, &app, DRAIN_MS);
     fputs("{\"event\":\"stopped\"}\n", stderr);
-    if (!all_settled(&app.reg))
-        return 0; /* a loader is still running: exit without joining it */
+    if (!all_settled(&app.reg)) {
+        srv_registry_join_settled(&app.reg);
+        return 0; /* a loader is still running: exit without waiting for it */
+    }
     srv_registry_free(&app.reg);
     srv_cache_free(app.cache);
     free(app.token);

@@ -160,6 +160,17 @@ const struct srv_dataset *srv_registry_failed(struct srv_registry *reg)
     return NULL;
 }
 
+void srv_registry_join_settled(struct srv_registry *reg)
+{
+    for (size_t i = 0; i < reg->n; i++) {
+        struct srv_dataset *d = &reg->items[i];
+        if (d->started && srv_dataset_state(d) != SRV_DS_LOADING) {
+            pthread_join(d->thread, NULL);
+            d->started = 0;
+        }
+    }
+}
+
 void srv_registry_free(struct srv_registry *reg)
 {
     for (size_t i = 0; i < reg->n; i++) {

@@ -70,6 +70,10 @@ const struct srv_dataset *srv_registry_failed(struct srv_registry *reg);
 /* State of d with acquire semantics. */
 enum srv_ds_state srv_dataset_state(const struct srv_dataset *d);
 
+/* Join the loader threads that have finished (READY or FAILED); leave the
+ * others running. For exits that cannot wait for a load. */
+void srv_registry_join_settled(struct srv_registry *reg);
+
 /* Join loader threads and free everything. */
 void srv_registry_free(struct srv_registry *reg);
 
