@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "config.h"
 #include "params.h"
+#include "pool.h"
 #include "registry.h"
 
 struct MHD_Connection;
@@ -24,7 +25,8 @@ struct srv_app {
     const struct srv_config *cfg;
     struct srv_registry reg;
     struct srv_cache *cache;
-    char *token; /* NULL: no auth */
+    struct srv_pool *pool; /* computations run here, never on MHD threads */
+    char *token;           /* NULL: no auth */
     size_t token_len;
     atomic_long inflight; /* requests between first call and completion */
 };
@@ -32,6 +34,23 @@ struct srv_app {
 enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_OTHER, SRV_N_METHODS };
 
 #define SRV_LOG_PATH_MAX 256
+#define SRV_JOB_KEY_MAX 512
+#define SRV_JOB_ARG_MAX 64
+#define SRV_JOB_FILE_MAX 64
+
+/* A result fetched by a worker while the connection is suspended. */
+struct srv_pending {
+    struct srv_job job;
+    int done; /* set by the worker before resuming */
+    rp_status status;
+    rp_error err;
+    struct srv_entry *entry; /* held reference handed to the handler */
+    srv_compute_fn fn;
+    char key[SRV_JOB_KEY_MAX];
+    size_t key_len;
+    char file[SRV_JOB_FILE_MAX];                              /* "" or a file to materialise too */
+    _Alignas(max_align_t) unsigned char arg[SRV_JOB_ARG_MAX]; /* copy of fn's argument */
+};
 
 struct srv_req {
     struct srv_app *app;
@@ -48,6 +67,7 @@ struct srv_req {
     size_t args_bytes;
     char method_name[16];
     char path[SRV_LOG_PATH_MAX];
+    struct srv_pending pending;
 };
 
 #endif

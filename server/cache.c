@@ -254,6 +254,23 @@ rp_status srv_cache_get(struct srv_cache *c, const char *key, size_t key_len, sr
     return RP_OK;
 }
 
+int srv_cache_peek(struct srv_cache *c, const char *key, size_t key_len, struct srv_entry **out)
+{
+    struct srv_entry *e;
+    pthread_mutex_lock(&c->mu);
+    HASH_FIND(hh, c->map, key, key_len, e);
+    int ready = e != NULL && e->state == ST_READY;
+    if (ready) {
+        e->refs++;
+        c->hits++;
+        lru_unlink(c, e);
+        lru_push(c, e);
+        *out = e;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return ready;
+}
+
 const struct srv_result *srv_entry_result(const struct srv_entry *e)
 {
     return &e->res;
@@ -348,6 +365,20 @@ rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **dat
     *data = f->data;
     *len = f->len;
     return RP_OK;
+}
+
+int srv_entry_file_cached(struct srv_entry *e, const char *name)
+{
+    struct srv_cache *c = e->cache;
+    int i = file_index(e, name);
+    uint64_t lines, size;
+    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK ||
+        size > c->max_bytes / 4)
+        return 1;
+    pthread_mutex_lock(&c->mu);
+    int ready = e->files[i].state == F_READY;
+    pthread_mutex_unlock(&c->mu);
+    return ready;
 }
 
 void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out)

@@ -53,6 +53,14 @@ void srv_cache_free(struct srv_cache *c);
 rp_status srv_cache_get(struct srv_cache *c, const char *key, size_t key_len, srv_compute_fn fn,
                         void *arg, struct srv_entry **out, int *hit, rp_error *err);
 
+/* Non-blocking lookup: if the result for key is READY, take a reference,
+ * set *out, count a hit and return 1; otherwise return 0 (nothing counted). */
+int srv_cache_peek(struct srv_cache *c, const char *key, size_t key_len, struct srv_entry **out);
+
+/* 1 if srv_entry_file(e, name) would answer at once (file materialised,
+ * unknown, or to be streamed), 0 if it would build the file first. */
+int srv_entry_file_cached(struct srv_entry *e, const char *name);
+
 /* The result of a held entry. Borrowed while the reference is held. */
 const struct srv_result *srv_entry_result(const struct srv_entry *e);
 

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "async.h"
 #include "handlers.h"
 #include "params.h"
 #include "recprep/kcore.h"
@@ -129,7 +130,7 @@ static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
 int h_kcore(struct srv_req *rq, const struct srv_match *m)
 {
     struct srv_params_error perr;
-    int ret, hit;
+    int ret;
     struct srv_dataset *d = srv_require_dataset(rq, m, &ret);
     if (d == NULL)
         return ret;
@@ -146,11 +147,15 @@ int h_kcore(struct srv_req *rq, const struct srv_match *m)
     if (srv_etag_matches(rq, etag))
         return srv_reply_not_modified(rq, etag);
     struct srv_entry *e;
-    rp_error err;
-    rp_status st =
-        srv_cache_get(rq->app->cache, key, (size_t)n, kcore_compute, &job, &e, &hit, &err);
-    if (st != RP_OK)
-        return srv_reply_status(rq, st, &err);
+    switch (
+        srv_result_acquire(rq, key, (size_t)n, kcore_compute, &job, sizeof job, NULL, &e, &ret)) {
+    case SRV_ACQ_SUSPENDED:
+        return MHD_YES;
+    case SRV_ACQ_REPLIED:
+        return ret;
+    case SRV_ACQ_READY:
+        break;
+    }
     const struct srv_result *res = srv_entry_result(e);
     ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
     srv_entry_release(e);

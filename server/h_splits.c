@@ -3,7 +3,8 @@
  *
  * What: parse parameters strictly, resolve them to the canonical form, and
  * fetch the result from the shared cache (computed once per dataset and
- * canonical parameters, single-flight). Summaries are served from their
+ * canonical parameters, single-flight; on a miss the connection is
+ * suspended and a worker computes, see async.c). Summaries are served from their
  * stored JSON bytes; files from a buffer materialised once through the
  * core's cursor, handed to libmicrohttpd without copying while the response
  * holds a cache reference. Files too large to keep are streamed through a
@@ -23,6 +24,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "async.h"
 #include "handlers.h"
 #include "params.h"
 #include "recprep/cursor.h"
@@ -96,19 +98,21 @@ static void result_etag(const struct split_req *sr, const char *what, char *etag
     srv_etag(etag, sr->d->fingerprint, srv_fnv1a(h, what, strlen(what)));
 }
 
-/* The cached (or freshly computed) result. Returns 1 when an error reply was
- * queued instead, with *ret its result. */
-static int lookup(struct srv_req *rq, struct split_req *sr, struct srv_entry **e, int *ret)
+/* The result (file: also materialised, may be NULL). Returns 0 with *e held,
+ * or 1 when the request was suspended or answered, with *ret to return. */
+static int lookup(struct srv_req *rq, struct split_req *sr, const char *file, struct srv_entry **e,
+                  int *ret)
 {
-    int hit;
-    rp_error err;
-    rp_error_clear(&err);
-    rp_status st =
-        srv_cache_get(rq->app->cache, sr->key, sr->key_len, split_compute, &sr->job, e, &hit, &err);
-    if (st == RP_OK)
+    switch (srv_result_acquire(rq, sr->key, sr->key_len, split_compute, &sr->job, sizeof sr->job,
+                               file, e, ret)) {
+    case SRV_ACQ_READY:
         return 0;
-    *ret = srv_reply_status(rq, st, &err);
-    return 1;
+    case SRV_ACQ_SUSPENDED:
+        *ret = MHD_YES;
+        return 1;
+    default:
+        return 1;
+    }
 }
 
 int h_split_summary(struct srv_req *rq, const struct srv_match *m)
@@ -122,7 +126,7 @@ int h_split_summary(struct srv_req *rq, const struct srv_match *m)
     result_etag(&sr, "summary", etag);
     if (srv_etag_matches(rq, etag))
         return srv_reply_not_modified(rq, etag);
-    if (lookup(rq, &sr, &e, &ret))
+    if (lookup(rq, &sr, NULL, &e, &ret))
         return ret;
     const struct srv_result *res = srv_entry_result(e);
     ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
@@ -232,9 +236,13 @@ int h_split_file(struct srv_req *rq, const struct srv_match *m)
     struct split_req sr;
     struct srv_entry *e;
     int ret;
+    char file[SRV_JOB_FILE_MAX];
     if (prepare(rq, m, &sr, &ret))
         return ret;
-    if (lookup(rq, &sr, &e, &ret))
+    int fits = m->args[1].len < sizeof file;
+    if (fits)
+        snprintf(file, sizeof file, "%.*s", (int)m->args[1].len, m->args[1].ptr);
+    if (lookup(rq, &sr, fits ? file : NULL, &e, &ret))
         return ret;
     const char *name = known_file(e, &m->args[1]);
     if (name == NULL)

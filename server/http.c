@@ -178,6 +178,7 @@ static int dispatch(struct srv_req *rq, const char *url)
 {
     struct srv_app *app = rq->app;
     struct srv_match m;
+    rq->n_args = rq->args_bytes = 0; /* dispatch runs again after a resume */
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, rq);
     if (strlen(url) > SRV_MAX_PATH || rq->args_bytes > SRV_MAX_QUERY)
         return srv_reply_error(rq, MHD_HTTP_URI_TOO_LONG, "uri_too_long", NULL,
@@ -259,6 +260,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     uint64_t micros = (srv_now_ns() - rq->t0_ns) / 1000;
     srv_metrics_observe(rq->route_index, rq->method, rq->status, micros, rq->bytes);
     access_log(rq, micros);
+    srv_entry_release(rq->pending.entry); /* resumed, but the client left first */
     free(rq);
     *req_cls = NULL;
     atomic_fetch_sub(&app->inflight, 1);
@@ -266,8 +268,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
 {
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,

@@ -87,6 +87,10 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
         fprintf(stderr, "recprepd: out of memory\n");
         return NULL;
     }
+    if ((app->pool = srv_pool_new(cfg->threads < 2 ? 2 : cfg->threads)) == NULL) {
+        fprintf(stderr, "recprepd: cannot start worker threads\n");
+        return NULL;
+    }
     if (srv_registry_init(&app->reg, cfg) != 0) {
         fprintf(stderr, "recprepd: out of memory\n");
         return NULL;
@@ -167,6 +171,7 @@ int main(int argc, char **argv)
         return rc; /* other loaders may still run: no cleanup, the OS reclaims */
     }
     srv_http_stop(d, &app, DRAIN_MS);
+    srv_pool_free(app.pool);
     fputs("{\"event\":\"stopped\"}\n", stderr);
     if (!all_settled(&app.reg)) {
         srv_registry_join_settled(&app.reg);
