@@ -276,6 +276,32 @@ START_TEST(sigterm_is_graceful)
 }
 END_TEST
 
+START_TEST(computation_does_not_block_other_requests)
+{
+    /* One HTTP thread, one computation held for 2 s: /metrics and /healthz
+     * must still answer while it runs (the computation is on a worker, the
+     * connection suspended), which the in-flight gauge proves. */
+    struct server s;
+    const char *args[] = {"--threads", "1", NULL};
+    const char *env[] = {"RECPREP_TEST_COMPUTE_DELAY_MS=2000", NULL};
+    ck_assert_int_eq(server_start(&s, args, env, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
+    struct bg_fetch f = {&s, "/v1/datasets/demo/splits/full", 0, 0, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, bg_fetch, &f);
+    long n = 0;
+    for (int i = 0; i < 1000 && (n = inflight(&s)) < 2; i++)
+        sleep_ms(2);
+    ck_assert_int_eq(n, 2); /* this /metrics request and the computing one */
+    ck_assert_int_eq(status_of(&s, "/healthz", NULL), 200);
+    ck_assert_int_eq(inflight(&s), 2); /* still computing */
+    pthread_join(t, NULL);
+    ck_assert_int_eq(f.status, 200);
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    server_cleanup(&s);
+}
+END_TEST
+
 /* GET path from s: body (malloc'd) and length; asserts 200. */
 static char *fetch_body(const struct server *s, const char *path, size_t *len)
 {
@@ -336,5 +362,6 @@ TCase *e2e_lifecycle_tcase(void)
     tcase_add_test(tc, environment_configuration);
     tcase_add_test(tc, sigterm_is_graceful);
     tcase_add_test(tc, small_cache_streams_and_evicts);
+    tcase_add_test(tc, computation_does_not_block_other_requests);
     return tc;
 }
