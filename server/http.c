@@ -4,17 +4,16 @@
  * What: one access handler for every request. The first call allocates the
  * request context; the next (once any body has been skipped) checks limits,
  * CORS preflight, auth and the route table, and calls the route's handler,
- * which queues the response. The completion callback records metrics and writes one JSON
- * access-log line, then frees the context.
- * Invariants: every request that reaches the handler gets exactly one
- * response; inflight counts contexts between allocation and completion, so
- * a graceful stop can wait for it to reach zero. Auth runs before routing
- * for every /v1 path, so unauthenticated clients cannot probe which paths
- * or datasets exist.
- * Complexity: O(path + query) per request before the handler.
- * Rejected: MHD's own port binding (MHD_OPTION_SOCK_ADDR) - binding
- * ourselves gives one code path for IPv4/IPv6 and for reading back the
- * ephemeral port before any thread starts.
+ * which queues the response - or suspends the connection while a worker
+ * computes (async.c); after the resume MHD calls the handler again and the
+ * request is dispatched once more, now finding its result. The completion callback records metrics
+ * and writes one JSON access-log line, then frees the context. Invariants: every request that
+ * reaches the handler gets exactly one response; inflight counts contexts between allocation and
+ * completion, so a graceful stop can wait for it to reach zero. Auth runs before routing for every
+ * /v1 path, so unauthenticated clients cannot probe which paths or datasets exist. Complexity:
+ * O(path + query) per request before the handler. Rejected: MHD's own port binding
+ * (MHD_OPTION_SOCK_ADDR) - binding ourselves gives one code path for IPv4/IPv6 and for reading back
+ * the ephemeral port before any thread starts.
  */
 #include "http.h"
 
@@ -287,5 +286,9 @@ void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms)
         struct timespec ts = {0, 5 * 1000000L};
         nanosleep(&ts, NULL);
     }
+    /* libmicrohttpd panics when stopped with suspended connections: finish
+     * the outstanding computations first (each resumes its connection). */
+    srv_pool_free(app->pool);
+    app->pool = NULL;
     MHD_stop_daemon(d);
 }

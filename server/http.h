@@ -25,7 +25,8 @@ int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size
 struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd);
 
 /* Graceful stop: stop accepting, wait up to drain_ms for in-flight requests
- * to finish, then stop the daemon (closing idle connections). */
+ * to finish, finish the worker pool's jobs (app->pool is freed), then stop
+ * the daemon (closing idle connections). */
 void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms);
 
 #endif

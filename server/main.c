@@ -166,12 +166,12 @@ int main(int argc, char **argv)
     int rc = wait_for_signal(&set, &app);
     if (rc != 0) {
         report_failure(&app);
+        srv_pool_free(app.pool); /* no suspended connection may remain */
         MHD_stop_daemon(d);
         srv_registry_join_settled(&app.reg);
         return rc; /* other loaders may still run: no cleanup, the OS reclaims */
     }
     srv_http_stop(d, &app, DRAIN_MS);
-    srv_pool_free(app.pool);
     fputs("{\"event\":\"stopped\"}\n", stderr);
     if (!all_settled(&app.reg)) {
         srv_registry_join_settled(&app.reg);
