@@ -3,17 +3,24 @@
  *
  * What: one access handler for every request. The first call allocates the
  * request context; the next (once any body has been skipped) checks limits,
- * CORS preflight, auth and the route table, and calls the route's handler,
- * which queues the response - or suspends the connection while a worker
- * computes (async.c); after the resume MHD calls the handler again and the
- * request is dispatched once more, now finding its result. The completion callback records metrics
- * and writes one JSON access-log line, then frees the context. Invariants: every request that
- * reaches the handler gets exactly one response; inflight counts contexts between allocation and
- * completion, so a graceful stop can wait for it to reach zero. Auth runs before routing for every
- * /v1 path, so unauthenticated clients cannot probe which paths or datasets exist. Complexity:
- * O(path + query) per request before the handler. Rejected: MHD's own port binding
- * (MHD_OPTION_SOCK_ADDR) - binding ourselves gives one code path for IPv4/IPv6 and for reading back
- * the ephemeral port before any thread starts.
+ * CORS preflight, auth and the route table, and calls the route's handler.
+ * The handler queues the response, or suspends the connection while a
+ * worker computes (async.c); after the resume MHD calls the handler again
+ * and the request is dispatched once more, now finding its result. The
+ * completion callback records metrics and writes one JSON access-log line,
+ * then frees the context.
+ *
+ * Invariants: every request that reaches the handler gets exactly one
+ * response; inflight counts contexts between allocation and completion, so
+ * a graceful stop can wait for it to reach zero. Auth runs before routing
+ * for every /v1 path, so unauthenticated clients cannot probe which paths
+ * or datasets exist.
+ *
+ * Complexity: O(path + query) per request before the handler.
+ *
+ * Rejected: MHD's own port binding (MHD_OPTION_SOCK_ADDR) - binding
+ * ourselves gives one code path for IPv4/IPv6 and for reading back the
+ * ephemeral port before any thread starts.
  */
 #include "http.h"
 
