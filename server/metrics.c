@@ -88,7 +88,7 @@ static void render_requests(struct srv_buf *b, size_t n_routes)
 static void render_histogram(struct srv_buf *b, size_t n_routes)
 {
     srv_buf_printf(b, "# HELP recprep_http_request_duration_seconds Time from request headers "
-                      "to response queued.\n"
+                      "to response sent.\n"
                       "# TYPE recprep_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= n_routes; r++) {
         uint64_t cum = 0;
