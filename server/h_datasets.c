@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <jansson.h>
+
+#include "recprep/json.h"
 #include <microhttpd.h>
 
 #include "async.h"
@@ -66,7 +68,7 @@ int h_datasets(struct srv_req *rq, const struct srv_match *m)
         if (json_array_append_new(list, dataset_entry(&rq->app->reg.items[i])) != 0)
             json_decref(list), list = NULL;
     json_t *body = list ? json_pack("{s:o}", "datasets", list) : NULL;
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? json_dumps(body, RP_JSON_COMPACT) : NULL;
     json_decref(body);
     if (text == NULL)
         return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
@@ -119,7 +121,7 @@ static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
     }
     json_t *j = kcore_json(job, &kc);
     rp_kcore_cleanup(&kc);
-    out->json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
     json_decref(j);
     if (out->json == NULL)
         return RP_ERR_NOMEM;

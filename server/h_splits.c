@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include <jansson.h>
+
+#include "recprep/json.h"
 #include <microhttpd.h>
 
 #include "async.h"
@@ -55,7 +57,7 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     if (st != RP_OK)
         return st;
     json_t *j = rp_split_summary(s);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
     json_decref(j);
     if (text == NULL) {
         rp_split_free(s);

@@ -24,6 +24,8 @@
 
 #include <jansson.h>
 
+#include "recprep/json.h"
+
 #include "recprep/generate.h"
 #include "recprep/load.h"
 #include "recprep/stats.h"
@@ -57,7 +59,7 @@ static rp_status compute_stats(struct srv_dataset *d)
     if (s != RP_OK)
         return s;
     json_t *j = rp_stats_to_json(&st, d->name, rp_dataset_format(d->ds));
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
     json_decref(j);
     if (text == NULL)
         return RP_ERR_NOMEM;

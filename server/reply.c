@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "recprep/json.h"
+
 /* The one table from core status to HTTP status and stable error code.
  * Client faults (4xx) stay apart from our own faults (5xx). */
 static const struct status_map {
@@ -103,13 +105,14 @@ static char *error_body(unsigned status, const char *code, const char *param, co
     if (err != NULL && param != NULL)
         json_object_set_new(err, "parameter", json_string(param));
     json_t *body = err ? json_pack("{s:o}", "error", err) : NULL;
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? json_dumps(body, RP_JSON_COMPACT) : NULL;
     json_decref(body);
     return text;
 }
 
-static int reply_error_va(struct srv_req *rq, unsigned status, const char *code, const char *param,
-                          const char *hname, const char *hvalue, const char *fmt, va_list ap)
+__attribute__((format(printf, 7, 0))) static int
+reply_error_va(struct srv_req *rq, unsigned status, const char *code, const char *param,
+               const char *hname, const char *hvalue, const char *fmt, va_list ap)
 {
     char message[256];
     if (vsnprintf(message, sizeof message, fmt, ap) < 0)

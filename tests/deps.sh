@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check libsubunit-dev
       uthash-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev curl)
 if [ "${1:-}" = "--with-test-tools" ]; then
-  pkgs+=(clang-format)
+  pkgs+=(clang-format clang)
 fi
 
 missing=()

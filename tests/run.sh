@@ -3,7 +3,8 @@
 #   1. checks formatting of our C sources,
 #   2. builds Release with -Werror and runs every ctest suite,
 #   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs them again,
-#   4. runs the container test (Docker image + compose + trainer) unless
+#   4. builds the libFuzzer targets with clang and runs each for 15 s,
+#   5. runs the container test (Docker image + compose + trainer) unless
 #      RECPREP_SKIP_DOCKER=1.
 # Build trees: build/ (Release) and build-asan/ (sanitizers), next to the sources.
 set -euo pipefail
@@ -26,6 +27,18 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRECPREP_SANITIZE=ON -DRECPRE
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+echo "== fuzz smoke (clang, libFuzzer)"
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DRECPREP_FUZZ=ON -DRECPREP_WERROR=ON >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_load fuzz_request
+for t in fuzz_load fuzz_request; do
+  corpus=$(mktemp -d)
+  build-fuzz/tests/fuzz/$t -max_total_time=15 -max_len=4096 -print_final_stats=0 "$corpus" \
+    >"build-fuzz/$t.log" 2>&1 || { tail -40 "build-fuzz/$t.log"; rm -rf "$corpus"; exit 1; }
+  grep -E "^Done [0-9]+ runs" "build-fuzz/$t.log"
+  rm -rf "$corpus"
+done
 
 if [ "${RECPREP_SKIP_DOCKER:-0}" != "1" ] && [ -f tests/container/run.sh ]; then
   echo "== container test"
