@@ -25,10 +25,10 @@ struct rp_dataset {
     rp_format format;
     char *source;
     uint32_t n_rows, n_users, n_items;
-    uint32_t *user;  /* [n_rows] dense user index */
-    uint32_t *item;  /* [n_rows] dense item index */
-    int64_t *ts;     /* [n_rows] Unix seconds */
-    float *rating;   /* [n_rows]; NAN where the format has no rating */
+    uint32_t *user;                 /* [n_rows] dense user index */
+    uint32_t *item;                 /* [n_rows] dense item index */
+    int64_t *ts;                    /* [n_rows] Unix seconds */
+    float *rating;                  /* [n_rows]; NAN where the format has no rating */
     rp_intern *user_ids, *item_ids; /* sealed: lookups by index only */
     uint64_t fingerprint;
     /* indexes */
@@ -66,7 +66,7 @@ void rpi_builder_cleanup(rpi_builder *b);
  * computes the fingerprint and builds the indexes. The builder is emptied
  * whatever the outcome. RP_ERR_PARSE (via err, with source) when there are no
  * rows. */
-rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source,
-                             rp_dataset **out, rp_error *err);
+rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
+                             rp_error *err);
 
 #endif

@@ -41,8 +41,8 @@ void rp_error_clear(rp_error *err);
 
 /* Record an error unless one is already recorded (first error wins). err may
  * be NULL. file may be NULL. Truncates long texts. Thread-safe. */
-void rp_error_set(rp_error *err, const char *file, size_t line, size_t column, const char *fmt,
-                  ...) __attribute__((format(printf, 5, 6)));
+void rp_error_set(rp_error *err, const char *file, size_t line, size_t column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Like rp_error_set for a bad parameter: fills param and message. */
 void rp_error_param(rp_error *err, const char *param, const char *fmt, ...)

@@ -17,11 +17,11 @@
 #include "recprep/error.h"
 
 typedef struct rp_gen_params {
-    uint64_t rows;   /* default 2023070 */
-    uint32_t users;  /* user population to draw from; default 1210271 */
-    uint32_t items;  /* item population to draw from; default 249274 */
-    uint64_t seed;   /* default 42 */
-    uint32_t days;   /* span of timestamps in days; default 5000 */
+    uint64_t rows;  /* default 2023070 */
+    uint32_t users; /* user population to draw from; default 1210271 */
+    uint32_t items; /* item population to draw from; default 249274 */
+    uint64_t seed;  /* default 42 */
+    uint32_t days;  /* span of timestamps in days; default 5000 */
 } rp_gen_params;
 
 /* The defaults above. */

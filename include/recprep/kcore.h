@@ -23,11 +23,11 @@ typedef struct rp_kcore_round {
 } rp_kcore_round;
 
 typedef struct rp_kcore {
-    uint8_t *user_kept;       /* [rp_dataset_users(ds)], 1 = kept */
-    uint8_t *item_kept;       /* [rp_dataset_items(ds)], 1 = kept */
-    uint32_t users, items;    /* kept counts */
-    uint32_t interactions;    /* considered rows with kept user and kept item */
-    rp_kcore_round *rounds;   /* the trace, n_rounds entries */
+    uint8_t *user_kept;     /* [rp_dataset_users(ds)], 1 = kept */
+    uint8_t *item_kept;     /* [rp_dataset_items(ds)], 1 = kept */
+    uint32_t users, items;  /* kept counts */
+    uint32_t interactions;  /* considered rows with kept user and kept item */
+    rp_kcore_round *rounds; /* the trace, n_rounds entries */
     size_t n_rounds;
 } rp_kcore;
 

@@ -19,9 +19,9 @@
 #include "recprep/error.h"
 
 /* Hard limits: exceeding them is RP_ERR_LIMIT with file and line. */
-#define RP_LOAD_MAX_LINE (1u << 20)    /* bytes in one line */
-#define RP_LOAD_MAX_ID 4096u           /* bytes in one raw ID */
-#define RP_LOAD_MAX_ROWS 0xFFFFFFF0u   /* rows in one dataset */
+#define RP_LOAD_MAX_LINE (1u << 20)  /* bytes in one line */
+#define RP_LOAD_MAX_ID 4096u         /* bytes in one raw ID */
+#define RP_LOAD_MAX_ROWS 0xFFFFFFF0u /* rows in one dataset */
 
 /* Load the file at path. On success *out holds one reference (free with
  * rp_dataset_unref). On failure *out is NULL and err (if given) says why. */

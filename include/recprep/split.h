@@ -26,11 +26,11 @@ typedef enum rp_method { RP_METHOD_TEMPORAL = 0, RP_METHOD_FULL } rp_method;
  * set to 0 mean "unset" until rp_params_resolve fills the defaults. */
 typedef struct rp_params {
     rp_method method;
-    uint32_t user_k;    /* default: k (temporal 4, full 5) */
-    uint32_t item_k;    /* default: k */
-    uint32_t min_len;   /* temporal only; default user_k */
-    double val_start;   /* temporal only; default 0.8 */
-    double test_start;  /* temporal only; default 0.9 */
+    uint32_t user_k;   /* default: k (temporal 4, full 5) */
+    uint32_t item_k;   /* default: k */
+    uint32_t min_len;  /* temporal only; default user_k */
+    double val_start;  /* temporal only; default 0.8 */
+    double test_start; /* temporal only; default 0.9 */
 } rp_params;
 
 /* Parameters with every field unset (0) except method. */
@@ -84,8 +84,7 @@ const rp_dataset *rp_split_dataset(const rp_split *s);
 const char *const *rp_split_files(const rp_split *s, size_t *n);
 
 /* Lines and bytes of a file by name. RP_ERR_NOT_FOUND for other names. */
-rp_status rp_split_file_size(const rp_split *s, const char *name, uint64_t *lines,
-                             uint64_t *bytes);
+rp_status rp_split_file_size(const rp_split *s, const char *name, uint64_t *lines, uint64_t *bytes);
 
 /* The summary JSON of the contract: method, params (all, defaults filled in),
  * users, items, interactions, rounds [[u,i],...], files {name: {lines, bytes}};

@@ -23,7 +23,7 @@
 typedef struct rp_history_stats {
     uint32_t min, max;
     double mean, median, p90;
-    size_t n_buckets;                /* buckets used in counts[] */
+    size_t n_buckets;                    /* buckets used in counts[] */
     uint32_t bucket_lo[RP_HIST_BUCKETS]; /* inclusive lower bound, 1, 2, 4, ... */
     uint32_t bucket_hi[RP_HIST_BUCKETS]; /* inclusive upper bound, 1, 3, 7, ... */
     uint32_t counts[RP_HIST_BUCKETS];    /* users (items) whose length falls inside */
@@ -31,9 +31,9 @@ typedef struct rp_history_stats {
 
 typedef struct rp_stats {
     uint32_t interactions, users, items;
-    double density;           /* interactions / (users * items), 0 when empty */
+    double density; /* interactions / (users * items), 0 when empty */
     int64_t ts_min, ts_max;
-    uint32_t duplicates;      /* rows repeating an earlier (user, item) pair */
+    uint32_t duplicates; /* rows repeating an earlier (user, item) pair */
     rp_history_stats user_history, item_history;
 } rp_stats;
 
