@@ -1,9 +1,9 @@
 /*
- * core/dataset.c - building an immutable dataset and its indexes.
+ * core/dataset.c - an immutable dataset and its indexes.
  *
- * Loaders append rows to an rpi_builder (columns that double as they grow,
- * two interners); rpi_builder_finish seals the interners, fingerprints the
- * content and builds the indexes every pipeline needs:
+ * Loaders append rows to an rpi_builder (builder.c); rpi_builder_finish hands
+ * the columns to rpi_dataset_adopt, which seals the interners, fingerprints
+ * the content and builds the indexes every pipeline needs:
  *
  *   by_time      rows stably sorted by timestamp: an LSD radix sort of
  *                (ts - ts_min, row) pairs in the fewest passes of <= 16-bit
@@ -26,95 +26,14 @@
  */
 #include "dataset_impl.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "recprep/intern.h"
 
-#define GROW_MIN 4096u
 #define PARALLEL_MIN_ROWS 65536u /* below this a thread costs more than it saves */
-
-static int grow(void **p, size_t elem, uint32_t cap)
-{
-    void *q = realloc(*p, elem * (size_t)cap);
-    if (!q)
-        return -1;
-    *p = q;
-    return 0;
-}
-
-static int columns_resize(rpi_builder *b, uint32_t cap)
-{
-    if (grow((void **)&b->user, sizeof *b->user, cap) ||
-        grow((void **)&b->item, sizeof *b->item, cap) ||
-        grow((void **)&b->ts, sizeof *b->ts, cap) ||
-        grow((void **)&b->rating, sizeof *b->rating, cap))
-        return -1;
-    b->cap = cap;
-    return 0;
-}
-
-rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows)
-{
-    memset(b, 0, sizeof *b);
-    b->users = rp_intern_new(expected_rows / 2);
-    b->items = rp_intern_new(expected_rows / 8);
-    if (!b->users || !b->items) {
-        rpi_builder_cleanup(b);
-        return RP_ERR_NOMEM;
-    }
-    /* Reserve the columns up front: doubling from a small size would copy
-     * and fault in every column several times on a 2M-row load. A hint that
-     * cannot be had is not an error; the columns then grow on demand. */
-    if (expected_rows > GROW_MIN && expected_rows < 0xFFFFFFF0u)
-        (void)columns_resize(b, (uint32_t)expected_rows);
-    return RP_OK;
-}
-
-void rpi_builder_cleanup(rpi_builder *b)
-{
-    if (!b)
-        return;
-    rp_intern_free(b->users);
-    rp_intern_free(b->items);
-    free(b->user);
-    free(b->item);
-    free(b->ts);
-    free(b->rating);
-    memset(b, 0, sizeof *b);
-}
-
-static rp_status builder_reserve(rpi_builder *b)
-{
-    if (b->n < b->cap)
-        return RP_OK;
-    if (b->cap >= 0xFFFFFFF0u)
-        return RP_ERR_LIMIT;
-    uint64_t want = b->cap ? (uint64_t)b->cap * 2 : GROW_MIN;
-    return columns_resize(b, want > 0xFFFFFFF0u ? 0xFFFFFFF0u : (uint32_t)want) ? RP_ERR_NOMEM
-                                                                                : RP_OK;
-}
-
-rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
-                          size_t ilen, int64_t ts, float rating)
-{
-    rp_status st = builder_reserve(b);
-    uint32_t u, i;
-    if (st != RP_OK)
-        return st;
-    if ((st = rp_intern_put(b->users, user, ulen, &u)) != RP_OK)
-        return st;
-    if ((st = rp_intern_put(b->items, item, ilen, &i)) != RP_OK)
-        return st;
-    b->user[b->n] = u;
-    b->item[b->n] = i;
-    b->ts[b->n] = ts;
-    b->rating[b->n] = rating;
-    b->n++;
-    return RP_OK;
-}
 
 /* ---- fingerprint ------------------------------------------------------- */
 
@@ -187,8 +106,8 @@ static rp_status sort_by_time(rp_dataset *ds)
     unsigned passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
     unsigned digit = passes ? (bits + passes - 1) / passes : 1;
     size_t radix = (size_t)1 << digit, mask = radix - 1;
-    uint64_t *key = malloc(sizeof *key * n), *key2 = malloc(sizeof *key2 * n);
-    uint32_t *idx2 = malloc(sizeof *idx2 * n);
+    uint64_t *key = rpi_alloc_big(n, sizeof *key), *key2 = rpi_alloc_big(n, sizeof *key2);
+    uint32_t *idx2 = rpi_alloc_big(n, sizeof *idx2);
     size_t *count = malloc(sizeof *count * radix);
     if (!key || !key2 || !idx2 || !count) {
         free(key), free(key2), free(idx2), free(count);
@@ -269,7 +188,7 @@ static void *time_chain(void *arg)
     if (job->st == RP_OK) {
         /* off[] is rebuilt identically by each call, so give this chain its
          * own copy of the offsets to avoid racing with file_chain. */
-        uint32_t *off = malloc(sizeof *off * ((size_t)ds->n_users + 1));
+        uint32_t *off = rpi_alloc_big((size_t)ds->n_users + 1, sizeof *off);
         if (!off) {
             job->st = RP_ERR_NOMEM;
             return NULL;
@@ -290,12 +209,12 @@ static void file_chain(rp_dataset *ds)
 static rp_status build_indexes(rp_dataset *ds)
 {
     uint32_t n = ds->n_rows;
-    ds->by_time = malloc(sizeof(uint32_t) * n);
-    ds->user_off = malloc(sizeof(uint32_t) * ((size_t)ds->n_users + 1));
-    ds->user_rows = malloc(sizeof(uint32_t) * n);
-    ds->user_rows_t = malloc(sizeof(uint32_t) * n);
-    ds->item_off = malloc(sizeof(uint32_t) * ((size_t)ds->n_items + 1));
-    ds->item_rows = malloc(sizeof(uint32_t) * n);
+    ds->by_time = rpi_alloc_big(n, sizeof(uint32_t));
+    ds->user_off = rpi_alloc_big((size_t)ds->n_users + 1, sizeof(uint32_t));
+    ds->user_rows = rpi_alloc_big(n, sizeof(uint32_t));
+    ds->user_rows_t = rpi_alloc_big(n, sizeof(uint32_t));
+    ds->item_off = rpi_alloc_big((size_t)ds->n_items + 1, sizeof(uint32_t));
+    ds->item_rows = rpi_alloc_big(n, sizeof(uint32_t));
     if (!ds->by_time || !ds->user_off || !ds->user_rows || !ds->user_rows_t || !ds->item_off ||
         !ds->item_rows)
         return RP_ERR_NOMEM;
@@ -330,7 +249,7 @@ static void dataset_free(rp_dataset *ds)
     free(ds);
 }
 
-/* Move the builder's columns into ds, shrinking them to size. */
+/* Move the builder's columns and interners into ds. */
 static void take_columns(rp_dataset *ds, rpi_builder *b)
 {
     ds->n_rows = b->n;
@@ -338,31 +257,21 @@ static void take_columns(rp_dataset *ds, rpi_builder *b)
     b->user = b->item = NULL, b->ts = NULL, b->rating = NULL;
     ds->user_ids = b->users, ds->item_ids = b->items;
     b->users = b->items = NULL;
-    if (b->n < b->cap) { /* shrinking realloc cannot lose data; failure keeps the block */
-        (void)grow((void **)&ds->user, sizeof *ds->user, b->n);
-        (void)grow((void **)&ds->item, sizeof *ds->item, b->n);
-        (void)grow((void **)&ds->ts, sizeof *ds->ts, b->n);
-        (void)grow((void **)&ds->rating, sizeof *ds->rating, b->n);
-    }
     rp_intern_seal(ds->user_ids);
     rp_intern_seal(ds->item_ids);
     ds->n_users = rp_intern_count(ds->user_ids);
     ds->n_items = rp_intern_count(ds->item_ids);
 }
 
-rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
-                             rp_error *err)
+rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
+                            rp_error *err)
 {
     *out = NULL;
-    if (b->n == 0) {
-        rpi_builder_cleanup(b);
-        rp_error_set(err, source, 0, 0, "no interaction rows");
-        return RP_ERR_PARSE;
-    }
     rp_dataset *ds = calloc(1, sizeof *ds);
     if (!ds || !(ds->source = strdup(source ? source : ""))) {
         free(ds);
         rpi_builder_cleanup(b);
+        rp_error_set(err, source, 0, 0, "out of memory");
         return RP_ERR_NOMEM;
     }
     atomic_init(&ds->refs, 1u);
@@ -424,24 +333,4 @@ const char *rp_dataset_user_raw(const rp_dataset *ds, uint32_t idx, size_t *len)
 const char *rp_dataset_item_raw(const rp_dataset *ds, uint32_t idx, size_t *len)
 {
     return rp_intern_get(ds->item_ids, idx, len);
-}
-
-rp_status rp_dataset_from_rows(const char *const *users, const char *const *items,
-                               const int64_t *ts, const float *ratings, uint32_t n,
-                               rp_dataset **out, rp_error *err)
-{
-    rpi_builder b;
-    rp_status st = rpi_builder_init(&b, n);
-    *out = NULL;
-    if (st != RP_OK)
-        return st;
-    for (uint32_t r = 0; r < n && st == RP_OK; r++)
-        st = rpi_builder_add(&b, users[r], strlen(users[r]), items[r], strlen(items[r]), ts[r],
-                             ratings ? ratings[r] : NAN);
-    if (st != RP_OK) {
-        rpi_builder_cleanup(&b);
-        rp_error_set(err, "<rows>", 0, 0, "%s", rp_status_str(st));
-        return st;
-    }
-    return rpi_builder_finish(&b, RP_FORMAT_AMAZON_CSV, "<rows>", out, err);
 }

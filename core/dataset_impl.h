@@ -41,8 +41,9 @@ struct rp_dataset {
 };
 
 /*
- * The builder: what a loader appends rows to. It owns two interners and
- * growing columns; rpi_builder_finish turns it into a dataset (consuming it).
+ * The builder (builder.c): what a loader appends rows to. It owns two
+ * interners and growing columns; rpi_builder_finish turns it into a dataset
+ * (consuming it). One thread at a time.
  */
 typedef struct rpi_builder {
     rp_intern *users, *items;
@@ -68,5 +69,11 @@ void rpi_builder_cleanup(rpi_builder *b);
  * rows. */
 rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
                              rp_error *err);
+
+/* Make a dataset (one reference) from a finished builder's columns and
+ * interners (n > 0), build its indexes and fingerprint. The
+ * builder is emptied whatever the outcome. dataset.c. */
+rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
+                            rp_error *err);
 
 #endif

@@ -25,6 +25,7 @@
  * asynchronous peeling queue (finds the same final core but a different,
  * non-reference round trace).
  */
+#include "mem.h"
 #include "recprep/kcore.h"
 
 #include <stdlib.h>
@@ -50,11 +51,11 @@ static int row_on(const kstate *st, uint32_t r)
 static rp_status state_alloc(kstate *st, rp_kcore *out)
 {
     size_t nu = st->ds->n_users, ni = st->ds->n_items;
-    st->ucnt = calloc(nu + 1, sizeof *st->ucnt);
+    st->ucnt = rpi_calloc_big(nu + 1, sizeof *st->ucnt);
     st->icnt = calloc(ni + 1, sizeof *st->icnt);
-    st->uq = malloc((nu + 1) * sizeof *st->uq);
+    st->uq = rpi_alloc_big(nu + 1, sizeof *st->uq);
     st->iq = malloc((ni + 1) * sizeof *st->iq);
-    out->user_kept = calloc(nu + 1, 1);
+    out->user_kept = rpi_calloc_big(nu + 1, 1);
     out->item_kept = calloc(ni + 1, 1);
     st->ukept = out->user_kept;
     st->ikept = out->item_kept;

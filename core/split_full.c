@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "dataset_impl.h"
 #include "split_impl.h"
 
@@ -62,9 +63,9 @@ static rp_status build_sequences(rp_split *s, const uint32_t *iid)
     size_t bound = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         bound += ds->user_off[s->user_dense[id - 1] + 1] - ds->user_off[s->user_dense[id - 1]];
-    uint32_t *rid = malloc(((size_t)ds->n_rows + 1) * sizeof *rid);
+    uint32_t *rid = rpi_alloc_big((size_t)ds->n_rows + 1, sizeof *rid);
     s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
-    s->seq = malloc((bound + 1) * sizeof *s->seq);
+    s->seq = rpi_alloc_big(bound + 1, sizeof *s->seq);
     if (!rid || !s->seq_off || !s->seq) {
         free(rid);
         return RP_ERR_NOMEM;
@@ -101,7 +102,7 @@ rp_status rpi_split_full(rp_split *s, rp_error *err)
         return rc;
     rc = rpi_split_take_rounds(s, &kc);
     if (rc == RP_OK) {
-        iid = calloc((size_t)s->ds->n_items + 1, sizeof *iid);
+        iid = rpi_calloc_big((size_t)s->ds->n_items + 1, sizeof *iid);
         rc = iid ? assign_ids(s, &kc, iid) : RP_ERR_NOMEM;
     }
     if (rc == RP_OK)

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "dataset_impl.h"
 #include "split_impl.h"
 
@@ -67,8 +68,8 @@ static rp_status boundaries(tctx *t)
     const rp_dataset *ds = t->ds;
     rp_split *s = t->s;
     uint32_t n = ds->n_rows;
-    t->train = calloc((size_t)n + 1, 1);
-    t->part = calloc((size_t)n + 1, 1);
+    t->train = rpi_calloc_big((size_t)n + 1, 1);
+    t->part = rpi_calloc_big((size_t)n + 1, 1);
     if (!t->train || !t->part)
         return RP_ERR_NOMEM;
     if (n == 0)
@@ -89,8 +90,8 @@ static rp_status assign_ids(tctx *t)
 {
     const rp_dataset *ds = t->ds;
     rp_split *s = t->s;
-    t->uid = calloc((size_t)ds->n_users + 1, sizeof *t->uid);
-    t->iid = calloc((size_t)ds->n_items + 1, sizeof *t->iid);
+    t->uid = rpi_calloc_big((size_t)ds->n_users + 1, sizeof *t->uid);
+    t->iid = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *t->iid);
     s->user_dense = malloc(((size_t)t->kc.users + 1) * sizeof *s->user_dense);
     s->item_dense = malloc(((size_t)t->kc.items + 1) * sizeof *s->item_dense);
     if (!t->uid || !t->iid || !s->user_dense || !s->item_dense)
@@ -144,11 +145,11 @@ static rp_status build_sequences(tctx *t)
     size_t bound = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         bound += ds->user_off[s->user_dense[id - 1] + 1] - ds->user_off[s->user_dense[id - 1]];
-    t->rid = malloc(((size_t)ds->n_rows + 1) * sizeof *t->rid);
+    t->rid = rpi_alloc_big((size_t)ds->n_rows + 1, sizeof *t->rid);
     t->tlen = malloc(((size_t)s->n_users + 1) * sizeof *t->tlen);
     t->vlen = malloc(((size_t)s->n_users + 1) * sizeof *t->vlen);
     s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
-    s->seq = malloc((bound + 1) * sizeof *s->seq);
+    s->seq = rpi_alloc_big(bound + 1, sizeof *s->seq);
     if (!t->rid || !t->tlen || !t->vlen || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     for (uint32_t r = 0; r < ds->n_rows; r++)

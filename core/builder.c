@@ -1,0 +1,156 @@
+/*
+ * core/builder.c - the row builder loaders append to.
+ *
+ * Columns grow by doubling, reserved up front from the loader's row hint so a
+ * 2M-row load does not copy and fault in every column several times. User and
+ * item IDs are interned as rows arrive, so indices follow first appearance.
+ *
+ * Rejected, by measurement: interning users on a second thread fed through a
+ * chunked arena (the parse thread keeping items and the other columns). On
+ * this 2-vCPU machine the load of the 2,023,070-row generated log took a
+ * median 382 ms with the feed against 392 ms without (15 runs each), inside
+ * the noise. Both phases are bound by cache misses, and the two vCPUs may
+ * share a physical core; whatever the cause, the simpler builder stays.
+ */
+#include "dataset_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "recprep/intern.h"
+
+#define GROW_MIN 4096u
+#define ROWS_MAX 0xFFFFFFF0u
+
+/* ---- columns ----------------------------------------------------------- */
+
+static int grow(void **p, size_t elem, uint32_t cap)
+{
+    void *q = *p ? realloc(*p, elem * (size_t)cap) : rpi_alloc_big(cap, elem);
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
+static int columns_resize(rpi_builder *b, uint32_t cap)
+{
+    if (grow((void **)&b->user, sizeof *b->user, cap) ||
+        grow((void **)&b->item, sizeof *b->item, cap) ||
+        grow((void **)&b->ts, sizeof *b->ts, cap) ||
+        grow((void **)&b->rating, sizeof *b->rating, cap))
+        return -1;
+    b->cap = cap;
+    return 0;
+}
+
+static uint32_t next_cap(uint32_t cap)
+{
+    uint64_t want = cap ? (uint64_t)cap * 2 : GROW_MIN;
+    return want > ROWS_MAX ? ROWS_MAX : (uint32_t)want;
+}
+
+/* ---- the builder API ---------------------------------------------------- */
+
+rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows)
+{
+    memset(b, 0, sizeof *b);
+    b->users = rp_intern_new(expected_rows / 2);
+    b->items = rp_intern_new(expected_rows / 8);
+    if (!b->users || !b->items) {
+        rpi_builder_cleanup(b);
+        return RP_ERR_NOMEM;
+    }
+    /* Reserve the columns up front: doubling from a small size would copy
+     * and fault in every column several times on a 2M-row load. A hint that
+     * cannot be had is not an error; the columns then grow on demand. */
+    if (expected_rows > GROW_MIN && expected_rows < ROWS_MAX)
+        (void)columns_resize(b, (uint32_t)expected_rows);
+    return RP_OK;
+}
+
+void rpi_builder_cleanup(rpi_builder *b)
+{
+    if (!b)
+        return;
+    rp_intern_free(b->users);
+    rp_intern_free(b->items);
+    free(b->user);
+    free(b->item);
+    free(b->ts);
+    free(b->rating);
+    memset(b, 0, sizeof *b);
+}
+
+static rp_status builder_reserve(rpi_builder *b)
+{
+    if (b->n < b->cap)
+        return RP_OK;
+    if (b->cap >= ROWS_MAX)
+        return RP_ERR_LIMIT;
+    return columns_resize(b, next_cap(b->cap)) ? RP_ERR_NOMEM : RP_OK;
+}
+
+rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
+                          size_t ilen, int64_t ts, float rating)
+{
+    rp_status st = builder_reserve(b);
+    uint32_t i;
+    if (st != RP_OK)
+        return st;
+    if ((st = rp_intern_put(b->users, user, ulen, &b->user[b->n])) != RP_OK ||
+        (st = rp_intern_put(b->items, item, ilen, &i)) != RP_OK)
+        return st;
+    b->item[b->n] = i;
+    b->ts[b->n] = ts;
+    b->rating[b->n] = rating;
+    b->n++;
+    return RP_OK;
+}
+
+/* Shrink the columns to n rows: a shrinking realloc cannot lose data, and on
+ * failure the larger block is simply kept. */
+static void shrink_columns(rpi_builder *b)
+{
+    if (b->n == 0)
+        return;
+    (void)grow((void **)&b->user, sizeof *b->user, b->n);
+    (void)grow((void **)&b->item, sizeof *b->item, b->n);
+    (void)grow((void **)&b->ts, sizeof *b->ts, b->n);
+    (void)grow((void **)&b->rating, sizeof *b->rating, b->n);
+}
+
+rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
+                             rp_error *err)
+{
+    *out = NULL;
+    if (b->n == 0) {
+        rpi_builder_cleanup(b);
+        rp_error_set(err, source, 0, 0, "no interaction rows");
+        return RP_ERR_PARSE;
+    }
+    shrink_columns(b);
+    return rpi_dataset_adopt(b, fmt, source, out, err);
+}
+
+rp_status rp_dataset_from_rows(const char *const *users, const char *const *items,
+                               const int64_t *ts, const float *ratings, uint32_t n,
+                               rp_dataset **out, rp_error *err)
+{
+    rpi_builder b;
+    rp_status st = rpi_builder_init(&b, n);
+    *out = NULL;
+    if (st != RP_OK)
+        return st;
+    for (uint32_t r = 0; r < n && st == RP_OK; r++)
+        st = rpi_builder_add(&b, users[r], strlen(users[r]), items[r], strlen(items[r]), ts[r],
+                             ratings ? ratings[r] : NAN);
+    if (st != RP_OK) {
+        rpi_builder_cleanup(&b);
+        rp_error_set(err, "<rows>", 0, 0, "%s", rp_status_str(st));
+        return st;
+    }
+    return rpi_builder_finish(&b, RP_FORMAT_AMAZON_CSV, "<rows>", out, err);
+}

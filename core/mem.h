@@ -1,0 +1,25 @@
+/*
+ * core/mem.h - allocation of big arrays (private to the core).
+ *
+ * Loading and splitting a 2M-row log touches ~130 MB of fresh memory; with
+ * 4 KiB pages that is ~33,000 page faults, a quarter of the run. Arrays of
+ * RPI_BIG_MIN bytes or more are therefore 2 MiB aligned and asked to use
+ * transparent huge pages (madvise; a no-op where THP is off or unsupported).
+ * Measured with `hyperfine` on `recprep temporal` over the 2,023,070-row
+ * generated log: 553 ms -> ~490 ms mean. Memory from these calls is released
+ * with free(), like any other.
+ */
+#ifndef RECPREP_MEM_H
+#define RECPREP_MEM_H
+
+#include <stddef.h>
+
+#define RPI_BIG_MIN ((size_t)2 << 20)
+
+/* Like malloc(n * size), overflow-checked; huge pages for big arrays. */
+void *rpi_alloc_big(size_t n, size_t size);
+
+/* Like calloc(n, size); huge pages for big arrays. */
+void *rpi_calloc_big(size_t n, size_t size);
+
+#endif
