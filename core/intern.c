@@ -30,16 +30,14 @@
  * miss; keeping hashing free of variable-length memcpy (store-forwarding
  * stalls) was worth ~25% of the lookup time.
  */
-#define _DEFAULT_SOURCE 1 /* madvise(MADV_HUGEPAGE), where the platform has it */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "mem.h"
 #include "recprep/intern.h"
 
 #define LONG_MARK 0xFFu /* last key byte of a slot whose key is > 15 bytes */
 #define INLINE_MAX 15u
-#define HUGE_MIN ((size_t)2 << 20)
 
 typedef struct slot {
     uint32_t idx; /* index + 1; 0 = empty */
@@ -138,22 +136,12 @@ static size_t key_len(uint64_t k1)
     return (size_t)(k1 >> 56);
 }
 
-/* Big tables are 2 MiB aligned and asked to use transparent huge pages: the
- * table is probed at random, and with 4 KiB pages every probe of a cold slot
- * also pays a TLB miss and, the first time, a page fault. */
+/* Big tables go on huge pages (mem.h): the table is probed at random, and
+ * with 4 KiB pages every probe of a cold slot also pays a TLB miss and, the
+ * first time, a page fault. */
 static slot *slots_alloc(size_t n)
 {
-    size_t bytes = n * sizeof(slot);
-    if (bytes < HUGE_MIN)
-        return calloc(n, sizeof(slot));
-    bytes = (bytes + HUGE_MIN - 1) & ~(HUGE_MIN - 1);
-    void *p = aligned_alloc(HUGE_MIN, bytes);
-    if (!p)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return memset(p, 0, bytes);
+    return rpi_calloc_big(n, sizeof(slot));
 }
 
 static rp_status table_alloc(rp_intern *in, uint32_t log2cap)
