@@ -9,6 +9,7 @@
 
 #include "recprep/cursor.h"
 #include "recprep/split.h"
+#include "check_run.h"
 
 static uint32_t rnd(uint64_t *s)
 {
@@ -186,9 +187,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rp_check_run(suite());
 }

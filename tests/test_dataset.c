@@ -6,6 +6,7 @@
 
 #include "dataset_impl.h"
 #include "recprep/dataset.h"
+#include "check_run.h"
 
 static rp_dataset *make(const char *const *u, const char *const *i, const int64_t *ts, uint32_t n)
 {
@@ -145,9 +146,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rp_check_run(suite());
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "recprep/error.h"
+#include "check_run.h"
 
 START_TEST(first_error_wins)
 {
@@ -63,9 +64,5 @@ int main(void)
     tcase_add_test(tc, long_texts_truncate);
     tcase_add_test(tc, status_names);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rp_check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "recprep/generate.h"
+#include "check_run.h"
 
 static char *gen(rp_gen_params p, size_t *len)
 {
@@ -111,9 +112,5 @@ int main(void)
     tcase_add_test(tc, bad_parameters_named);
     tcase_add_test(tc, more_users_than_rows_is_capped);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rp_check_run(s);
 }

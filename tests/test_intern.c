@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "recprep/intern.h"
+#include "check_run.h"
 
 static uint32_t put(rp_intern *in, const char *s, size_t len)
 {
@@ -182,9 +183,5 @@ int main(void)
     tcase_add_test(tc, repeats_and_prefixes);
     tcase_add_test(tc, seal_keeps_strings);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rp_check_run(s);
 }

@@ -7,6 +7,7 @@
 
 #include "dataset_impl.h"
 #include "recprep/kcore.h"
+#include "check_run.h"
 
 /* A dataset from integer user/item numbers (names "u<n>", "i<n>"). */
 static rp_dataset *make_ints(const uint32_t *u, const uint32_t *i, const int64_t *ts, uint32_t n)
@@ -319,9 +320,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rp_check_run(suite());
 }

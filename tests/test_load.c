@@ -10,6 +10,7 @@
 
 #include "dataset_impl.h"
 #include "recprep/load.h"
+#include "check_run.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -651,9 +652,5 @@ int main(void)
     tcase_add_test(files, load_files);
     tcase_add_test(files, big_file_streams);
     suite_add_tcase(s, files);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rp_check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "recprep/split.h"
+#include "check_run.h"
 
 START_TEST(defaults_resolve)
 {
@@ -152,9 +153,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rp_check_run(suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "recprep/stats.h"
+#include "check_run.h"
 
 /* u1: a b a (one duplicate), u2: a, u3: b c d e f.
  * user lengths 3 1 5 -> sorted 1 3 5: mean 3, median 3, p90 at 1.8 -> 3 + 2*0.8 = 4.6
@@ -126,9 +127,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rp_check_run(suite());
 }

@@ -30,6 +30,7 @@
 #include "recprep/load.h"
 #include "recprep/split.h"
 #include "router.h"
+#include "../check_run.h"
 
 static const char *const OPERATIONS[] = {"get",     "put",  "post",  "delete",
                                          "options", "head", "patch", "trace"};
@@ -382,9 +383,5 @@ static Suite *openapi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(openapi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return rp_check_run(openapi_suite());
 }

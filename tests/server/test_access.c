@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "../check_run.h"
 
 START_TEST(constant_time_equality)
 {
@@ -104,9 +105,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rp_check_run(suite());
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "../check_run.h"
 
 static atomic_int computations;
 
@@ -194,9 +195,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rp_check_run(suite());
 }

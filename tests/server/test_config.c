@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "../check_run.h"
 
 static const char *const env_vars[] = {"RECPREP_LISTEN",   "RECPREP_DATASETS",
                                        "RECPREP_THREADS",  "RECPREP_TOKEN_FILE",
@@ -192,9 +193,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rp_check_run(suite());
 }

@@ -17,6 +17,7 @@
 
 #include "e2e_cases.h"
 #include "e2e_util.h"
+#include "../check_run.h"
 
 static struct server api;
 
@@ -562,10 +563,7 @@ static Suite *suite(void)
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = rp_check_run(suite());
     curl_global_cleanup();
-    return failed ? 1 : 0;
+    return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "params.h"
+#include "../check_run.h"
 
 #define KV(k, v) ((struct srv_kv){(k), (v)})
 
@@ -205,9 +206,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rp_check_run(suite());
 }

@@ -6,6 +6,7 @@
 
 #include "router.h"
 #include "recprep/split.h"
+#include "../check_run.h"
 
 static enum srv_match_status match(const char *method, const char *path, struct srv_match *m)
 {
@@ -169,9 +170,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rp_check_run(suite());
 }
