@@ -27,17 +27,24 @@ static void copy_text(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* Format the message into err (which has no error yet); never empty. */
+__attribute__((format(printf, 2, 0))) static void set_message(rp_error *err, const char *fmt,
+                                                              va_list ap)
+{
+    /* Truncation is acceptable here: the message is a human-readable line. */
+    (void)vsnprintf(err->message, sizeof err->message, fmt, ap);
+    if (!err->message[0])
+        copy_text(err->message, sizeof err->message, "unknown error");
+}
+
 void rp_error_set(rp_error *err, const char *file, size_t line, size_t column, const char *fmt, ...)
 {
     if (!err || err->message[0])
         return;
     va_list ap;
     va_start(ap, fmt);
-    /* Truncation is acceptable here: the message is a human-readable line. */
-    (void)vsnprintf(err->message, sizeof err->message, fmt, ap);
+    set_message(err, fmt, ap);
     va_end(ap);
-    if (!err->message[0])
-        copy_text(err->message, sizeof err->message, "unknown error");
     copy_text(err->file, sizeof err->file, file ? file : "");
     err->line = line;
     err->column = column;
@@ -49,10 +56,8 @@ void rp_error_param(rp_error *err, const char *param, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    (void)vsnprintf(err->message, sizeof err->message, fmt, ap);
+    set_message(err, fmt, ap);
     va_end(ap);
-    if (!err->message[0])
-        copy_text(err->message, sizeof err->message, "invalid parameter");
     copy_text(err->param, sizeof err->param, param ? param : "");
     err->file[0] = '\0';
     err->line = err->column = 0;
