@@ -131,6 +131,22 @@ static rp_status scan_string(jcur *c, jval *v)
     return fail(c, "unterminated string");
 }
 
+/* `"key" :` with the white space around the colon; leaves c at the value. */
+static rp_status scan_key(jcur *c, jval *key)
+{
+    if (c->i >= c->n || c->s[c->i] != '"')
+        return fail(c, "expected a key");
+    rp_status st = scan_string(c, key);
+    if (st != RP_OK)
+        return st;
+    ws(c);
+    if (c->i >= c->n || c->s[c->i] != ':')
+        return fail(c, "expected ':'");
+    c->i++;
+    ws(c);
+    return RP_OK;
+}
+
 static size_t json_digits(jcur *c)
 {
     size_t k = c->i;
@@ -186,15 +202,8 @@ static rp_status skip_container(jcur *c, int depth)
     for (;;) {
         rp_status st;
         if (close == '}') {
-            if (c->i >= c->n || c->s[c->i] != '"')
-                return fail(c, "expected a key");
-            if ((st = scan_string(c, &v)) != RP_OK)
+            if ((st = scan_key(c, &v)) != RP_OK)
                 return st;
-            ws(c);
-            if (c->i >= c->n || c->s[c->i] != ':')
-                return fail(c, "expected ':'");
-            c->i++;
-            ws(c);
         }
         if ((st = scan_value(c, &v, depth + 1)) != RP_OK)
             return st;
@@ -285,15 +294,8 @@ static rp_status scan_object(jcur *c, jval *kv)
     for (;;) {
         jval key, v;
         rp_status st;
-        if (c->i >= c->n || c->s[c->i] != '"')
-            return fail(c, "expected a key");
-        if ((st = scan_string(c, &key)) != RP_OK)
+        if ((st = scan_key(c, &key)) != RP_OK)
             return st;
-        ws(c);
-        if (c->i >= c->n || c->s[c->i] != ':')
-            return fail(c, "expected ':'");
-        c->i++;
-        ws(c);
         if ((st = scan_value(c, &v, 1)) != RP_OK)
             return st;
         int k = key_of(c, &key);
