@@ -88,67 +88,88 @@ static uint64_t fingerprint(const rp_dataset *ds)
 
 #define RADIX_MAX_BITS 16 /* a 512 KiB count array still sits in L2 */
 
-/* Stable LSD radix sort of rows by ts into ds->by_time. */
-static rp_status sort_by_time(rp_dataset *ds)
+/* Scratch of one radix sort: keys and row numbers, double-buffered. */
+typedef struct radix_buf {
+    uint64_t *key, *key2;
+    uint32_t *idx, *idx2;
+    size_t *count;
+    size_t radix;
+} radix_buf;
+
+/* One stable counting pass on the digit at shift; swaps the buffers. A digit
+ * that is the same for every row leaves the order as it is and is skipped. */
+static void radix_pass(radix_buf *rb, uint32_t n, unsigned shift)
 {
-    uint32_t n = ds->n_rows;
-    int64_t lo = ds->ts[0], hi = ds->ts[0];
-    for (uint32_t r = 1; r < n; r++) {
-        lo = ds->ts[r] < lo ? ds->ts[r] : lo;
-        hi = ds->ts[r] > hi ? ds->ts[r] : hi;
+    size_t mask = rb->radix - 1, sum = 0, nonzero = 0;
+    memset(rb->count, 0, sizeof *rb->count * rb->radix);
+    for (uint32_t r = 0; r < n; r++)
+        rb->count[(rb->key[r] >> shift) & mask]++;
+    for (size_t d = 0; d < rb->radix; d++) {
+        size_t c = rb->count[d];
+        nonzero += c != 0;
+        rb->count[d] = sum;
+        sum += c;
     }
-    uint64_t range = (uint64_t)hi - (uint64_t)lo;
-    /* Fewest passes of at most 16 bits, bits spread evenly over them: a 29-bit
-     * range (14 years of seconds or days) takes 2 passes of 15 bits. */
+    if (nonzero <= 1)
+        return;
+    for (uint32_t r = 0; r < n; r++) {
+        size_t pos = rb->count[(rb->key[r] >> shift) & mask]++;
+        rb->key2[pos] = rb->key[r];
+        rb->idx2[pos] = rb->idx[r];
+    }
+    uint64_t *tk = rb->key;
+    rb->key = rb->key2, rb->key2 = tk;
+    uint32_t *ti = rb->idx;
+    rb->idx = rb->idx2, rb->idx2 = ti;
+}
+
+/* Bits needed for ts - min over all rows; *lo is the minimum. */
+static unsigned ts_bits(const rp_dataset *ds, int64_t *lo)
+{
+    int64_t min = ds->ts[0], max = ds->ts[0];
+    for (uint32_t r = 1; r < ds->n_rows; r++) {
+        min = ds->ts[r] < min ? ds->ts[r] : min;
+        max = ds->ts[r] > max ? ds->ts[r] : max;
+    }
+    uint64_t range = (uint64_t)max - (uint64_t)min;
     unsigned bits = 0;
     while (bits < 64 && (range >> bits) != 0)
         bits++;
+    *lo = min;
+    return bits;
+}
+
+/* Stable LSD radix sort of rows by ts into ds->by_time, in the fewest passes
+ * of at most 16 bits with the bits spread evenly over them: a 29-bit range
+ * (14 years of seconds or days) takes 2 passes of 15 bits. */
+static rp_status sort_by_time(rp_dataset *ds)
+{
+    uint32_t n = ds->n_rows;
+    int64_t lo;
+    unsigned bits = ts_bits(ds, &lo);
     unsigned passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
     unsigned digit = passes ? (bits + passes - 1) / passes : 1;
-    size_t radix = (size_t)1 << digit, mask = radix - 1;
-    uint64_t *key = rpi_alloc_big(n, sizeof *key), *key2 = rpi_alloc_big(n, sizeof *key2);
-    uint32_t *idx2 = rpi_alloc_big(n, sizeof *idx2);
-    size_t *count = malloc(sizeof *count * radix);
-    if (!key || !key2 || !idx2 || !count) {
-        free(key), free(key2), free(idx2), free(count);
-        return RP_ERR_NOMEM;
-    }
-    uint32_t *idx = ds->by_time;
-    for (uint32_t r = 0; r < n; r++) {
-        key[r] = (uint64_t)ds->ts[r] - (uint64_t)lo;
-        idx[r] = r;
-    }
-    for (unsigned shift = 0; shift < bits; shift += digit) {
-        memset(count, 0, sizeof *count * radix);
-        for (uint32_t r = 0; r < n; r++)
-            count[(key[r] >> shift) & mask]++;
-        size_t sum = 0, nonzero = 0;
-        for (size_t d = 0; d < radix; d++) {
-            size_t c = count[d];
-            nonzero += c != 0;
-            count[d] = sum;
-            sum += c;
-        }
-        if (nonzero <= 1)
-            continue; /* this digit is the same everywhere: order unchanged */
+    uint32_t *scratch = rpi_alloc_big(n, sizeof *scratch);
+    radix_buf rb = {rpi_alloc_big(n, sizeof(uint64_t)),
+                    rpi_alloc_big(n, sizeof(uint64_t)),
+                    ds->by_time,
+                    scratch,
+                    malloc(sizeof(size_t) << digit),
+                    (size_t)1 << digit};
+    rp_status st = RP_ERR_NOMEM;
+    if (rb.key && rb.key2 && scratch && rb.count) {
         for (uint32_t r = 0; r < n; r++) {
-            size_t pos = count[(key[r] >> shift) & mask]++;
-            key2[pos] = key[r];
-            idx2[pos] = idx[r];
+            rb.key[r] = (uint64_t)ds->ts[r] - (uint64_t)lo;
+            rb.idx[r] = r;
         }
-        uint64_t *tk = key;
-        key = key2;
-        key2 = tk;
-        uint32_t *ti = idx;
-        idx = idx2;
-        idx2 = ti;
+        for (unsigned shift = 0; shift < bits; shift += digit)
+            radix_pass(&rb, n, shift);
+        if (rb.idx != ds->by_time) /* the result sits in the scratch array */
+            memcpy(ds->by_time, rb.idx, sizeof *rb.idx * n);
+        st = RP_OK;
     }
-    if (idx != ds->by_time) { /* result sits in the scratch array */
-        memcpy(ds->by_time, idx, sizeof *idx * n);
-        idx2 = idx;
-    }
-    free(key), free(key2), free(idx2), free(count);
-    return RP_OK;
+    free(rb.key), free(rb.key2), free(scratch), free(rb.count);
+    return st;
 }
 
 /* Counting sort: off[k]..off[k+1] in rows[] are the rows of key k, in the
