@@ -86,6 +86,46 @@ static rp_status boundaries(tctx *t)
     return RP_OK;
 }
 
+/* Kept users in order of their first train row (file order): a kept user's
+ * first train row is the first of its file-order rows with train set, and
+ * the kept users (tens of thousands) are then sorted by it. This visits only
+ * kept users' rows instead of every row of the log with random reads of
+ * per-user flags. Fills s->user_dense[0..n_users); RP_ERR_NOMEM. */
+typedef struct first_row {
+    uint32_t row, user;
+} first_row;
+
+static int by_row(const void *a, const void *b)
+{
+    uint32_t x = ((const first_row *)a)->row, y = ((const first_row *)b)->row;
+    return (x > y) - (x < y);
+}
+
+static rp_status order_kept_users(tctx *t)
+{
+    const rp_dataset *ds = t->ds;
+    rp_split *s = t->s;
+    first_row *fr = malloc(((size_t)t->kc.users + 1) * sizeof *fr);
+    size_t n = 0;
+    if (!fr)
+        return RP_ERR_NOMEM;
+    for (uint32_t u = 0; u < ds->n_users && n < t->kc.users; u++) {
+        if (!t->kc.user_kept[u])
+            continue;
+        uint32_t p = ds->user_off[u];
+        while (p < ds->user_off[u + 1] && !t->train[ds->user_rows[p]])
+            p++;
+        if (p < ds->user_off[u + 1]) /* always: kept users have train rows */
+            fr[n++] = (first_row){ds->user_rows[p], u};
+    }
+    qsort(fr, n, sizeof *fr, by_row);
+    for (size_t k = 0; k < n; k++)
+        s->user_dense[k] = fr[k].user;
+    s->n_users = (uint32_t)n;
+    free(fr);
+    return RP_OK;
+}
+
 static rp_status assign_ids(tctx *t)
 {
     const rp_dataset *ds = t->ds;
@@ -96,13 +136,10 @@ static rp_status assign_ids(tctx *t)
     s->item_dense = malloc(((size_t)t->kc.items + 1) * sizeof *s->item_dense);
     if (!t->uid || !t->iid || !s->user_dense || !s->item_dense)
         return RP_ERR_NOMEM;
-    for (uint32_t r = 0; r < ds->n_rows; r++) {
-        uint32_t u = ds->user[r];
-        if (t->train[r] && t->kc.user_kept[u] && t->uid[u] == 0) {
-            s->user_dense[s->n_users++] = u;
-            t->uid[u] = s->n_users;
-        }
-    }
+    if (order_kept_users(t) != RP_OK)
+        return RP_ERR_NOMEM;
+    for (uint32_t id = 1; id <= s->n_users; id++)
+        t->uid[s->user_dense[id - 1]] = id;
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
