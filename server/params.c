@@ -8,9 +8,9 @@
  * val_start <= test_start and the defaults are the core's business
  * (rp_params_resolve), so the server never restates pipeline rules.
  * Complexity: O(n) in the number of arguments (n <= SRV_PARAMS_MAX).
- * Rejected: strtoul/strtod alone - they accept signs, spaces, hex, "inf",
- * "nan" and exponents, so "k= 4", "k=+4" and "val_start=1e-1" would slip
- * through; we check the grammar first and only then convert.
+ * Values follow the core's one grammar (rp_parse_count, rp_parse_quantile):
+ * strtoul/strtod alone would accept signs, spaces, hex, "inf", "nan" and
+ * exponents, so "k= 4", "k=+4" and "val_start=1e-1" would slip through.
  */
 #include "params.h"
 
@@ -39,47 +39,6 @@ struct parsed {
     uint32_t u[P_COUNT];
     double d[P_COUNT];
 };
-
-int srv_parse_uint(const char *s, uint32_t *out)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    if (s == NULL)
-        return -1;
-    for (; s[i] != '\0'; i++) {
-        if (s[i] < '0' || s[i] > '9' || i >= 10)
-            return -1;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (i == 0 || v < 1 || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-int srv_parse_quantile(const char *s, double *out)
-{
-    size_t i = 0, digits = 0, dots = 0;
-    if (s == NULL)
-        return -1;
-    for (; s[i] != '\0'; i++) {
-        if (i >= 32)
-            return -1;
-        if (s[i] == '.')
-            dots++;
-        else if (s[i] >= '0' && s[i] <= '9')
-            digits++;
-        else
-            return -1;
-    }
-    if (digits == 0 || dots > 1)
-        return -1;
-    double v = strtod(s, NULL);
-    if (!(v > 0.0 && v < 1.0))
-        return -1;
-    *out = v;
-    return 0;
-}
 
 /* Copy a client-supplied name into dst as printable ASCII ('?' otherwise),
  * truncated, so it can go into a JSON body and a log line safely. */
@@ -120,10 +79,10 @@ static int parse_value(int id, const char *value, struct parsed *p, struct srv_p
 {
     const char *name = specs[id].name;
     if (specs[id].quantile) {
-        if (srv_parse_quantile(value, &p->d[id]) != 0)
+        if (rp_parse_quantile(value, &p->d[id]) != 0)
             return fail(err, "invalid_parameter", name, "%s must be a decimal with 0 < %s < 1",
                         name, name);
-    } else if (srv_parse_uint(value, &p->u[id]) != 0) {
+    } else if (rp_parse_count(value, &p->u[id]) != 0) {
         return fail(err, "invalid_parameter", name, "%s must be an integer >= 1", name);
     }
     p->seen[id] = 1;

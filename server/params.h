@@ -52,11 +52,4 @@ int srv_params_kcore(const struct srv_kv *kv, size_t n, struct srv_kcore_params 
 /* Endpoints without parameters: any argument is unknown_parameter. */
 int srv_params_none(const struct srv_kv *kv, size_t n, struct srv_params_error *err);
 
-/* Strict scalar parsers (exposed for tests). Integers: 1-10 decimal digits,
- * no sign or spaces, value in [1, UINT32_MAX]. Quantiles: digits with at most
- * one '.', at least one digit, no sign or exponent, at most 32 characters,
- * value strictly between 0 and 1. Return 0 on success, -1 otherwise. */
-int srv_parse_uint(const char *s, uint32_t *out);
-int srv_parse_quantile(const char *s, double *out);
-
 #endif

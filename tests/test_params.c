@@ -80,46 +80,35 @@ START_TEST(bad_quantiles_named)
 }
 END_TEST
 
-static void set_bad(rp_method m, const char *name, const char *value, const char *msg)
+START_TEST(count_grammar)
 {
-    rp_params p = rp_params_defaults(m);
-    rp_error err = {0};
-    ck_assert_int_eq(rp_params_set(&p, name, value, &err), RP_ERR_PARAM);
-    ck_assert_str_eq(err.param, name);
-    ck_assert_msg(strstr(err.message, msg) != NULL, "%s=%s: %s", name, value, err.message);
-}
-
-START_TEST(set_rejects_with_names)
-{
-    set_bad(RP_METHOD_TEMPORAL, "k", "0", "k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "k", "-3", "k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "k", "4x", "k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "k", "", "k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "k", "99999999999", "k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "user_k", "1.5", "user_k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "item_k", " 2", "item_k must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "min_len", "0", "min_len must be an integer >= 1");
-    set_bad(RP_METHOD_TEMPORAL, "val_start", "0", "0 < val_start <= test_start < 1");
-    set_bad(RP_METHOD_TEMPORAL, "val_start", "1", "0 < val_start <= test_start < 1");
-    set_bad(RP_METHOD_TEMPORAL, "test_start", "nan", "0 < val_start <= test_start < 1");
-    set_bad(RP_METHOD_TEMPORAL, "test_start", "1e-1", "0 < val_start <= test_start < 1");
-    set_bad(RP_METHOD_FULL, "min_len", "3", "temporal method only");
-    set_bad(RP_METHOD_FULL, "val_start", "0.5", "temporal method only");
-    set_bad(RP_METHOD_TEMPORAL, "kk", "3", "unknown parameter");
+    uint32_t v = 0;
+    ck_assert_int_eq(rp_parse_count("4", &v), 0);
+    ck_assert_uint_eq(v, 4);
+    ck_assert_int_eq(rp_parse_count("0004", &v), 0);
+    ck_assert_uint_eq(v, 4);
+    ck_assert_int_eq(rp_parse_count("4294967295", &v), 0);
+    ck_assert_uint_eq(v, 4294967295u);
+    static const char *const bad[] = {"",   "0",   "-1",  "+4",         " 4",          "4 ",
+                                      "4a", "0x4", "4.0", "4294967296", "99999999999", "1e3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(rp_parse_count(bad[i], &v) == -1, "accepted '%s'", bad[i]);
+    ck_assert_int_eq(rp_parse_count(NULL, &v), -1);
 }
 END_TEST
 
-START_TEST(set_then_resolve)
+START_TEST(quantile_grammar)
 {
-    rp_params p = rp_params_defaults(RP_METHOD_TEMPORAL);
-    ck_assert_int_eq(rp_params_set(&p, "k", "3", NULL), RP_OK);
-    ck_assert_int_eq(rp_params_set(&p, "item_k", "2", NULL), RP_OK);
-    ck_assert_int_eq(rp_params_set(&p, "val_start", "0.70", NULL), RP_OK);
-    ck_assert_int_eq(rp_params_set(&p, "test_start", ".85", NULL), RP_OK);
-    ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
-    char buf[128];
-    rp_params_canonical(&p, buf, sizeof buf);
-    ck_assert_str_eq(buf, "temporal:user_k=3,item_k=2,min_len=3,val_start=0.7,test_start=0.85");
+    double d = 0;
+    ck_assert_int_eq(rp_parse_quantile("0.8", &d), 0);
+    ck_assert(d == 0.8);
+    ck_assert_int_eq(rp_parse_quantile(".5", &d), 0);
+    ck_assert(d == 0.5);
+    static const char *const bad[] = {"",     "0",       "1",   "1.0",  "0.0",  "-0.5",
+                                      "+0.5", "nan",     "inf", "5e-1", "0.5.", "0..5",
+                                      " 0.5", "0x0.8p0", ".",   "0.8 ", "2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(rp_parse_quantile(bad[i], &d) == -1, "accepted '%s'", bad[i]);
 }
 END_TEST
 
@@ -144,8 +133,8 @@ static Suite *suite(void)
     tcase_add_test(tc, defaults_resolve);
     tcase_add_test(tc, min_len_follows_user_k);
     tcase_add_test(tc, bad_quantiles_named);
-    tcase_add_test(tc, set_rejects_with_names);
-    tcase_add_test(tc, set_then_resolve);
+    tcase_add_test(tc, count_grammar);
+    tcase_add_test(tc, quantile_grammar);
     tcase_add_test(tc, method_names);
     suite_add_tcase(s, tc);
     return s;

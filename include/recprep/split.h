@@ -47,14 +47,13 @@ rp_status rp_params_resolve(rp_params *p, rp_error *err);
  * dataset: cache keys and ETags use it. Returns needed length like snprintf. */
 int rp_params_canonical(const rp_params *p, char *buf, size_t cap);
 
-/* Set one parameter from text, as named in the query string / CLI: "k" (sets
- * user_k and item_k), "user_k", "item_k", "min_len" (decimal integers >= 1),
- * "val_start", "test_start" (decimals in (0,1)). min_len and the quantiles
- * are refused for the full method. Calls apply in order, so callers set "k"
- * before "user_k"/"item_k". RP_ERR_PARAM with err->param = name for a bad
- * value or an unknown name. Cross-field checks happen in rp_params_resolve.
- * (Additive API: one parser for the CLI and the server.) */
-rp_status rp_params_set(rp_params *p, const char *name, const char *value, rp_error *err);
+/* The one grammar for parameter text (query strings, CLI flags). A count is
+ * plain decimal digits with a value from 1 to UINT32_MAX (leading zeros are
+ * fine; no sign, space or exponent). A quantile is digits with at most one
+ * '.', at least one digit, no sign or exponent, strictly between 0 and 1.
+ * Return 0 and set *out, or -1. Thread-safe. */
+int rp_parse_count(const char *s, uint32_t *out);
+int rp_parse_quantile(const char *s, double *out);
 
 /* Short name of a method: "temporal" or "full". Static string. */
 const char *rp_method_name(rp_method m);

@@ -1,14 +1,15 @@
 /*
  * server/cli/args.c - strict option parsing for the recprep CLI.
  *
- * getopt_long would accept "--k=4x" style garbage only after our own value
- * checks anyway and cannot report which option had a bad value in the
- * contract's words, so the table-driven loop below does both in one place.
+ * getopt_long cannot report which option had a bad value in the contract's
+ * words, so the table-driven loop below does both in one place. Pipeline
+ * parameters are parsed by the core's grammar (rp_parse_count,
+ * rp_parse_quantile), exactly as the HTTP API parses them.
  */
 #include "args.h"
 
-#include <errno.h>
-#include <math.h>
+#include "recprep/split.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,44 +27,30 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-static int parse_double(const char *s, double *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static rp_status set_value(cli_opt *o, const char *val, rp_error *err)
 {
     uint64_t u;
     switch (o->kind) {
-    case CLI_U32:
-        if (parse_u64(val, &u) || u < 1 || u > UINT32_MAX)
+    case CLI_COUNT:
+        if (rp_parse_count(val, (uint32_t *)o->dst))
             break;
-        *(uint32_t *)o->dst = (uint32_t)u;
         return RP_OK;
     case CLI_U64:
         if (parse_u64(val, &u))
             break;
         *(uint64_t *)o->dst = u;
         return RP_OK;
-    case CLI_DOUBLE:
-        if (parse_double(val, (double *)o->dst))
+    case CLI_QUANTILE:
+        if (rp_parse_quantile(val, (double *)o->dst))
             break;
         return RP_OK;
     case CLI_STRING:
         *(const char **)o->dst = val;
         return RP_OK;
     }
-    const char *what = o->kind == CLI_DOUBLE ? "a decimal number"
-                       : o->kind == CLI_U32  ? "an integer >= 1"
-                                             : "a non-negative integer";
+    const char *what = o->kind == CLI_QUANTILE ? "a decimal strictly between 0 and 1"
+                       : o->kind == CLI_COUNT  ? "an integer >= 1"
+                                               : "a non-negative integer";
     rp_error_param(err, o->name, "--%s must be %s, got \"%s\"", o->name, what, val);
     return RP_ERR_PARAM;
 }

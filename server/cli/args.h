@@ -13,7 +13,9 @@
 
 #include "recprep/error.h"
 
-typedef enum cli_kind { CLI_U32, CLI_U64, CLI_DOUBLE, CLI_STRING } cli_kind;
+/* CLI_COUNT and CLI_QUANTILE use the core's parameter grammar (split.h), the
+ * same the HTTP API uses; CLI_U64 is for the generator's sizes and seed. */
+typedef enum cli_kind { CLI_COUNT, CLI_U64, CLI_QUANTILE, CLI_STRING } cli_kind;
 
 typedef struct cli_opt {
     const char *name; /* without the leading "--" */

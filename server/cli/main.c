@@ -146,9 +146,9 @@ static int cmd_kcore(int argc, char **argv)
     uint32_t k = 0, uk = 0, ik = 0;
     size_t npos;
     cli_opt opts[] = {{"format", CLI_STRING, &format, 0},
-                      {"k", CLI_U32, &k, 0},
-                      {"user-k", CLI_U32, &uk, 0},
-                      {"item-k", CLI_U32, &ik, 0}};
+                      {"k", CLI_COUNT, &k, 0},
+                      {"user-k", CLI_COUNT, &uk, 0},
+                      {"item-k", CLI_COUNT, &ik, 0}};
     rp_error err = {0};
     rp_dataset *ds = NULL;
     rp_kcore kc;
@@ -194,11 +194,13 @@ static int cmd_split(rp_method method, int argc, char **argv)
     rp_params p = rp_params_defaults(method);
     uint32_t k = 0;
     size_t npos, nopts = method == RP_METHOD_TEMPORAL ? 7 : 4;
-    cli_opt opts[] = {
-        {"format", CLI_STRING, &format, 0},          {"k", CLI_U32, &k, 0},
-        {"user-k", CLI_U32, &p.user_k, 0},           {"item-k", CLI_U32, &p.item_k, 0},
-        {"min-len", CLI_U32, &p.min_len, 0},         {"val-start", CLI_DOUBLE, &p.val_start, 0},
-        {"test-start", CLI_DOUBLE, &p.test_start, 0}};
+    cli_opt opts[] = {{"format", CLI_STRING, &format, 0},
+                      {"k", CLI_COUNT, &k, 0},
+                      {"user-k", CLI_COUNT, &p.user_k, 0},
+                      {"item-k", CLI_COUNT, &p.item_k, 0},
+                      {"min-len", CLI_COUNT, &p.min_len, 0},
+                      {"val-start", CLI_QUANTILE, &p.val_start, 0},
+                      {"test-start", CLI_QUANTILE, &p.test_start, 0}};
     rp_error err = {0};
     rp_dataset *ds = NULL;
     rp_split *s = NULL;

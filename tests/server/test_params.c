@@ -17,38 +17,6 @@ static int split(rp_method m, const struct srv_kv *kv, size_t n, rp_params *p,
     return srv_params_split(m, kv, n, p, e);
 }
 
-START_TEST(uint_grammar)
-{
-    uint32_t v = 0;
-    ck_assert_int_eq(srv_parse_uint("4", &v), 0);
-    ck_assert_uint_eq(v, 4);
-    ck_assert_int_eq(srv_parse_uint("0004", &v), 0);
-    ck_assert_uint_eq(v, 4);
-    ck_assert_int_eq(srv_parse_uint("4294967295", &v), 0);
-    ck_assert_uint_eq(v, 4294967295u);
-    static const char *const bad[] = {"",   "0",   "-1",  "+4",         " 4",          "4 ",
-                                      "4a", "0x4", "4.0", "4294967296", "99999999999", "1e3"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ck_assert_msg(srv_parse_uint(bad[i], &v) == -1, "accepted '%s'", bad[i]);
-    ck_assert_int_eq(srv_parse_uint(NULL, &v), -1);
-}
-END_TEST
-
-START_TEST(quantile_grammar)
-{
-    double d = 0;
-    ck_assert_int_eq(srv_parse_quantile("0.8", &d), 0);
-    ck_assert(d == 0.8);
-    ck_assert_int_eq(srv_parse_quantile(".5", &d), 0);
-    ck_assert(d == 0.5);
-    static const char *const bad[] = {"",     "0",       "1",   "1.0",  "0.0",  "-0.5",
-                                      "+0.5", "nan",     "inf", "5e-1", "0.5.", "0..5",
-                                      " 0.5", "0x0.8p0", ".",   "0.8 ", "2"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ck_assert_msg(srv_parse_quantile(bad[i], &d) == -1, "accepted '%s'", bad[i]);
-}
-END_TEST
-
 START_TEST(defaults_are_canonical)
 {
     rp_params a, b;
@@ -190,8 +158,6 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("server_params");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, uint_grammar);
-    tcase_add_test(tc, quantile_grammar);
     tcase_add_test(tc, defaults_are_canonical);
     tcase_add_test(tc, k_then_overrides);
     tcase_add_test(tc, errors_name_the_parameter);
