@@ -265,3 +265,27 @@ void rp_kcore_cleanup(rp_kcore *kc)
     free(kc->rounds);
     memset(kc, 0, sizeof *kc);
 }
+
+json_t *rp_kcore_rounds_json(const rp_kcore_round *rounds, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t r = 0; a != NULL && r < n; r++) {
+        json_t *pair = json_pack("[II]", (json_int_t)rounds[r].users, (json_int_t)rounds[r].items);
+        if (json_array_append_new(a, pair) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
+json_t *rp_kcore_to_json(const rp_kcore *kc, uint32_t user_k, uint32_t item_k)
+{
+    json_t *rounds = rp_kcore_rounds_json(kc->rounds, kc->n_rounds);
+    if (rounds == NULL)
+        return NULL;
+    return json_pack("{s:{s:I, s:I}, s:I, s:I, s:I, s:o}", "params", "user_k", (json_int_t)user_k,
+                     "item_k", (json_int_t)item_k, "users", (json_int_t)kc->users, "items",
+                     (json_int_t)kc->items, "interactions", (json_int_t)kc->interactions, "rounds",
+                     rounds);
+}

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dataset_impl.h"
+#include "recprep/kcore.h"
 
 static const char *const TEMPORAL_FILES[] = {"train.txt", "validation.txt", "test.txt", "users.tsv",
                                              "items.tsv"};
@@ -263,20 +264,6 @@ static json_t *params_json(const rp_params *p)
     return o;
 }
 
-static json_t *rounds_json(const rp_split *s)
-{
-    json_t *a = json_array();
-    for (size_t r = 0; a != NULL && r < s->n_rounds; r++) {
-        json_t *pair =
-            json_pack("[II]", (json_int_t)s->rounds[r].users, (json_int_t)s->rounds[r].items);
-        if (json_array_append_new(a, pair) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
 static json_t *files_json(const rp_split *s)
 {
     size_t n;
@@ -317,7 +304,7 @@ json_t *rp_split_summary(const rp_split *s)
     } else {
         put(o, "interactions", json_integer((json_int_t)s->interactions), &bad);
     }
-    put(o, "rounds", rounds_json(s), &bad);
+    put(o, "rounds", rp_kcore_rounds_json(s->rounds, s->n_rounds), &bad);
     put(o, "files", files_json(s), &bad);
     if (bad) {
         json_decref(o);

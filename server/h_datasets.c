@@ -96,20 +96,6 @@ struct kcore_job {
     struct srv_kcore_params p;
 };
 
-static json_t *kcore_json(const struct kcore_job *job, const rp_kcore *kc)
-{
-    json_t *rounds = json_array();
-    for (size_t i = 0; rounds != NULL && i < kc->n_rounds; i++)
-        json_array_append_new(rounds, json_pack("[I,I]", (json_int_t)kc->rounds[i].users,
-                                                (json_int_t)kc->rounds[i].items));
-    if (rounds == NULL)
-        return NULL;
-    return json_pack("{s:{s:I, s:I}, s:I, s:I, s:I, s:o}", "params", "user_k",
-                     (json_int_t)job->p.user_k, "item_k", (json_int_t)job->p.item_k, "users",
-                     (json_int_t)kc->users, "items", (json_int_t)kc->items, "interactions",
-                     (json_int_t)kc->interactions, "rounds", rounds);
-}
-
 static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
 {
     const struct kcore_job *job = arg;
@@ -119,7 +105,7 @@ static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
         rp_error_set(err, NULL, 0, 0, "k-core failed: %s", rp_status_str(st));
         return st;
     }
-    json_t *j = kcore_json(job, &kc);
+    json_t *j = rp_kcore_to_json(&kc, job->p.user_k, job->p.item_k);
     rp_kcore_cleanup(&kc);
     out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
     json_decref(j);

@@ -191,6 +191,36 @@ START_TEST(hand_checked_trace)
 }
 END_TEST
 
+/* The JSON answer carries the thresholds, the counts and the exact trace of
+ * the hand-checked case above. */
+START_TEST(json_answer)
+{
+    uint32_t u[] = {0, 0, 1, 0, 2, 1};
+    uint32_t i[] = {0, 0, 0, 1, 1, 2};
+    rp_dataset *ds = make_ints(u, i, NULL, 6);
+    rp_kcore kc;
+    ck_assert_int_eq(rp_kcore_run(ds, NULL, 2, 2, &kc), RP_OK);
+    json_t *j = rp_kcore_to_json(&kc, 2, 3);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "params"), "user_k")),
+                     2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "params"), "item_k")),
+                     3);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "users")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "items")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "interactions")), 2);
+    char *rounds = json_dumps(json_object_get(j, "rounds"), JSON_COMPACT);
+    ck_assert_str_eq(rounds, "[[2,2],[1,1],[1,1]]");
+    free(rounds);
+    json_decref(j);
+    json_t *empty = rp_kcore_rounds_json(NULL, 0);
+    ck_assert_uint_eq(json_array_size(empty), 0);
+    json_decref(empty);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 START_TEST(everything_or_nothing)
 {
     uint32_t u[] = {0, 0, 1, 1};
@@ -310,6 +340,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, matches_naive_on_random_data, 0, 40);
     tcase_add_loop_test(tc, matches_naive_on_sparse_logs, 0, 3);
     tcase_add_test(tc, hand_checked_trace);
+    tcase_add_test(tc, json_answer);
     tcase_add_test(tc, everything_or_nothing);
     tcase_add_test(tc, mask_limits_rows);
     tcase_add_test(tc, long_peeling_chain);

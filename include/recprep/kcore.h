@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "recprep/dataset.h"
 #include "recprep/error.h"
 
@@ -40,5 +42,14 @@ rp_status rp_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t u
 
 /* Free what rp_kcore_run allocated; leaves *kc zeroed. NULL-safe. */
 void rp_kcore_cleanup(rp_kcore *kc);
+
+/* The round trace as JSON, [[users, items], ...]. New reference; NULL on
+ * OOM. Thread-safe. */
+json_t *rp_kcore_rounds_json(const rp_kcore_round *rounds, size_t n);
+
+/* The contract's k-core answer: {"params": {"user_k", "item_k"}, "users",
+ * "items", "interactions", "rounds"} for a result of rp_kcore_run with those
+ * thresholds. New reference; NULL on OOM. Thread-safe. */
+json_t *rp_kcore_to_json(const rp_kcore *kc, uint32_t user_k, uint32_t item_k);
 
 #endif

@@ -130,16 +130,6 @@ static int cmd_stats(int argc, char **argv)
     return print_json(j);
 }
 
-static json_t *kcore_json(const rp_kcore *kc)
-{
-    json_t *rounds = json_array();
-    for (size_t r = 0; rounds && r < kc->n_rounds; r++)
-        json_array_append_new(rounds, json_pack("[II]", (json_int_t)kc->rounds[r].users,
-                                                (json_int_t)kc->rounds[r].items));
-    return json_pack("{sIsIsIso}", "users", (json_int_t)kc->users, "items", (json_int_t)kc->items,
-                     "interactions", (json_int_t)kc->interactions, "rounds", rounds);
-}
-
 static int cmd_kcore(int argc, char **argv)
 {
     const char *format = NULL, *pos[1];
@@ -159,13 +149,15 @@ static int cmd_kcore(int argc, char **argv)
     if (load(pos[0], format, &ds, &err))
         return fail(&err);
     k = k ? k : 5;
-    rp_status s = rp_kcore_run(ds, NULL, uk ? uk : k, ik ? ik : k, &kc);
+    uk = uk ? uk : k;
+    ik = ik ? ik : k;
+    rp_status s = rp_kcore_run(ds, NULL, uk, ik, &kc);
     rp_dataset_unref(ds);
     if (s != RP_OK) {
         rp_error_set(&err, NULL, 0, 0, "k-core: %s", rp_status_str(s));
         return fail(&err);
     }
-    json_t *j = kcore_json(&kc);
+    json_t *j = rp_kcore_to_json(&kc, uk, ik);
     rp_kcore_cleanup(&kc);
     return print_json(j);
 }
