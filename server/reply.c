@@ -62,33 +62,41 @@ int srv_reply_response(struct srv_req *rq, unsigned status, struct MHD_Response 
     return r;
 }
 
+/* Queue data as the body, with Content-Type and one optional extra header
+ * (hname may be NULL). With MHD_RESPMEM_MUST_FREE the data is ours to free
+ * from here on, also when no response can be made. */
 static int reply_mem(struct srv_req *rq, unsigned status, const char *ctype, void *data, size_t len,
-                     enum MHD_ResponseMemoryMode mode, const char *etag)
+                     enum MHD_ResponseMemoryMode mode, const char *hname, const char *hvalue)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, mode);
-    if (resp == NULL)
+    if (resp == NULL) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(data);
         return MHD_NO;
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    if (etag != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (hname != NULL)
+        MHD_add_response_header(resp, hname, hvalue);
     return srv_reply_response(rq, status, resp, len);
 }
 
 int srv_reply_copy(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
                    size_t len, const char *etag)
 {
-    return reply_mem(rq, status, ctype, (void *)data, len, MHD_RESPMEM_MUST_COPY, etag);
+    return reply_mem(rq, status, ctype, (void *)data, len, MHD_RESPMEM_MUST_COPY,
+                     etag ? MHD_HTTP_HEADER_ETAG : NULL, etag);
 }
 
 int srv_reply_static(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
                      size_t len, const char *etag)
 {
-    return reply_mem(rq, status, ctype, (void *)data, len, MHD_RESPMEM_PERSISTENT, etag);
+    return reply_mem(rq, status, ctype, (void *)data, len, MHD_RESPMEM_PERSISTENT,
+                     etag ? MHD_HTTP_HEADER_ETAG : NULL, etag);
 }
 
 int srv_reply_take(struct srv_req *rq, unsigned status, const char *ctype, char *data, size_t len)
 {
-    return reply_mem(rq, status, ctype, data, len, MHD_RESPMEM_MUST_FREE, NULL);
+    return reply_mem(rq, status, ctype, data, len, MHD_RESPMEM_MUST_FREE, NULL, NULL);
 }
 
 static const char *status_reason(unsigned status)
@@ -120,16 +128,8 @@ reply_error_va(struct srv_req *rq, unsigned status, const char *code, const char
     char *text = error_body(status, code, param, message);
     if (text == NULL)
         return MHD_NO;
-    size_t len = strlen(text);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SRV_CT_JSON);
-    if (hname != NULL)
-        MHD_add_response_header(resp, hname, hvalue);
-    return srv_reply_response(rq, status, resp, len);
+    return reply_mem(rq, status, SRV_CT_JSON, text, strlen(text), MHD_RESPMEM_MUST_FREE, hname,
+                     hvalue);
 }
 
 int srv_reply_error(struct srv_req *rq, unsigned status, const char *code, const char *param,

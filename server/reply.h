@@ -33,7 +33,8 @@ int srv_reply_copy(struct srv_req *rq, unsigned status, const char *ctype, const
 int srv_reply_static(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
                      size_t len, const char *etag);
 
-/* Reply with malloc'd data; ownership passes to the response. */
+/* Reply with malloc'd data; ownership passes to the call, which frees the data
+ * itself if no response can be made. */
 int srv_reply_take(struct srv_req *rq, unsigned status, const char *ctype, char *data, size_t len);
 
 /* Error reply. param may be NULL. */
