@@ -8,8 +8,8 @@
  * shortest form that reads back to the same double, so 0.8 is "0.8" and not
  * "0.80000000000000004".
  *
- * rp_parse_count and rp_parse_quantile are the one grammar for parameter
- * text: the HTTP query parser and the CLI both call them, so "k=0", "k=+4"
+ * rp_parse_uint, rp_parse_count and rp_parse_quantile are the one grammar for
+ * numbers given as text: the HTTP query parser and the CLI both call them, so "k=0", "k=+4"
  * or "val_start=1e-1" are refused the same way everywhere.
  *
  * Rejected: NAN as the "unset" marker for quantiles. Zeroed structs are the
@@ -124,7 +124,7 @@ int rp_params_canonical(const rp_params *p, char *buf, size_t cap)
                     (unsigned)p->user_k, (unsigned)p->item_k, (unsigned)p->min_len, v, t);
 }
 
-int rp_parse_count(const char *s, uint32_t *out)
+int rp_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
     uint64_t v = 0;
     if (s == NULL || *s == '\0')
@@ -132,11 +132,21 @@ int rp_parse_count(const char *s, uint32_t *out)
     for (; *s != '\0'; s++) {
         if (*s < '0' || *s > '9')
             return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > UINT32_MAX)
+        uint64_t d = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
             return -1;
+        v = v * 10 + d;
     }
-    if (v == 0)
+    if (v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int rp_parse_count(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (rp_parse_uint(s, 1, UINT32_MAX, &v) != 0)
         return -1;
     *out = (uint32_t)v;
     return 0;

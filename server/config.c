@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "recprep/split.h"
+
 #define MAX_THREADS 256u
 #define MAX_CACHE_MB (1024u * 1024u)
 
@@ -59,18 +61,13 @@ int srv_config_valid_name(const char *name, size_t len)
     return 1;
 }
 
+/* Option numbers follow the core's grammar for numbers (rp_parse_uint). */
 static int parse_number(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
-    unsigned long v = 0;
-    size_t i = 0;
-    for (; s[i] != '\0'; i++) {
-        if (s[i] < '0' || s[i] > '9' || i >= 9)
-            return -1;
-        v = v * 10 + (unsigned long)(s[i] - '0');
-    }
-    if (i == 0 || v < lo || v > hi)
+    uint64_t v;
+    if (rp_parse_uint(s, lo, hi, &v) != 0)
         return -1;
-    *out = v;
+    *out = (unsigned long)v;
     return 0;
 }
 

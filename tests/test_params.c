@@ -80,6 +80,26 @@ START_TEST(bad_quantiles_named)
 }
 END_TEST
 
+START_TEST(uint_bounds)
+{
+    uint64_t v = 7;
+    ck_assert_int_eq(rp_parse_uint("0", 0, 10, &v), 0);
+    ck_assert_uint_eq(v, 0);
+    ck_assert_int_eq(rp_parse_uint("65535", 0, 65535, &v), 0);
+    ck_assert_uint_eq(v, 65535);
+    ck_assert_int_eq(rp_parse_uint("65536", 0, 65535, &v), -1);
+    ck_assert_int_eq(rp_parse_uint("0", 1, 10, &v), -1);
+    ck_assert_int_eq(rp_parse_uint("18446744073709551615", 0, UINT64_MAX, &v), 0);
+    ck_assert(v == UINT64_MAX);
+    ck_assert_int_eq(rp_parse_uint("18446744073709551616", 0, UINT64_MAX, &v), -1);
+    ck_assert_int_eq(rp_parse_uint("99999999999999999999", 0, UINT64_MAX, &v), -1);
+    static const char *const bad[] = {"", "-1", "+1", " 1", "1 ", "1x", "0x1", "1e2", "1.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(rp_parse_uint(bad[i], 0, UINT64_MAX, &v) == -1, "accepted '%s'", bad[i]);
+    ck_assert_int_eq(rp_parse_uint(NULL, 0, 1, &v), -1);
+}
+END_TEST
+
 START_TEST(count_grammar)
 {
     uint32_t v = 0;
@@ -133,6 +153,7 @@ static Suite *suite(void)
     tcase_add_test(tc, defaults_resolve);
     tcase_add_test(tc, min_len_follows_user_k);
     tcase_add_test(tc, bad_quantiles_named);
+    tcase_add_test(tc, uint_bounds);
     tcase_add_test(tc, count_grammar);
     tcase_add_test(tc, quantile_grammar);
     tcase_add_test(tc, method_names);

@@ -47,11 +47,14 @@ rp_status rp_params_resolve(rp_params *p, rp_error *err);
  * dataset: cache keys and ETags use it. Returns needed length like snprintf. */
 int rp_params_canonical(const rp_params *p, char *buf, size_t cap);
 
-/* The one grammar for parameter text (query strings, CLI flags). A count is
+/* The one grammar for numbers given as text (query strings, CLI flags, server
+ * options). rp_parse_uint takes plain decimal digits (leading zeros are fine;
+ * no sign, space or exponent) with a value in [lo, hi]. A count is
  * plain decimal digits with a value from 1 to UINT32_MAX (leading zeros are
  * fine; no sign, space or exponent). A quantile is digits with at most one
  * '.', at least one digit, no sign or exponent, strictly between 0 and 1.
  * Return 0 and set *out, or -1. Thread-safe. */
+int rp_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int rp_parse_count(const char *s, uint32_t *out);
 int rp_parse_quantile(const char *s, double *out);
 

@@ -13,20 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s || *s < '0' || *s > '9')
-        return -1;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 static rp_status set_value(cli_opt *o, const char *val, rp_error *err)
 {
     uint64_t u;
@@ -36,7 +22,7 @@ static rp_status set_value(cli_opt *o, const char *val, rp_error *err)
             break;
         return RP_OK;
     case CLI_U64:
-        if (parse_u64(val, &u))
+        if (rp_parse_uint(val, 0, UINT64_MAX, &u))
             break;
         *(uint64_t *)o->dst = u;
         return RP_OK;
