@@ -82,6 +82,19 @@ rp_gen_params rp_gen_defaults(void)
     return p;
 }
 
+rp_gen_params rp_gen_for_rows(uint64_t rows)
+{
+    rp_gen_params p = rp_gen_defaults();
+    /* rows * users stays below 2^64 for any rows rp_gen_check accepts; larger
+     * values are clamped here and then refused by rp_gen_check. */
+    uint64_t r = rows > GEN_MAX_ROWS ? GEN_MAX_ROWS : rows;
+    uint64_t users = r * p.users / p.rows, items = r * p.items / p.rows;
+    p.users = users ? (uint32_t)users : 1;
+    p.items = items ? (uint32_t)items : 1;
+    p.rows = rows;
+    return p;
+}
+
 rp_status rp_gen_check(const rp_gen_params *p, rp_error *err)
 {
     if (p->rows < 1 || p->rows > GEN_MAX_ROWS) {

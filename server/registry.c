@@ -37,12 +37,7 @@ static struct srv_registry *the_registry; /* for the loader threads' callback */
  * (users and items keep their default proportion to rows), seed 42. */
 static rp_status load_demo(rp_dataset **out, rp_error *err)
 {
-    rp_gen_params p = rp_gen_defaults();
-    uint64_t full = p.rows;
-    p.users = (uint32_t)((uint64_t)p.users * SRV_DEMO_ROWS / full);
-    p.items = (uint32_t)((uint64_t)p.items * SRV_DEMO_ROWS / full);
-    p.rows = SRV_DEMO_ROWS;
-    p.seed = 42;
+    rp_gen_params p = rp_gen_for_rows(SRV_DEMO_ROWS);
     char *buf = NULL;
     size_t len = 0;
     rp_status st = rp_generate(&p, &buf, &len, err);

@@ -89,6 +89,24 @@ START_TEST(bad_parameters_named)
 }
 END_TEST
 
+START_TEST(scaled_to_rows)
+{
+    rp_gen_params d = rp_gen_defaults(), p = rp_gen_for_rows(200000);
+    ck_assert_uint_eq(p.rows, 200000);
+    ck_assert_uint_eq(p.users, (uint64_t)d.users * 200000 / d.rows);
+    ck_assert_uint_eq(p.items, (uint64_t)d.items * 200000 / d.rows);
+    ck_assert_uint_eq(p.seed, d.seed);
+    ck_assert_uint_eq(p.days, d.days);
+    p = rp_gen_for_rows(1); /* never a population of 0 */
+    ck_assert_uint_eq(p.users, 1);
+    ck_assert_uint_eq(p.items, 1);
+    p = rp_gen_for_rows(UINT64_MAX); /* no overflow; rp_gen_check refuses it */
+    rp_error err = {0};
+    ck_assert_int_eq(rp_gen_check(&p, &err), RP_ERR_PARAM);
+    ck_assert_str_eq(err.param, "rows");
+}
+END_TEST
+
 START_TEST(more_users_than_rows_is_capped)
 {
     rp_gen_params p = {.rows = 10, .users = 1000, .items = 1000, .seed = 3, .days = 1};
@@ -111,6 +129,7 @@ int main(void)
     tcase_add_test(tc, rows_have_amazon_shape);
     tcase_add_test(tc, bad_parameters_named);
     tcase_add_test(tc, more_users_than_rows_is_capped);
+    tcase_add_test(tc, scaled_to_rows);
     suite_add_tcase(s, tc);
     return rp_check_run(s);
 }

@@ -27,6 +27,10 @@ typedef struct rp_gen_params {
 /* The defaults above. */
 rp_gen_params rp_gen_defaults(void);
 
+/* The defaults scaled to `rows` rows: users and items keep the defaults'
+ * ratios to rows (at least 1 each), so a smaller log has the same shape. */
+rp_gen_params rp_gen_for_rows(uint64_t rows);
+
 /* Validate p (rows >= 1, users >= 1, items >= 1, days >= 1, rows <= 1e9).
  * RP_ERR_PARAM with err->param set otherwise. */
 rp_status rp_gen_check(const rp_gen_params *p, rp_error *err);

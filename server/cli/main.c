@@ -230,14 +230,8 @@ static int cmd_generate(int argc, char **argv)
         return fail(&err);
     if (npos != 1)
         return usage_fail("generate needs OUT");
-    if (opts[0].seen) {
-        /* Scale the populations with the rows unless given: same ratios as
-         * the defaults (the shape of ratings_Beauty.csv). */
-        uint64_t su = rows * p.users / p.rows, si = rows * p.items / p.rows;
-        p.users = su ? (uint32_t)(su > UINT32_MAX ? UINT32_MAX : su) : 1;
-        p.items = si ? (uint32_t)(si > UINT32_MAX ? UINT32_MAX : si) : 1;
-        p.rows = rows;
-    }
+    if (opts[0].seen) /* populations scale with the rows unless given */
+        p = rp_gen_for_rows(rows);
     if (opts[1].seen)
         p.users = users > UINT32_MAX ? UINT32_MAX : (uint32_t)users;
     if (opts[2].seen)
