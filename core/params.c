@@ -17,6 +17,7 @@
  * text parsers are where an explicit 0 is refused.
  */
 #include "recprep/split.h"
+#include "recprep/kcore.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,7 +26,7 @@
 #include <string.h>
 
 #define DEFAULT_K_TEMPORAL 4u
-#define DEFAULT_K_FULL 5u
+#define DEFAULT_K_FULL RP_KCORE_DEFAULT_K
 #define DEFAULT_VAL_START 0.8
 #define DEFAULT_TEST_START 0.9
 

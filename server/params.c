@@ -148,7 +148,7 @@ int srv_params_kcore(const struct srv_kv *kv, size_t n, struct srv_kcore_params 
     struct parsed p;
     if (parse_all(kv, n, 0, 1, &p, err) != 0)
         return -1;
-    uint32_t k = p.seen[P_K] ? p.u[P_K] : SRV_KCORE_DEFAULT_K;
+    uint32_t k = p.seen[P_K] ? p.u[P_K] : RP_KCORE_DEFAULT_K;
     out->user_k = p.seen[P_USER_K] ? p.u[P_USER_K] : k;
     out->item_k = p.seen[P_ITEM_K] ? p.u[P_ITEM_K] : k;
     return 0;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recprep/kcore.h"
 #include "recprep/split.h"
 
 /* One decoded query argument. value is NULL for "?k" without '='. */
@@ -35,9 +36,6 @@ struct srv_kcore_params {
     uint32_t user_k, item_k;
 };
 
-/* Default k of /kcore when no k is given (the classic 5-core). */
-#define SRV_KCORE_DEFAULT_K 5u
-
 /* Parameters of a split summary or file for method m: k, user_k, item_k, and
  * for temporal also min_len, val_start, test_start. On success *out is
  * resolved (every default filled in: the canonical form) and 0 is returned;
@@ -45,7 +43,7 @@ struct srv_kcore_params {
 int srv_params_split(rp_method m, const struct srv_kv *kv, size_t n, rp_params *out,
                      struct srv_params_error *err);
 
-/* Parameters of /kcore: k, user_k, item_k (defaults SRV_KCORE_DEFAULT_K). */
+/* Parameters of /kcore: k, user_k, item_k (default RP_KCORE_DEFAULT_K). */
 int srv_params_kcore(const struct srv_kv *kv, size_t n, struct srv_kcore_params *out,
                      struct srv_params_error *err);
 

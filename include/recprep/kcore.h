@@ -20,6 +20,10 @@
 #include "recprep/dataset.h"
 #include "recprep/error.h"
 
+/* k when none is given for a k-core over all rows: the classic 5-core, the
+ * same default as the full pipeline's. */
+#define RP_KCORE_DEFAULT_K 5u
+
 typedef struct rp_kcore_round {
     uint32_t users, items;
 } rp_kcore_round;

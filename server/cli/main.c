@@ -148,7 +148,7 @@ static int cmd_kcore(int argc, char **argv)
         return usage_fail("kcore needs INPUT");
     if (load(pos[0], format, &ds, &err))
         return fail(&err);
-    k = k ? k : 5;
+    k = k ? k : RP_KCORE_DEFAULT_K;
     uk = uk ? uk : k;
     ik = ik ? ik : k;
     rp_status s = rp_kcore_run(ds, NULL, uk, ik, &kc);

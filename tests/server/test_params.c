@@ -131,8 +131,8 @@ START_TEST(kcore_params)
     struct srv_kcore_params kp;
     struct srv_params_error e;
     ck_assert_int_eq(srv_params_kcore(NULL, 0, &kp, &e), 0);
-    ck_assert_uint_eq(kp.user_k, SRV_KCORE_DEFAULT_K);
-    ck_assert_uint_eq(kp.item_k, SRV_KCORE_DEFAULT_K);
+    ck_assert_uint_eq(kp.user_k, RP_KCORE_DEFAULT_K);
+    ck_assert_uint_eq(kp.item_k, RP_KCORE_DEFAULT_K);
     struct srv_kv kv[] = {KV("k", "2"), KV("user_k", "9")};
     ck_assert_int_eq(srv_params_kcore(kv, 2, &kp, &e), 0);
     ck_assert_uint_eq(kp.user_k, 9);
