@@ -51,28 +51,6 @@ summary() {
 
 # ---- set-up -------------------------------------------------------------------
 
-install_missing() {
-    local missing=() p
-    for p in docker.io containerd runc debootstrap docker-compose; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "installing ${missing[*]}"
-    # On a machine with systemd, installing docker.io would start the system
-    # daemon, which creates docker0 and iptables rules: forbid service starts
-    # during the install (policy-rc.d, as in Debian's container images).
-    local guard=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d &&
-            guard=1
-    fi
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null
-    local rc=$?
-    [ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
-    return $rc
-}
-
 # The Debian mirror of the host's apt sources (deb822 first, then one-line).
 debian_mirror() {
     local m
@@ -181,7 +159,7 @@ trap 'cleanup' EXIT
     summary
     exit 1
 }
-install_missing || {
+bash "$ROOT/tests/deps.sh" --only docker.io containerd runc debootstrap docker-compose || {
     bad "installing docker.io containerd runc debootstrap docker-compose"
     summary
     exit 1
