@@ -94,7 +94,7 @@ static rp_status builder_reserve(rpi_builder *b)
 }
 
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
-                          size_t ilen, int64_t ts, float rating)
+                          size_t ilen, int64_t ts, double rating)
 {
     rp_status st = builder_reserve(b);
     uint32_t i;
@@ -136,14 +136,22 @@ rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, 
 }
 
 rp_status rp_dataset_from_rows(const char *const *users, const char *const *items,
-                               const int64_t *ts, const float *ratings, uint32_t n,
+                               const int64_t *ts, const double *ratings, uint32_t n,
                                rp_dataset **out, rp_error *err)
+{
+    return rp_dataset_from_rows_unit(users, items, ts, ratings, n, RP_TS_SECONDS, out, err);
+}
+
+rp_status rp_dataset_from_rows_unit(const char *const *users, const char *const *items,
+                                    const int64_t *ts, const double *ratings, uint32_t n,
+                                    rp_ts_unit unit, rp_dataset **out, rp_error *err)
 {
     rpi_builder b;
     rp_status st = rpi_builder_init(&b, n);
     *out = NULL;
     if (st != RP_OK)
         return st;
+    b.ts_unit = unit;
     for (uint32_t r = 0; r < n && st == RP_OK; r++)
         st = rpi_builder_add(&b, users[r], strlen(users[r]), items[r], strlen(items[r]), ts[r],
                              ratings ? ratings[r] : NAN);

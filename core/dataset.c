@@ -5,13 +5,17 @@
  * the columns to rpi_dataset_adopt, which seals the interners, fingerprints
  * the content and builds the indexes every pipeline needs:
  *
- *   by_time      rows stably sorted by timestamp: an LSD radix sort of
+ *   by_time      rows stably sorted by timestamp in whole seconds (the
+ *                contract's temporal/full compare seconds even for millisecond
+ *                input): an LSD radix sort of
  *                (ts - ts_min, row) pairs in the fewest passes of <= 16-bit
  *                digits; passes whose digit is constant are skipped.
  *                O(n * passes), passes <= 4 and 2 for any log spanning under
  *                34 years in seconds; stable by construction, so ties keep
  *                file order as the contract requires.
- *   user CSR     each user's rows in file order and again in time order;
+ *   user CSR     each user's rows in file order and again in time order
+ *                (seconds; for millisecond data a third time at ms precision,
+ *                which the other recipes order by);
  *   item CSR     each item's rows in file order. Counting sorts, O(n + U + I).
  *
  * The two chains (time order, file order) run on two threads; see
@@ -123,13 +127,20 @@ static void radix_pass(radix_buf *rb, uint32_t n, unsigned shift)
     rb->idx = rb->idx2, rb->idx2 = ti;
 }
 
-/* Bits needed for ts - min over all rows; *lo is the minimum. */
-static unsigned ts_bits(const rp_dataset *ds, int64_t *lo)
+/* Row r's sort key: whole seconds, or the input's precision. */
+static int64_t sort_key(const rp_dataset *ds, uint32_t r, int precise)
 {
-    int64_t min = ds->ts[0], max = ds->ts[0];
+    return precise ? ds->ts[r] : rpi_ts_sec(ds, r);
+}
+
+/* Bits needed for key - min over all rows; *lo is the minimum. */
+static unsigned ts_bits(const rp_dataset *ds, int precise, int64_t *lo)
+{
+    int64_t min = sort_key(ds, 0, precise), max = min;
     for (uint32_t r = 1; r < ds->n_rows; r++) {
-        min = ds->ts[r] < min ? ds->ts[r] : min;
-        max = ds->ts[r] > max ? ds->ts[r] : max;
+        int64_t t = sort_key(ds, r, precise);
+        min = t < min ? t : min;
+        max = t > max ? t : max;
     }
     uint64_t range = (uint64_t)max - (uint64_t)min;
     unsigned bits = 0;
@@ -139,33 +150,34 @@ static unsigned ts_bits(const rp_dataset *ds, int64_t *lo)
     return bits;
 }
 
-/* Stable LSD radix sort of rows by ts into ds->by_time, in the fewest passes
- * of at most 16 bits with the bits spread evenly over them: a 29-bit range
- * (14 years of seconds or days) takes 2 passes of 15 bits. */
-static rp_status sort_by_time(rp_dataset *ds)
+/* Stable LSD radix sort of rows by time into out (whole seconds, or the
+ * input's precision), in the fewest passes of at most 16 bits with the bits
+ * spread evenly over them: a 29-bit range (14 years of seconds or days) takes
+ * 2 passes of 15 bits. */
+static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out)
 {
     uint32_t n = ds->n_rows;
     int64_t lo;
-    unsigned bits = ts_bits(ds, &lo);
+    unsigned bits = ts_bits(ds, precise, &lo);
     unsigned passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
     unsigned digit = passes ? (bits + passes - 1) / passes : 1;
     uint32_t *scratch = rpi_alloc_big(n, sizeof *scratch);
     radix_buf rb = {rpi_alloc_big(n, sizeof(uint64_t)),
                     rpi_alloc_big(n, sizeof(uint64_t)),
-                    ds->by_time,
+                    out,
                     scratch,
                     malloc(sizeof(size_t) << digit),
                     (size_t)1 << digit};
     rp_status st = RP_ERR_NOMEM;
     if (rb.key && rb.key2 && scratch && rb.count) {
         for (uint32_t r = 0; r < n; r++) {
-            rb.key[r] = (uint64_t)ds->ts[r] - (uint64_t)lo;
+            rb.key[r] = (uint64_t)sort_key(ds, r, precise) - (uint64_t)lo;
             rb.idx[r] = r;
         }
         for (unsigned shift = 0; shift < bits; shift += digit)
             radix_pass(&rb, n, shift);
-        if (rb.idx != ds->by_time) /* the result sits in the scratch array */
-            memcpy(ds->by_time, rb.idx, sizeof *rb.idx * n);
+        if (rb.idx != out) /* the result sits in the scratch array */
+            memcpy(out, rb.idx, sizeof *rb.idx * n);
         st = RP_OK;
     }
     free(rb.key), free(rb.key2), free(scratch), free(rb.count);
@@ -201,22 +213,32 @@ typedef struct index_job {
     rp_status st;
 } index_job;
 
+/* Millisecond datasets also need each user's rows at full precision (the
+ * recipes other than temporal/full order by it); sorted through a scratch
+ * time order since by_time itself is in whole seconds. */
+static rp_status precise_user_order(rp_dataset *ds, uint32_t *off)
+{
+    uint32_t *order = rpi_alloc_big(ds->n_rows, sizeof *order);
+    rp_status st = order ? sort_by_time(ds, 1, order) : RP_ERR_NOMEM;
+    if (st == RP_OK)
+        build_csr(ds->n_rows, ds->user, ds->n_users, order, off, ds->user_rows_tp);
+    free(order);
+    return st;
+}
+
 static void *time_chain(void *arg)
 {
     index_job *job = arg;
     rp_dataset *ds = job->ds;
-    job->st = sort_by_time(ds);
-    if (job->st == RP_OK) {
-        /* off[] is rebuilt identically by each call, so give this chain its
-         * own copy of the offsets to avoid racing with file_chain. */
-        uint32_t *off = rpi_alloc_big((size_t)ds->n_users + 1, sizeof *off);
-        if (!off) {
-            job->st = RP_ERR_NOMEM;
-            return NULL;
-        }
+    /* off[] is rebuilt identically by each build_csr call, so give this chain
+     * its own copy of the offsets to avoid racing with file_chain. */
+    uint32_t *off = rpi_alloc_big((size_t)ds->n_users + 1, sizeof *off);
+    job->st = off ? sort_by_time(ds, 0, ds->by_time) : RP_ERR_NOMEM;
+    if (job->st == RP_OK)
         build_csr(ds->n_rows, ds->user, ds->n_users, ds->by_time, off, ds->user_rows_t);
-        free(off);
-    }
+    if (job->st == RP_OK && ds->user_rows_tp != ds->user_rows_t)
+        job->st = precise_user_order(ds, off);
+    free(off);
     return NULL;
 }
 
@@ -236,8 +258,10 @@ static rp_status build_indexes(rp_dataset *ds)
     ds->user_rows_t = rpi_alloc_big(n, sizeof(uint32_t));
     ds->item_off = rpi_alloc_big((size_t)ds->n_items + 1, sizeof(uint32_t));
     ds->item_rows = rpi_alloc_big(n, sizeof(uint32_t));
+    ds->user_rows_tp =
+        ds->ts_unit == RP_TS_SECONDS ? ds->user_rows_t : rpi_alloc_big(n, sizeof(uint32_t));
     if (!ds->by_time || !ds->user_off || !ds->user_rows || !ds->user_rows_t || !ds->item_off ||
-        !ds->item_rows)
+        !ds->item_rows || !ds->user_rows_tp)
         return RP_ERR_NOMEM;
     index_job job = {ds, RP_OK};
     pthread_t tid;
@@ -264,6 +288,8 @@ static void dataset_free(rp_dataset *ds)
     free(ds->by_time);
     free(ds->user_off);
     free(ds->user_rows);
+    if (ds->user_rows_tp != ds->user_rows_t)
+        free(ds->user_rows_tp);
     free(ds->user_rows_t);
     free(ds->item_off);
     free(ds->item_rows);
@@ -274,6 +300,7 @@ static void dataset_free(rp_dataset *ds)
 static void take_columns(rp_dataset *ds, rpi_builder *b)
 {
     ds->n_rows = b->n;
+    ds->ts_unit = b->ts_unit;
     ds->user = b->user, ds->item = b->item, ds->ts = b->ts, ds->rating = b->rating;
     b->user = b->item = NULL, b->ts = NULL, b->rating = NULL;
     ds->user_ids = b->users, ds->item_ids = b->items;
@@ -336,6 +363,10 @@ uint32_t rp_dataset_items(const rp_dataset *ds)
 rp_format rp_dataset_format(const rp_dataset *ds)
 {
     return ds->format;
+}
+rp_ts_unit rp_dataset_ts_unit(const rp_dataset *ds)
+{
+    return ds->ts_unit;
 }
 const char *rp_dataset_source(const rp_dataset *ds)
 {

@@ -27,17 +27,20 @@ struct rp_dataset {
     uint32_t n_rows, n_users, n_items;
     uint32_t *user;                 /* [n_rows] dense user index */
     uint32_t *item;                 /* [n_rows] dense item index */
-    int64_t *ts;                    /* [n_rows] Unix seconds */
-    float *rating;                  /* [n_rows]; NAN where the format has no rating */
+    rp_ts_unit ts_unit;             /* of ts: seconds, or ms (Amazon 2023 JSON) */
+    int64_t *ts;                    /* [n_rows] Unix time in ts_unit, as in the input */
+    double *rating;                 /* [n_rows]; NAN where the row has no rating */
     rp_intern *user_ids, *item_ids; /* sealed: lookups by index only */
     uint64_t fingerprint;
     /* indexes */
-    uint32_t *by_time;     /* [n_rows] */
-    uint32_t *user_off;    /* [n_users + 1] */
-    uint32_t *user_rows;   /* [n_rows] file order within each user */
-    uint32_t *user_rows_t; /* [n_rows] time order (stable) within each user */
-    uint32_t *item_off;    /* [n_items + 1] */
-    uint32_t *item_rows;   /* [n_rows] file order within each item */
+    uint32_t *by_time;      /* [n_rows] */
+    uint32_t *user_off;     /* [n_users + 1] */
+    uint32_t *user_rows;    /* [n_rows] file order within each user */
+    uint32_t *user_rows_t;  /* [n_rows] time order in whole seconds (stable) within each user */
+    uint32_t *user_rows_tp; /* [n_rows] time order at ts_unit precision (stable); the same
+                               array as user_rows_t when ts_unit is seconds */
+    uint32_t *item_off;     /* [n_items + 1] */
+    uint32_t *item_rows;    /* [n_rows] file order within each item */
 };
 
 /*
@@ -49,8 +52,9 @@ typedef struct rpi_builder {
     rp_intern *users, *items;
     uint32_t *user, *item;
     int64_t *ts;
-    float *rating;
+    double *rating;
     uint32_t n, cap;
+    rp_ts_unit ts_unit; /* set by the loader; seconds unless it says otherwise */
 } rpi_builder;
 
 /* Initialise with a row-count hint (0 is fine). RP_OK or RP_ERR_NOMEM. */
@@ -58,7 +62,7 @@ rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows);
 
 /* Append one row. IDs are byte slices. RP_OK, RP_ERR_NOMEM or RP_ERR_LIMIT. */
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
-                          size_t ilen, int64_t ts, float rating);
+                          size_t ilen, int64_t ts, double rating);
 
 /* Free everything a builder holds (after failure). Safe after finish. */
 void rpi_builder_cleanup(rpi_builder *b);
@@ -75,5 +79,16 @@ rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, 
  * builder is emptied whatever the outcome. dataset.c. */
 rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
                             rp_error *err);
+
+/* Row r's timestamp in whole seconds: floor(ms / 1000) for millisecond
+ * datasets, as the contract's temporal/full pipelines and filters compare. */
+static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
+{
+    int64_t t = ds->ts[r];
+    if (ds->ts_unit == RP_TS_SECONDS)
+        return t;
+    int64_t q = t / 1000;
+    return (t % 1000 < 0) ? q - 1 : q;
+}
 
 #endif

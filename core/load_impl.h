@@ -72,7 +72,7 @@ size_t rpi_csv_split(const char *line, size_t len, rpi_field *f, size_t max, siz
 int rpi_parse_int64(const char *s, size_t n, int64_t *out);
 
 /* A decimal number ("5", "4.5", "-1e3"), no spaces, nan or inf. 0 ok, -1 not. */
-int rpi_parse_rating(const char *s, size_t n, float *out);
+int rpi_parse_rating(const char *s, size_t n, double *out);
 
 /* Column roles of a csv-header header; ROLE_NONE for columns we ignore. */
 enum { RPI_ROLE_NONE, RPI_ROLE_USER, RPI_ROLE_ITEM, RPI_ROLE_RATING, RPI_ROLE_TS };
@@ -86,7 +86,7 @@ typedef struct rpi_pending {
     const char *user, *item;
     uint32_t ulen, ilen;
     int64_t ts;
-    float rating;
+    double rating;
     size_t lineno;
 } rpi_pending;
 
@@ -95,6 +95,7 @@ typedef struct rpi_parser {
     const char *name; /* for error messages */
     rpi_builder *b;   /* initialised at the first non-blank line (started) */
     int started;
+    int unit_known;    /* amazon-json: the first row set b->ts_unit */
     size_t input_size; /* bytes of input, for the builder's size hint */
     int input_gz;
     char *scratch; /* RP_LOAD_MAX_LINE + 1 bytes, for unquoting/unescaping */
@@ -113,7 +114,7 @@ rp_status rpi_json_line(rpi_parser *p, const char *line, size_t len, size_t line
 /* Check the IDs' limits and queue the row for the builder. IDs must stay valid
  * until rpi_flush_rows (IDs in p->scratch are added at once). */
 rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int64_t ts,
-                      float rating, size_t lineno, rp_error *err);
+                      double rating, size_t lineno, rp_error *err);
 
 /* Add the queued rows to the builder, in order. */
 rp_status rpi_flush_rows(rpi_parser *p, rp_error *err);

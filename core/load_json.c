@@ -7,7 +7,7 @@
  * it needs, recorded as slices of the line:
  *   2014/2018: reviewerID, asin, unixReviewTime (seconds), overall (optional);
  *   2023:      user_id, parent_asin (else asin), timestamp (milliseconds,
- *              floored to seconds), rating (optional).
+ *              kept in milliseconds: the dataset's unit), rating (optional).
  * A line with reviewerID is read the first way, else one with user_id the
  * second way. Key order is free; a repeated key keeps its last value (as
  * Python's json does). Only extracted IDs that contain escapes are decoded
@@ -438,7 +438,7 @@ static rp_status get_ts(jcur *c, int k, const jval *v, int64_t *ts)
     return RP_OK;
 }
 
-static rp_status get_rating(jcur *c, int k, const jval *v, float *r)
+static rp_status get_rating(jcur *c, int k, const jval *v, double *r)
 {
     *r = NAN;
     if (v->type == J_NONE || v->type == J_NULL)
@@ -453,10 +453,23 @@ static rp_status get_rating(jcur *c, int k, const jval *v, float *r)
     return RP_OK;
 }
 
-static int64_t floor_div_1000(int64_t ms)
+/* The first row decides the dataset's time unit: seconds for the 2014/2018
+ * layout, milliseconds for 2023. A file mixing both would compare seconds
+ * with milliseconds, so it is refused at the first line that differs. */
+static rp_status set_unit(rpi_parser *p, const jcur *c, int old)
 {
-    int64_t q = ms / 1000;
-    return (ms % 1000 < 0) ? q - 1 : q;
+    rp_ts_unit unit = old ? RP_TS_SECONDS : RP_TS_MILLIS;
+    if (!p->unit_known) {
+        p->unit_known = 1;
+        p->b->ts_unit = unit;
+        return RP_OK;
+    }
+    if (p->b->ts_unit == unit)
+        return RP_OK;
+    rp_error_set(c->err, p->name, c->lineno, 1,
+                 "mixes the 2014/2018 layout (\"unixReviewTime\", seconds) with the 2023 layout "
+                 "(\"timestamp\", milliseconds)");
+    return RP_ERR_PARSE;
 }
 
 rp_status rpi_json_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err)
@@ -479,14 +492,14 @@ rp_status rpi_json_line(rpi_parser *p, const char *line, size_t len, size_t line
         (old || kv[K_PARENT].type == J_NONE || kv[K_PARENT].type == J_NULL) ? K_ASIN : K_PARENT;
     rpi_field user, item;
     int64_t ts;
-    float rating;
+    double rating;
     if ((st = get_id(&c, ku, &kv[ku], p->scratch, &user)) != RP_OK ||
         (st = get_id(&c, ki, &kv[ki], p->scratch + RP_LOAD_MAX_ID + 4, &item)) != RP_OK ||
         (st = get_ts(&c, kt, &kv[kt], &ts)) != RP_OK ||
         (st = get_rating(&c, old ? K_OVERALL : K_RATING, &kv[old ? K_OVERALL : K_RATING],
                          &rating)) != RP_OK)
         return st;
-    if (!old)
-        ts = floor_div_1000(ts);
+    if ((st = set_unit(p, &c, old)) != RP_OK)
+        return st;
     return rpi_add_row(p, &user, &item, ts, rating, lineno, err);
 }

@@ -11,8 +11,11 @@
  *
  * Numbers are parsed by hand from slices (strtod needs a NUL and follows the
  * locale): a timestamp is '-'? digits with overflow detection; a rating is a
- * decimal number, exact for the usual "4.5"-style values, and strtod on a
- * bounded NUL-terminated copy for anything with an exponent or many digits.
+ * decimal number read to the double Python's float() gives (correctly rounded:
+ * an exact integer over an exact power of ten for up to 15 digits, strtod on a
+ * bounded NUL-terminated copy for anything with an exponent or more digits),
+ * because the az23 recipes print it back as Python does. An empty rating field
+ * is a row without a rating (pandas reads it as NaN).
  *
  * Cost: O(line length) per row, two memchr passes at most.
  */
@@ -78,13 +81,13 @@ static int number_shape(const char *s, size_t n, int *simple)
     return b == n ? 0 : -1;
 }
 
-int rpi_parse_rating(const char *s, size_t n, float *out)
+int rpi_parse_rating(const char *s, size_t n, double *out)
 {
     static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     int simple;
     if (n == 3 && s[1] == '.' && (unsigned)(s[0] - '0') <= 9 && (unsigned)(s[2] - '0') <= 9) {
-        *out = (float)(((s[0] - '0') * 10 + (s[2] - '0')) / 10.0); /* "4.5": most ratings */
+        *out = ((s[0] - '0') * 10 + (s[2] - '0')) / 10.0; /* "4.5": most ratings */
         return 0;
     }
     if (number_shape(s, n, &simple) != 0)
@@ -95,7 +98,7 @@ int rpi_parse_rating(const char *s, size_t n, float *out)
             return -1;
         memcpy(buf, s, n);
         buf[n] = '\0';
-        *out = (float)strtod(buf, NULL);
+        *out = strtod(buf, NULL);
         return isfinite(*out) ? 0 : -1;
     }
     size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
@@ -110,7 +113,7 @@ int rpi_parse_rating(const char *s, size_t n, float *out)
         }
     }
     double v = (double)m / pow10[frac > 0 ? frac : 0];
-    *out = (float)(s[0] == '-' ? -v : v);
+    *out = s[0] == '-' ? -v : v;
     return 0;
 }
 
@@ -215,7 +218,7 @@ int rpi_header_role(const char *s, size_t n)
 }
 
 rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int64_t ts,
-                      float rating, size_t lineno, rp_error *err)
+                      double rating, size_t lineno, rp_error *err)
 {
     const rpi_field *ids[2] = {user, item};
     for (int k = 0; k < 2; k++) {
@@ -266,7 +269,7 @@ rp_status rpi_flush_rows(rpi_parser *p, rp_error *err)
 }
 
 static rp_status row_values(rpi_parser *p, const rpi_field *ts, const rpi_field *rating, int64_t *t,
-                            float *r, size_t lineno, rp_error *err)
+                            double *r, size_t lineno, rp_error *err)
 {
     int e = rpi_parse_int64(ts->p, ts->n, t);
     if (e != 0) {
@@ -275,8 +278,8 @@ static rp_status row_values(rpi_parser *p, const rpi_field *ts, const rpi_field 
                      e == -2 ? "out of range" : "not an integer");
         return RP_ERR_PARSE;
     }
-    *r = NAN;
-    if (rating && rpi_parse_rating(rating->p, rating->n, r) != 0) {
+    *r = NAN; /* an empty rating field is a row without a rating, as in pandas */
+    if (rating && rating->n > 0 && rpi_parse_rating(rating->p, rating->n, r) != 0) {
         rp_error_set(err, p->name, lineno, rating->col, "rating \"%.*s\" is not a number",
                      (int)(rating->n < SHOW ? rating->n : SHOW), rating->p);
         return RP_ERR_PARSE;
@@ -364,7 +367,7 @@ rp_status rpi_text_line(rpi_parser *p, const char *line, size_t len, size_t line
         st = split_row(p, line, len, f, lineno, err);
     }
     int64_t ts;
-    float rating;
+    double rating;
     if (st == RP_OK)
         st = row_values(p, &f[3], has_rating ? &f[2] : NULL, &ts, &rating, lineno, err);
     if (st == RP_OK)

@@ -49,7 +49,7 @@ static size_t lower_bound(const rp_dataset *ds, size_t hi, int64_t b)
     size_t lo = 0;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ds->ts[ds->by_time[mid]] < b)
+        if (rpi_ts_sec(ds, ds->by_time[mid]) < b)
             lo = mid + 1;
         else
             hi = mid;
@@ -75,13 +75,14 @@ static rp_status boundaries(tctx *t)
     if (n == 0)
         return RP_OK;
     size_t iv = quantile_index(n, s->p.val_start), it = quantile_index(n, s->p.test_start);
-    s->b_val = ds->ts[ds->by_time[iv]];
-    s->b_test = ds->ts[ds->by_time[it]];
+    s->b_val = rpi_ts_sec(ds, ds->by_time[iv]);
+    s->b_test = rpi_ts_sec(ds, ds->by_time[it]);
     t->pos_val = lower_bound(ds, iv, s->b_val);
     t->pos_test = lower_bound(ds, it, s->b_test);
     for (uint32_t r = 0; r < n; r++) {
-        t->train[r] = ds->ts[r] < s->b_val;
-        t->part[r] = (uint8_t)(!t->train[r] + (ds->ts[r] >= s->b_test));
+        int64_t sec = rpi_ts_sec(ds, r);
+        t->train[r] = sec < s->b_val;
+        t->part[r] = (uint8_t)(!t->train[r] + (sec >= s->b_test));
     }
     return RP_OK;
 }

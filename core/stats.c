@@ -124,8 +124,8 @@ rp_status rp_stats_compute(const rp_dataset *ds, rp_stats *out)
     if (ds->n_users > 0 && ds->n_items > 0)
         out->density = (double)ds->n_rows / ((double)ds->n_users * (double)ds->n_items);
     if (ds->n_rows > 0) {
-        out->ts_min = ds->ts[ds->by_time[0]];
-        out->ts_max = ds->ts[ds->by_time[ds->n_rows - 1]];
+        out->ts_min = rpi_ts_sec(ds, ds->by_time[0]);
+        out->ts_max = rpi_ts_sec(ds, ds->by_time[ds->n_rows - 1]);
     }
     rp_status rc = count_duplicates(ds, &out->duplicates);
     if (rc == RP_OK)

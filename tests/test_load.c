@@ -139,7 +139,7 @@ START_TEST(csv_quoted_fields)
     /* a quote inside an unquoted field is data, as in pandas */
     ds = load_str("q.csv", "A\"1,B\",3.7,1\n", RP_FORMAT_AMAZON_CSV);
     expect_row(ds, 0, "A\"1", "B\"", 1, 3.7);
-    ck_assert(ds->rating[0] == (float)3.7);
+    ck_assert(ds->rating[0] == 3.7);
     rp_dataset_unref(ds);
 }
 END_TEST
@@ -217,9 +217,27 @@ START_TEST(json_2023_ms)
         "{\"user_id\": \"AGK\", \"asin\": \"B02\", \"timestamp\": 999}\n"
         "{\"user_id\": \"U2\", \"parent_asin\": null, \"asin\": \"B03\", \"timestamp\": -1}\n";
     rp_dataset *ds = load_str("x.jsonl", text, RP_FORMAT_AMAZON_JSON);
-    expect_row(ds, 0, "AGK", "P01", 1588615855, 4.0);
-    expect_row(ds, 1, "AGK", "B02", 0, NAN);
-    expect_row(ds, 2, "U2", "B03", -1, NAN); /* floor(-0.001) */
+    ck_assert_int_eq(rp_dataset_ts_unit(ds), RP_TS_MILLIS); /* kept at the input's precision */
+    expect_row(ds, 0, "AGK", "P01", 1588615855070, 4.0);
+    expect_row(ds, 1, "AGK", "B02", 999, NAN);
+    expect_row(ds, 2, "U2", "B03", -1, NAN);
+    ck_assert_int_eq(rpi_ts_sec(ds, 0), 1588615855);
+    ck_assert_int_eq(rpi_ts_sec(ds, 1), 0);
+    ck_assert_int_eq(rpi_ts_sec(ds, 2), -1); /* floor(-0.001) */
+    rp_dataset_unref(ds);
+}
+END_TEST
+
+/* An empty rating field is a row without a rating (pandas reads NaN), and
+ * ratings are read to the double Python's float() gives. */
+START_TEST(csv_empty_rating)
+{
+    rp_dataset *ds = load_str("r.csv", "A1,B1,,1\nA2,B2,3.7,2\nA3,B3,0.30000000000000004,3\n",
+                              RP_FORMAT_AMAZON_CSV);
+    ck_assert_int_eq(rp_dataset_ts_unit(ds), RP_TS_SECONDS);
+    expect_row(ds, 0, "A1", "B1", 1, NAN);
+    ck_assert(ds->rating[1] == 3.7);
+    ck_assert(ds->rating[2] == 0.1 + 0.2);
     rp_dataset_unref(ds);
 }
 END_TEST
@@ -391,7 +409,11 @@ static const bad_case bad_cases[] = {
     {RP_FORMAT_AMAZON_CSV, "A1,B1,5.0,+15\n", 0, RP_ERR_PARSE, 1, "not an integer"},
     {RP_FORMAT_AMAZON_CSV, "A1,B1,5.0,9223372036854775808\n", 0, RP_ERR_PARSE, 1, "out of range"},
     {RP_FORMAT_AMAZON_CSV, "A1,B1,abc,1\n", 0, RP_ERR_PARSE, 1, "rating \"abc\" is not a number"},
-    {RP_FORMAT_AMAZON_CSV, "A1,B1,,1\n", 0, RP_ERR_PARSE, 1, "rating"},
+    {RP_FORMAT_AMAZON_CSV, "A1,B1,-,1\n", 0, RP_ERR_PARSE, 1, "rating"},
+    {RP_FORMAT_AMAZON_JSON,
+     "{\"user_id\": \"A\", \"asin\": \"B\", \"timestamp\": 1000}\n"
+     "{\"reviewerID\": \"A\", \"asin\": \"B\", \"unixReviewTime\": 1}\n",
+     0, RP_ERR_PARSE, 2, "mixes the 2014/2018 layout"},
     {RP_FORMAT_AMAZON_CSV, "A1,B1,nan,1\n", 0, RP_ERR_PARSE, 1, "rating"},
     {RP_FORMAT_AMAZON_CSV, "A1,B1,5,1\n\n\nA2,B2,5,x\n", 0, RP_ERR_PARSE, 4, "timestamp"},
     {RP_FORMAT_AMAZON_CSV, ",B1,5,1\n", 0, RP_ERR_PARSE, 1, "user ID is empty"},
@@ -634,6 +656,7 @@ int main(void)
     tcase_add_test(good, json_2014);
     tcase_add_test(good, json_2023_ms);
     tcase_add_test(good, json_escapes_in_ids);
+    tcase_add_test(good, csv_empty_rating);
     tcase_add_test(good, gzip_every_format);
     tcase_add_test(good, gzip_multi_member);
     tcase_add_test(good, detect_each_format);

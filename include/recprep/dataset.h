@@ -31,6 +31,12 @@ typedef enum rp_format {
     RP_FORMAT_CSV_HEADER             /* CSV with a header naming the columns */
 } rp_format;
 
+/* The unit of a dataset's timestamps: the input's own precision. */
+typedef enum rp_ts_unit {
+    RP_TS_SECONDS = 0, /* every format but the Amazon 2023 JSON layout */
+    RP_TS_MILLIS       /* Amazon 2023 JSON lines ("timestamp" in ms) */
+} rp_ts_unit;
+
 /* Parse a contract format name ("amazon-csv", ...). Returns RP_OK or
  * RP_ERR_FORMAT (err says which names exist). "auto" gives RP_FORMAT_AUTO. */
 rp_status rp_format_from_name(const char *name, rp_format *out, rp_error *err);
@@ -53,6 +59,9 @@ uint32_t rp_dataset_items(const rp_dataset *ds);
 /* The format the data was parsed as (never RP_FORMAT_AUTO). */
 rp_format rp_dataset_format(const rp_dataset *ds);
 
+/* The unit of the dataset's timestamps. Thread-safe, O(1). */
+rp_ts_unit rp_dataset_ts_unit(const rp_dataset *ds);
+
 /* The path (or name) the dataset was loaded from. Borrowed, lives as long as ds. */
 const char *rp_dataset_source(const rp_dataset *ds);
 
@@ -67,10 +76,16 @@ const char *rp_dataset_user_raw(const rp_dataset *ds, uint32_t idx, size_t *len)
 const char *rp_dataset_item_raw(const rp_dataset *ds, uint32_t idx, size_t *len);
 
 /* Build a dataset from in-memory rows (tests, generators, embedders). users[r]
- * and items[r] are NUL-terminated raw IDs; ratings may be NULL. Interns and
- * indexes exactly as the loader does. On success *out holds one reference. */
+ * and items[r] are NUL-terminated raw IDs; ts are Unix seconds; ratings may be
+ * NULL (no row has a rating; NAN marks one row without). Interns and indexes
+ * exactly as the loader does. On success *out holds one reference. */
 rp_status rp_dataset_from_rows(const char *const *users, const char *const *items,
-                               const int64_t *ts, const float *ratings, uint32_t n,
+                               const int64_t *ts, const double *ratings, uint32_t n,
                                rp_dataset **out, rp_error *err);
+
+/* The same with timestamps in `unit`. */
+rp_status rp_dataset_from_rows_unit(const char *const *users, const char *const *items,
+                                    const int64_t *ts, const double *ratings, uint32_t n,
+                                    rp_ts_unit unit, rp_dataset **out, rp_error *err);
 
 #endif
