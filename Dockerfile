@@ -16,7 +16,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         gcc libc6-dev make cmake pkg-config \
-        libmicrohttpd-dev libjansson-dev zlib1g-dev uthash-dev libyaml-dev \
+        libmicrohttpd-dev libjansson-dev zlib1g-dev nettle-dev uthash-dev libyaml-dev \
         check libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 
@@ -40,7 +40,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # image fetch files (deploy/docker-compose.yml).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libjansson4 zlib1g curl \
+        libmicrohttpd12 libjansson4 zlib1g libnettle8 curl \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 recprep \

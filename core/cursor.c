@@ -7,8 +7,10 @@
  * item ends; line L is then the first end[L-1] bytes of scratch plus '\n'.
  * So each item is formatted once per entry (digit-pair table) and the rest is
  * memcpy: the prefix lines of train.txt, which repeat long histories, cost
- * little more than copying their bytes. For users.tsv / items.tsv, A is
- * "id\traw", rendered per line.
+ * little more than copying their bytes. A line cut by max_len is "uid" and a
+ * window of the same text, copied into a second buffer; a pairs line (sasrec)
+ * is "uid" and one item of it. For users.tsv / items.tsv, A is "id\traw",
+ * rendered per line; the az23 files' rows come from az23.c.
  *
  * A line longer than the caller's buffer is emitted across several reads:
  * the cursor keeps (current line, position in it), and every read before the
@@ -33,7 +35,8 @@
 
 struct rp_cursor {
     const rp_split *s;
-    int kind;             /* index into s->files, or RPI_FILE_USERS/ITEMS */
+    const rpi_file *file; /* what is being rendered */
+    rpi_az_state az;      /* az23 files: position */
     uint64_t offset;      /* bytes produced */
     uint32_t entry;       /* sequence file: current entry; tsv: next ID - 1 */
     uint32_t next_len;    /* sequence file: prefix length of the next line */
@@ -44,6 +47,9 @@ struct rp_cursor {
     size_t scratch_cap;
     uint32_t *ends; /* ends[j]: scratch length after item j */
     size_t ends_cap;
+    uint32_t uid_len; /* bytes of "uid" at the start of scratch */
+    char *cut;        /* a line cut by max_len: "uid" + the window */
+    size_t cut_cap;
 };
 
 static int reserve(rp_cursor *c, size_t bytes, size_t items)
@@ -88,6 +94,7 @@ static int render_entry(rp_cursor *c, const rpi_seqfile *f, uint32_t e)
     prefetch_ahead(c, f, e);
     char *p = c->scratch;
     p += rpi_utoa(uid, p);
+    c->uid_len = (uint32_t)(p - c->scratch);
     for (uint32_t j = 0; j < hi; j++) {
         *p++ = ' ';
         p += rpi_utoa(seq[j], p);
@@ -96,10 +103,46 @@ static int render_entry(rp_cursor *c, const rpi_seqfile *f, uint32_t e)
     return 0;
 }
 
+/* Make "uid" + scratch[from, from + n) the current line (in c->cut). */
+static int cut_line(rp_cursor *c, size_t from, size_t n)
+{
+    if (c->uid_len + n > c->cut_cap) {
+        char *q = realloc(c->cut, c->uid_len + n);
+        if (!q)
+            return -1;
+        c->cut = q;
+        c->cut_cap = c->uid_len + n;
+    }
+    memcpy(c->cut, c->scratch, c->uid_len);
+    memcpy(c->cut + c->uid_len, c->scratch + from, n);
+    c->line = c->cut;
+    c->line_len = c->uid_len + n;
+    return 1;
+}
+
+/* Line of prefix length L of the rendered entry: "uid" and the last max_len
+ * items of the first L (all of them when max_len is 0 or L <= max_len). */
+static int prefix_line(rp_cursor *c, uint32_t L)
+{
+    uint32_t m = c->s->p.max_len;
+    c->line = c->scratch;
+    c->line_len = c->ends[L - 1];
+    if (m == 0 || L <= m)
+        return 1;
+    return cut_line(c, c->ends[L - m - 1], c->ends[L - 1] - c->ends[L - m - 1]);
+}
+
+/* Line of position L of the rendered entry in a pairs file: "uid item". */
+static int pair_line(rp_cursor *c, uint32_t L)
+{
+    size_t from = L > 1 ? c->ends[L - 2] : c->uid_len;
+    return cut_line(c, from, c->ends[L - 1] - from);
+}
+
 /* Make the next line of a sequence file current. 1 = ok, 0 = end, -1 = OOM. */
 static int next_seq_line(rp_cursor *c)
 {
-    const rpi_seqfile *f = &c->s->files[c->kind];
+    const rpi_seqfile *f = &c->s->seqs[c->file->part];
     if (c->started && c->next_len > f->hi[c->entry]) {
         c->entry++;
         c->started = 0;
@@ -112,16 +155,14 @@ static int next_seq_line(rp_cursor *c)
         c->started = 1;
         c->next_len = f->lo[c->entry];
     }
-    c->line = c->scratch;
-    c->line_len = c->ends[c->next_len - 1];
-    c->next_len++;
-    return 1;
+    uint32_t L = c->next_len++;
+    return c->file->kind == RPI_SEQ_PAIRS ? pair_line(c, L) : prefix_line(c, L);
 }
 
 static int next_tsv_line(rp_cursor *c)
 {
     const rp_split *s = c->s;
-    int users = c->kind == RPI_FILE_USERS;
+    int users = c->file->kind == RPI_TSV_USERS;
     if (c->entry >= (users ? s->n_users : s->n_items))
         return 0;
     uint32_t id = ++c->entry;
@@ -138,17 +179,37 @@ static int next_tsv_line(rp_cursor *c)
     return 1;
 }
 
+/* Make the next line of the file current. 1 = ok, 0 = end, -1 = OOM. */
+static int next_line(rp_cursor *c)
+{
+    switch (c->file->kind) {
+    case RPI_SEQ_PREFIX:
+    case RPI_SEQ_PAIRS:
+        return next_seq_line(c);
+    case RPI_TSV_USERS:
+    case RPI_TSV_ITEMS:
+        return next_tsv_line(c);
+    default: {
+        size_t len;
+        int rc = rpi_az23_line(c->s, c->file, &c->az, &c->scratch, &c->scratch_cap, &len);
+        c->line = c->scratch;
+        c->line_len = len;
+        return rc;
+    }
+    }
+}
+
 rp_status rp_cursor_new(const rp_split *s, const char *name, rp_cursor **out)
 {
     *out = NULL;
-    int kind = rpi_split_file_kind(s, name);
-    if (kind == RPI_FILE_NONE)
+    int f = rpi_split_file_index(s, name);
+    if (f < 0)
         return RP_ERR_NOT_FOUND;
     rp_cursor *c = calloc(1, sizeof *c);
     if (!c)
         return RP_ERR_NOMEM;
     c->s = s;
-    c->kind = kind;
+    c->file = &s->files[f];
     *out = c;
     return RP_OK;
 }
@@ -176,7 +237,7 @@ ssize_t rp_cursor_read(rp_cursor *c, char *buf, size_t cap)
     size_t done = 0;
     while (done < cap) {
         if (c->line == NULL) {
-            int rc = c->kind >= 0 ? next_seq_line(c) : next_tsv_line(c);
+            int rc = next_line(c);
             if (rc < 0)
                 return -1;
             if (rc == 0)
@@ -207,6 +268,8 @@ void rp_cursor_free(rp_cursor *c)
         return;
     free(c->scratch);
     free(c->ends);
+    free(c->cut);
+    rpi_az_state_cleanup(&c->az);
     free(c);
 }
 

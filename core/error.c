@@ -100,6 +100,8 @@ const char *rp_status_str(rp_status st)
         return "not found";
     case RP_ERR_INTERNAL:
         return "internal error";
+    case RP_ERR_PARAM_UNKNOWN:
+        return "unknown parameter";
     }
     return "unknown status";
 }

@@ -1,13 +1,15 @@
 /*
- * core/split.c - the result object of the pipelines: running, sizes, summary.
+ * core/split.c - the result object of the recipes: running, sizes, summary.
  *
- * rp_split_run resolves the parameters, dispatches to split_temporal.c or
- * split_full.c and then counts the exact lines and bytes of every file without
- * rendering any: a line "uid i0 .. i(L-1)\n" has digits(uid) + P(L) + 1 bytes
- * where P(L) = sum over the first L items of (1 + digits(item)), so one pass
- * over each user's sequence gives every line's size. Counting is O(n) per file
- * while the files themselves may be O(n * history) bytes, which is why the
- * summary stays cheap and the bytes are produced lazily by the cursor.
+ * rp_split_run resolves the parameters and calls the recipe table's function
+ * (recipe.c), which fills the result and counts the exact lines and bytes of
+ * every file without rendering any. For sequence files a line
+ * "uid i0 .. i(L-1)\n" has digits(uid) + P(L) + 1 bytes where P(L) = sum over
+ * the first L items of (1 + digits(item)), so one pass over each user's
+ * sequence gives every line's size, windows cut by max_len included
+ * (P(L) - P(L - max_len)). Counting is O(n) per file while the files
+ * themselves may be O(n * history) bytes, which is why the summary stays
+ * cheap and the bytes are produced lazily by the cursor.
  *
  * Invariant: the cursor (cursor.c) produces exactly the lines counted here;
  * tests/test_cursor.c checks the two agree.
@@ -19,10 +21,6 @@
 
 #include "dataset_impl.h"
 #include "recprep/kcore.h"
-
-static const char *const TEMPORAL_FILES[] = {"train.txt", "validation.txt", "test.txt", "users.tsv",
-                                             "items.tsv"};
-static const char *const FULL_FILES[] = {"all.txt", "users.tsv", "items.tsv"};
 
 static const char DIGIT_PAIRS[] = "00010203040506070809101112131415161718192021222324252627282930"
                                   "31323334353637383940414243444546474849505152535455565758596061"
@@ -63,6 +61,12 @@ void rpi_seqfile_add(rpi_seqfile *f, uint32_t uid, uint32_t lo, uint32_t hi)
     f->n++;
 }
 
+void rpi_split_file_set(rp_split *s, size_t f, rpi_file_kind kind, int part)
+{
+    s->files[f].kind = kind;
+    s->files[f].part = part;
+}
+
 rp_status rpi_split_take_rounds(rp_split *s, const rp_kcore *kc)
 {
     s->rounds = malloc((kc->n_rounds + 1) * sizeof *s->rounds);
@@ -91,15 +95,21 @@ static uint64_t *prefix_bytes(const rp_split *s)
 }
 
 /* Lines and bytes of one sequence file (see the design note): O(lines). */
-static void count_seqfile(const rp_split *s, const uint64_t *cum, rpi_seqfile *f)
+static void count_seqfile(const rp_split *s, const uint64_t *cum, rpi_file *file)
 {
-    f->lines = f->bytes = 0;
+    const rpi_seqfile *f = &s->seqs[file->part];
+    uint32_t m = s->p.max_len;
+    file->lines = file->bytes = 0;
     for (uint32_t e = 0; e < f->n; e++) {
         const uint64_t *p = cum + s->seq_off[f->uid[e] - 1];
         uint64_t head = rpi_digits(f->uid[e]) + 1; /* uid and '\n' */
-        for (uint32_t len = f->lo[e]; len <= f->hi[e]; len++)
-            f->bytes += head + p[len - 1];
-        f->lines += f->hi[e] - f->lo[e] + 1;
+        for (uint32_t len = f->lo[e]; len <= f->hi[e]; len++) {
+            if (file->kind == RPI_SEQ_PAIRS) /* "uid item": the len-th item alone */
+                file->bytes += head + p[len - 1] - (len > 1 ? p[len - 2] : 0);
+            else
+                file->bytes += head + p[len - 1] - (m && len > m ? p[len - m - 1] : 0);
+        }
+        file->lines += f->hi[e] - f->lo[e] + 1;
     }
 }
 
@@ -123,11 +133,18 @@ rp_status rpi_split_count(rp_split *s)
     uint64_t *cum = prefix_bytes(s);
     if (!cum)
         return RP_ERR_NOMEM;
-    for (size_t f = 0; f < s->n_seqfiles; f++)
-        count_seqfile(s, cum, &s->files[f]);
+    for (size_t f = 0; f < s->recipe->n_files; f++) {
+        rpi_file *file = &s->files[f];
+        if (file->kind == RPI_SEQ_PREFIX || file->kind == RPI_SEQ_PAIRS) {
+            count_seqfile(s, cum, file);
+        } else if (file->kind == RPI_TSV_USERS || file->kind == RPI_TSV_ITEMS) {
+            int items = file->kind == RPI_TSV_ITEMS;
+            file->lines = items ? s->n_items : s->n_users;
+            file->bytes =
+                count_tsv(s->ds, items ? s->item_dense : s->user_dense, file->lines, items);
+        }
+    }
     free(cum);
-    s->users_bytes = count_tsv(s->ds, s->user_dense, s->n_users, 0);
-    s->items_bytes = count_tsv(s->ds, s->item_dense, s->n_items, 1);
     return RP_OK;
 }
 
@@ -143,12 +160,8 @@ rp_status rp_split_run(rp_dataset *ds, const rp_params *p, rp_split **out, rp_er
         return RP_ERR_NOMEM;
     s->ds = rp_dataset_ref(ds);
     s->p = rp;
-    if (rp.method == RP_METHOD_FULL)
-        rc = rpi_split_full(s, err);
-    else
-        rc = rpi_split_temporal(s, err);
-    if (rc == RP_OK)
-        rc = rpi_split_count(s);
+    s->recipe = rp_recipe_get(rp.method);
+    rc = s->recipe->run(s, err);
     if (rc != RP_OK) {
         rp_split_free(s);
         return rc;
@@ -162,10 +175,13 @@ void rp_split_free(rp_split *s)
     if (!s)
         return;
     for (size_t f = 0; f < RPI_MAX_SEQFILES; f++) {
-        free(s->files[f].uid);
-        free(s->files[f].lo);
-        free(s->files[f].hi);
+        free(s->seqs[f].uid);
+        free(s->seqs[f].lo);
+        free(s->seqs[f].hi);
     }
+    free(s->rows);
+    free(s->row_off);
+    free(s->cut);
     free(s->rounds);
     free(s->user_dense);
     free(s->item_dense);
@@ -187,42 +203,25 @@ const rp_dataset *rp_split_dataset(const rp_split *s)
 
 const char *const *rp_split_files(const rp_split *s, size_t *n)
 {
-    if (s->p.method == RP_METHOD_FULL) {
-        *n = sizeof FULL_FILES / sizeof FULL_FILES[0];
-        return FULL_FILES;
-    }
-    *n = sizeof TEMPORAL_FILES / sizeof TEMPORAL_FILES[0];
-    return TEMPORAL_FILES;
+    *n = s->recipe->n_files;
+    return s->recipe->files;
 }
 
-int rpi_split_file_kind(const rp_split *s, const char *name)
+int rpi_split_file_index(const rp_split *s, const char *name)
 {
-    if (name == NULL)
-        return RPI_FILE_NONE;
-    if (strcmp(name, "users.tsv") == 0)
-        return RPI_FILE_USERS;
-    if (strcmp(name, "items.tsv") == 0)
-        return RPI_FILE_ITEMS;
-    size_t n;
-    const char *const *names = rp_split_files(s, &n);
-    for (size_t f = 0; f < s->n_seqfiles; f++)
-        if (strcmp(name, names[f]) == 0)
+    for (size_t f = 0; name != NULL && f < s->recipe->n_files; f++)
+        if (strcmp(name, s->recipe->files[f]) == 0)
             return (int)f;
-    return RPI_FILE_NONE;
+    return -1;
 }
 
 rp_status rp_split_file_size(const rp_split *s, const char *name, uint64_t *lines, uint64_t *bytes)
 {
-    int kind = rpi_split_file_kind(s, name);
-    if (kind == RPI_FILE_NONE)
+    int f = rpi_split_file_index(s, name);
+    if (f < 0)
         return RP_ERR_NOT_FOUND;
-    if (kind >= 0) {
-        *lines = s->files[kind].lines;
-        *bytes = s->files[kind].bytes;
-    } else {
-        *lines = kind == RPI_FILE_USERS ? s->n_users : s->n_items;
-        *bytes = kind == RPI_FILE_USERS ? s->users_bytes : s->items_bytes;
-    }
+    *lines = s->files[f].lines;
+    *bytes = s->files[f].bytes;
     return RP_OK;
 }
 
@@ -230,9 +229,11 @@ size_t rp_split_memory(const rp_split *s)
 {
     size_t bytes = sizeof *s + s->n_rounds * sizeof *s->rounds;
     bytes += ((size_t)s->n_users * 2 + 1 + s->n_items) * sizeof(uint32_t);
-    bytes += (size_t)s->seq_off[s->n_users] * sizeof(uint32_t);
-    for (size_t f = 0; f < s->n_seqfiles; f++)
-        bytes += ((size_t)s->files[f].n + 1) * 3 * sizeof(uint32_t);
+    bytes += (s->seq_off ? (size_t)s->seq_off[s->n_users] : 0) * sizeof(uint32_t);
+    for (size_t f = 0; f < RPI_MAX_SEQFILES; f++)
+        bytes += (s->seqs[f].uid ? (size_t)s->seqs[f].n + 1 : 0) * 3 * sizeof(uint32_t);
+    if (s->rows)
+        bytes += ((size_t)s->row_off[s->n_users] + (size_t)s->n_users * 3 + 1) * sizeof(uint32_t);
     return bytes;
 }
 
@@ -243,39 +244,15 @@ static void put(json_t *obj, const char *key, json_t *val, int *bad)
         *bad = 1;
 }
 
-static json_t *params_json(const rp_params *p)
-{
-    json_t *o = json_object();
-    int bad = o == NULL;
-    if (bad)
-        return NULL;
-    put(o, "k", p->user_k == p->item_k ? json_integer(p->user_k) : json_null(), &bad);
-    put(o, "user_k", json_integer(p->user_k), &bad);
-    put(o, "item_k", json_integer(p->item_k), &bad);
-    if (p->method == RP_METHOD_TEMPORAL) {
-        put(o, "min_len", json_integer(p->min_len), &bad);
-        put(o, "val_start", json_real(p->val_start), &bad);
-        put(o, "test_start", json_real(p->test_start), &bad);
-    }
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 static json_t *files_json(const rp_split *s)
 {
-    size_t n;
-    const char *const *names = rp_split_files(s, &n);
     json_t *o = json_object();
     int bad = o == NULL;
-    for (size_t f = 0; !bad && f < n; f++) {
-        uint64_t lines = 0, bytes = 0;
-        rp_split_file_size(s, names[f], &lines, &bytes);
-        put(o, names[f],
-            json_pack("{sIsI}", "lines", (json_int_t)lines, "bytes", (json_int_t)bytes), &bad);
-    }
+    for (size_t f = 0; !bad && f < s->recipe->n_files; f++)
+        put(o, s->recipe->files[f],
+            json_pack("{sIsI}", "lines", (json_int_t)s->files[f].lines, "bytes",
+                      (json_int_t)s->files[f].bytes),
+            &bad);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -283,32 +260,95 @@ static json_t *files_json(const rp_split *s)
     return o;
 }
 
-json_t *rp_split_summary(const rp_split *s)
+static json_t *dropped_json(const rpi_dropped *d)
+{
+    return json_pack("{sIsIsI}", "rows", (json_int_t)d->rows, "user_not_kept",
+                     (json_int_t)d->user_not_kept, "item_not_kept", (json_int_t)d->item_not_kept);
+}
+
+/* temporal's own fields: interactions per split, boundaries, dropped. */
+static void temporal_json(const rp_split *s, json_t *o, int *bad)
+{
+    put(o, "interactions",
+        json_pack("{sIsIsI}", "train", (json_int_t)s->n_train, "validation", (json_int_t)s->n_val,
+                  "test", (json_int_t)s->n_test),
+        bad);
+    put(o, "boundaries",
+        s->have_boundaries
+            ? json_pack("{sIsI}", "validation", (json_int_t)s->b_val, "test", (json_int_t)s->b_test)
+            : json_null(),
+        bad);
+    put(o, "dropped",
+        json_pack("{soso}", "validation", dropped_json(&s->dropped[0]), "test",
+                  dropped_json(&s->dropped[1])),
+        bad);
+}
+
+static json_t *provenance_json(const rp_split *s, const rp_provenance *prov)
+{
+    char canon[512];
+    int n = rp_params_canonical(&s->p, canon, sizeof canon);
+    if (n < 0 || (size_t)n >= sizeof canon)
+        return NULL;
+    return json_pack("{sssIsossso}", "dataset", prov->dataset ? prov->dataset : "", "bytes",
+                     (json_int_t)prov->bytes, "sha256",
+                     prov->sha256 ? json_string(prov->sha256) : json_null(), "version",
+                     rp_version(), "params", json_stringn(canon, (size_t)n));
+}
+
+json_t *rp_split_summary(const rp_split *s, const rp_provenance *prov)
 {
     json_t *o = json_object();
     int bad = o == NULL;
     if (bad)
         return NULL;
-    put(o, "method", json_string(rp_method_name(s->p.method)), &bad);
-    put(o, "params", params_json(&s->p), &bad);
+    put(o, "recipe", json_string(s->recipe->name), &bad);
+    put(o, "method", json_string(s->recipe->name), &bad);
+    put(o, "params", rp_params_to_json(&s->p), &bad);
     put(o, "users", json_integer(s->n_users), &bad);
     put(o, "items", json_integer(s->n_items), &bad);
-    if (s->p.method == RP_METHOD_TEMPORAL) {
-        put(o, "interactions",
-            json_pack("{sIsIsI}", "train", (json_int_t)s->n_train, "validation",
-                      (json_int_t)s->n_val, "test", (json_int_t)s->n_test),
-            &bad);
-        put(o, "boundaries",
-            json_pack("{sIsI}", "validation", (json_int_t)s->b_val, "test", (json_int_t)s->b_test),
-            &bad);
-    } else {
+    if (s->p.method == RP_METHOD_TEMPORAL)
+        temporal_json(s, o, &bad);
+    else
         put(o, "interactions", json_integer((json_int_t)s->interactions), &bad);
-    }
-    put(o, "rounds", rp_kcore_rounds_json(s->rounds, s->n_rounds), &bad);
+    if (s->p.method == RP_METHOD_AZ23_LAST_OUT || s->p.method == RP_METHOD_AZ23_TIMESTAMP)
+        put(o, "splits",
+            json_pack("{sIsIsI}", "train", (json_int_t)s->n_train, "valid", (json_int_t)s->n_val,
+                      "test", (json_int_t)s->n_test),
+            &bad);
+    if (s->rounds != NULL)
+        put(o, "rounds", rp_kcore_rounds_json(s->rounds, s->n_rounds), &bad);
     put(o, "files", files_json(s), &bad);
+    put(o, "filtered",
+        json_pack("{sIsIsIsI}", "min_rating", (json_int_t)s->filtered.min_rating, "since",
+                  (json_int_t)s->filtered.since, "until", (json_int_t)s->filtered.until, "dedup",
+                  (json_int_t)s->filtered.dedup),
+        &bad);
+    if (prov != NULL)
+        put(o, "provenance", provenance_json(s, prov), &bad);
     if (bad) {
         json_decref(o);
         return NULL;
     }
     return o;
+}
+
+const char *rp_version(void)
+{
+    return RECPREP_VERSION;
+}
+
+const char *rp_method_name(rp_method m)
+{
+    const rp_recipe *r = rp_recipe_get(m);
+    return r ? r->name : "?";
+}
+
+rp_status rp_method_from_name(const char *name, rp_method *out)
+{
+    const rp_recipe *r = name ? rp_recipe_find(name, strlen(name)) : NULL;
+    if (r == NULL)
+        return RP_ERR_PARAM;
+    *out = r->method;
+    return RP_OK;
 }

@@ -1,8 +1,9 @@
 /*
  * core/split_full.c - the `full` pipeline (notebook part 2).
  *
- * k-core on every row; kept users get IDs in order of first row, which is the
- * dense user order itself (the interner numbers users by first appearance).
+ * Common filters (filter.c), then the k-core on every surviving row; kept
+ * users get IDs in order of first surviving row - without filters the dense
+ * user order itself (the interner numbers users by first appearance).
  * Item IDs follow the notebook's quirk: it walks ALL users in first-row order,
  * dropped ones included, and numbers every kept item it meets in their rows
  * (file order). So a user the k-core removed can still decide which kept item
@@ -21,27 +22,38 @@
 #include "dataset_impl.h"
 #include "split_impl.h"
 
-static rp_status assign_ids(rp_split *s, const rp_kcore *kc, uint32_t *iid)
+/* Users of surviving rows in first-row order (all of them: the quirk), then
+ * each one's surviving rows in file order. */
+static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *alive, uint32_t *iid)
 {
     const rp_dataset *ds = s->ds;
+    uint32_t *order = rpi_alloc_big((size_t)ds->n_users + 1, sizeof *order), n_order;
     s->user_dense = malloc(((size_t)kc->users + 1) * sizeof *s->user_dense);
     s->item_dense = malloc(((size_t)kc->items + 1) * sizeof *s->item_dense);
-    if (!s->user_dense || !s->item_dense)
+    if (!order || !s->user_dense || !s->item_dense ||
+        rpi_users_by_first_row(ds, alive, NULL, 0, order, &n_order) != RP_OK) {
+        free(order);
         return RP_ERR_NOMEM;
-    for (uint32_t u = 0; u < ds->n_users; u++) {
+    }
+    rp_status st = RP_OK;
+    for (uint32_t k = 0; k < n_order && st == RP_OK; k++) {
+        uint32_t u = order[k];
         if (kc->user_kept[u])
             s->user_dense[s->n_users++] = u;
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            uint32_t i = ds->item[ds->user_rows[p]];
-            if (!kc->item_kept[i] || iid[i] != 0)
+            uint32_t r = ds->user_rows[p], i = ds->item[r];
+            if ((alive && !alive[r]) || !kc->item_kept[i] || iid[i] != 0)
                 continue;
-            if (s->n_items == kc->items)
-                return RP_ERR_INTERNAL;
+            if (s->n_items == kc->items) {
+                st = RP_ERR_INTERNAL;
+                break;
+            }
             s->item_dense[s->n_items++] = i;
             iid[i] = s->n_items;
         }
     }
-    return s->n_items == kc->items ? RP_OK : RP_ERR_INTERNAL;
+    free(order);
+    return st == RP_OK && s->n_items == kc->items ? RP_OK : RP_ERR_INTERNAL;
 }
 
 static uint32_t user_sequence(const rp_dataset *ds, const uint32_t *rid, uint32_t u, uint32_t *out)
@@ -57,7 +69,7 @@ static uint32_t user_sequence(const rp_dataset *ds, const uint32_t *rid, uint32_
 
 /* One pass into a block sized by the kept users' rows, through a row ->
  * item-ID column (one random load per row instead of two dependent ones). */
-static rp_status build_sequences(rp_split *s, const uint32_t *iid)
+static rp_status build_sequences(rp_split *s, const uint8_t *alive, const uint32_t *iid)
 {
     const rp_dataset *ds = s->ds;
     size_t bound = 0;
@@ -71,7 +83,7 @@ static rp_status build_sequences(rp_split *s, const uint32_t *iid)
         return RP_ERR_NOMEM;
     }
     for (uint32_t r = 0; r < ds->n_rows; r++)
-        rid[r] = iid[ds->item[r]];
+        rid[r] = alive == NULL || alive[r] ? iid[ds->item[r]] : 0;
     s->seq_off[0] = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         s->seq_off[id] = s->seq_off[id - 1] +
@@ -83,35 +95,44 @@ static rp_status build_sequences(rp_split *s, const uint32_t *iid)
 
 static rp_status build_file(rp_split *s)
 {
-    s->n_seqfiles = 1;
-    if (rpi_seqfile_alloc(&s->files[0], s->n_users) != RP_OK)
+    rpi_split_file_set(s, 0, RPI_SEQ_PREFIX, 0);
+    rpi_split_file_set(s, 1, RPI_TSV_USERS, 0);
+    rpi_split_file_set(s, 2, RPI_TSV_ITEMS, 0);
+    if (rpi_seqfile_alloc(&s->seqs[0], s->n_users) != RP_OK)
         return RP_ERR_NOMEM;
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
-        rpi_seqfile_add(&s->files[0], id, len, len);
+        rpi_seqfile_add(&s->seqs[0], id, len, len);
     }
-    return RP_OK;
+    return rpi_split_count(s);
 }
 
 rp_status rpi_split_full(rp_split *s, rp_error *err)
 {
     rp_kcore kc;
-    uint32_t *iid = NULL;
-    rp_status rc = rp_kcore_run(s->ds, NULL, s->p.user_k, s->p.item_k, &kc);
+    uint32_t *iid = NULL, alive_n;
+    uint8_t *alive = NULL;
+    rp_status rc = rpi_filter_rows(s, &alive, &alive_n);
     if (rc != RP_OK)
         return rc;
+    rc = rp_kcore_run(s->ds, alive, s->p.user_k, s->p.item_k, &kc);
+    if (rc != RP_OK) {
+        free(alive);
+        return rc;
+    }
     rc = rpi_split_take_rounds(s, &kc);
     if (rc == RP_OK) {
         iid = rpi_calloc_big((size_t)s->ds->n_items + 1, sizeof *iid);
-        rc = iid ? assign_ids(s, &kc, iid) : RP_ERR_NOMEM;
+        rc = iid ? assign_ids(s, &kc, alive, iid) : RP_ERR_NOMEM;
     }
     if (rc == RP_OK)
-        rc = build_sequences(s, iid);
+        rc = build_sequences(s, alive, iid);
     if (rc == RP_OK)
         rc = build_file(s);
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "full: ID assignment disagrees with the k-core");
     free(iid);
+    free(alive);
     rp_kcore_cleanup(&kc);
     return rc;
 }

@@ -2,7 +2,10 @@
  * core/split_temporal.c - the `temporal` pipeline (notebook part 1).
  *
  * Every step is a linear walk over an index the dataset built at load time:
- *   boundaries    two lookups in by_time (rows stably sorted by time);
+ *   filters       the common filters' row mask (filter.c); a filtered row is
+ *                 in no part, has no item ID and so appears in no file;
+ *   boundaries    two lookups in by_time (rows stably sorted by time), or
+ *                 with filters the two quantile ranks among surviving rows;
  *   k-core        rp_kcore_run on the train rows (ts < b_val) only;
  *   user IDs      rows in file order: the first train row of each kept user;
  *   item IDs      kept users by ID, their rows in file order (user CSR), kept
@@ -34,9 +37,11 @@
 typedef struct tctx {
     rp_split *s;
     const rp_dataset *ds;
-    uint8_t *train; /* [n] 1 for rows with ts < b_val (the k-core mask) */
-    uint8_t *part;  /* [n] 0 train, 1 validation, 2 test */
-    uint32_t *rid;  /* [n] item ID of the row's item, 0 = none */
+    uint8_t *alive;   /* [n] rows the common filters keep; NULL: every row */
+    uint32_t n_alive; /* rows surviving the filters */
+    uint8_t *train;   /* [n] 1 for rows with ts < b_val (the k-core mask) */
+    uint8_t *part;    /* [n] 0 train, 1 validation, 2 test */
+    uint32_t *rid;    /* [n] item ID of the row's item, 0 = none */
     rp_kcore kc;
     uint32_t *uid, *iid;      /* [U], [I]: assigned ID, 0 = none */
     uint32_t *tlen, *vlen;    /* [n_users] train / validation part of each sequence */
@@ -63,6 +68,19 @@ static size_t quantile_index(uint32_t n, double q)
     return idx >= n ? n - 1 : idx;
 }
 
+/* Position in by_time of the idx-th surviving row (0-based). */
+static size_t nth_alive(const tctx *t, size_t idx)
+{
+    if (t->alive == NULL)
+        return idx;
+    size_t p = 0;
+    for (;; p++)
+        if (t->alive[t->ds->by_time[p]] && idx-- == 0)
+            return p;
+}
+
+/* The boundaries over the surviving rows (the reference sorts the rows the
+ * filters kept), then each row's part; filtered rows are in no part. */
 static rp_status boundaries(tctx *t)
 {
     const rp_dataset *ds = t->ds;
@@ -72,19 +90,36 @@ static rp_status boundaries(tctx *t)
     t->part = rpi_calloc_big((size_t)n + 1, 1);
     if (!t->train || !t->part)
         return RP_ERR_NOMEM;
-    if (n == 0)
-        return RP_OK;
-    size_t iv = quantile_index(n, s->p.val_start), it = quantile_index(n, s->p.test_start);
+    if (t->n_alive == 0)
+        return RP_OK; /* no boundaries: every file is empty */
+    size_t iv = nth_alive(t, quantile_index(t->n_alive, s->p.val_start));
+    size_t it = nth_alive(t, quantile_index(t->n_alive, s->p.test_start));
     s->b_val = rpi_ts_sec(ds, ds->by_time[iv]);
     s->b_test = rpi_ts_sec(ds, ds->by_time[it]);
+    s->have_boundaries = 1;
     t->pos_val = lower_bound(ds, iv, s->b_val);
     t->pos_test = lower_bound(ds, it, s->b_test);
     for (uint32_t r = 0; r < n; r++) {
         int64_t sec = rpi_ts_sec(ds, r);
-        t->train[r] = sec < s->b_val;
-        t->part[r] = (uint8_t)(!t->train[r] + (sec >= s->b_test));
+        t->train[r] = sec < s->b_val && (t->alive == NULL || t->alive[r]);
+        t->part[r] = (uint8_t)((sec >= s->b_val) + (sec >= s->b_test));
     }
     return RP_OK;
+}
+
+/* Validation and test rows whose user or item the train k-core dropped. */
+static void count_dropped(tctx *t)
+{
+    const rp_dataset *ds = t->ds;
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        if (t->part[r] == 0 || (t->alive != NULL && !t->alive[r]))
+            continue;
+        rpi_dropped *d = &t->s->dropped[t->part[r] - 1];
+        int nu = !t->kc.user_kept[ds->user[r]], ni = !t->kc.item_kept[ds->item[r]];
+        d->rows += nu || ni;
+        d->user_not_kept += (uint64_t)nu;
+        d->item_not_kept += (uint64_t)ni;
+    }
 }
 
 /* Kept users in order of their first train row (file order): a kept user's
@@ -191,7 +226,7 @@ static rp_status build_sequences(tctx *t)
     if (!t->rid || !t->tlen || !t->vlen || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     for (uint32_t r = 0; r < ds->n_rows; r++)
-        t->rid[r] = t->iid[ds->item[r]];
+        t->rid[r] = t->alive == NULL || t->alive[r] ? t->iid[ds->item[r]] : 0;
     s->seq_off[0] = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         s->seq_off[id] = s->seq_off[id - 1] + user_sequence(t, s->user_dense[id - 1],
@@ -210,7 +245,7 @@ static void train_file(tctx *t)
         uint32_t tl = t->tlen[id - 1];
         s->n_train += tl;
         if (tl >= s->p.min_len)
-            rpi_seqfile_add(&s->files[0], id, s->p.min_len, tl);
+            rpi_seqfile_add(&s->seqs[0], id, s->p.min_len, tl);
     }
 }
 
@@ -219,7 +254,7 @@ static rp_status later_file(tctx *t, size_t from, size_t to, int part)
 {
     rp_split *s = t->s;
     const rp_dataset *ds = t->ds;
-    rpi_seqfile *f = &s->files[part];
+    rpi_seqfile *f = &s->seqs[part];
     uint8_t *listed = calloc((size_t)s->n_users + 1, 1);
     if (!listed)
         return RP_ERR_NOMEM;
@@ -244,10 +279,13 @@ static rp_status later_file(tctx *t, size_t from, size_t to, int part)
 static rp_status build_files(tctx *t)
 {
     rp_split *s = t->s;
-    s->n_seqfiles = 3;
-    for (int f = 0; f < 3; f++)
-        if (rpi_seqfile_alloc(&s->files[f], s->n_users) != RP_OK)
+    for (int f = 0; f < 3; f++) {
+        rpi_split_file_set(s, (size_t)f, RPI_SEQ_PREFIX, f);
+        if (rpi_seqfile_alloc(&s->seqs[f], s->n_users) != RP_OK)
             return RP_ERR_NOMEM;
+    }
+    rpi_split_file_set(s, 3, RPI_TSV_USERS, 0);
+    rpi_split_file_set(s, 4, RPI_TSV_ITEMS, 0);
     train_file(t);
     rp_status rc = later_file(t, t->pos_val, t->pos_test, 1);
     if (rc == RP_OK)
@@ -262,9 +300,13 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
     memset(&t, 0, sizeof t);
     t.s = s;
     t.ds = s->ds;
-    rp_status rc = boundaries(&t);
+    rp_status rc = rpi_filter_rows(s, &t.alive, &t.n_alive);
+    if (rc == RP_OK)
+        rc = boundaries(&t);
     if (rc == RP_OK)
         rc = rp_kcore_run(t.ds, t.train, s->p.user_k, s->p.item_k, &t.kc);
+    if (rc == RP_OK)
+        count_dropped(&t);
     if (rc == RP_OK)
         rc = rpi_split_take_rounds(s, &t.kc);
     if (rc == RP_OK)
@@ -273,8 +315,11 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
         rc = build_sequences(&t);
     if (rc == RP_OK)
         rc = build_files(&t);
+    if (rc == RP_OK)
+        rc = rpi_split_count(s);
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "temporal: ID assignment disagrees with the k-core");
+    free(t.alive);
     free(t.train);
     free(t.part);
     free(t.rid);

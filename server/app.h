@@ -35,7 +35,7 @@ enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_OTHER, SRV_N_METHODS }
 
 #define SRV_LOG_PATH_MAX 256
 #define SRV_JOB_KEY_MAX 512
-#define SRV_JOB_ARG_MAX 64
+#define SRV_JOB_ARG_MAX 256
 #define SRV_JOB_FILE_MAX 64
 
 /* A result fetched by a worker while the connection is suspended. */

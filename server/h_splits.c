@@ -1,7 +1,9 @@
 /*
- * server/h_splits.c - /v1/datasets/{ds}/splits/{temporal,full}[/{file}].
+ * server/h_splits.c - /v1/datasets/{ds}/splits/{recipe}[/{file}] and
+ * /v1/recipes.
  *
- * What: parse parameters strictly, resolve them to the canonical form, and
+ * What: find the recipe in the core's table, let the core read and resolve
+ * the parameters (canonical form), check the file name, and
  * fetch the result from the shared cache (computed once per dataset and
  * canonical parameters, single-flight; on a miss the connection is
  * suspended and a worker computes, see async.c). Summaries are served from their
@@ -30,6 +32,7 @@
 #include "handlers.h"
 #include "params.h"
 #include "recprep/cursor.h"
+#include "recprep/recipe.h"
 #include "reply.h"
 #include "util.h"
 
@@ -38,6 +41,7 @@
 
 struct split_job {
     rp_dataset *ds;
+    struct srv_dataset *d; /* for the provenance: name, size, SHA-256 */
     rp_params p;
 };
 
@@ -56,7 +60,9 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     rp_status st = rp_split_run(job->ds, &job->p, &s, err);
     if (st != RP_OK)
         return st;
-    json_t *j = rp_split_summary(s);
+    rp_provenance prov;
+    srv_dataset_provenance(job->d, &prov);
+    json_t *j = rp_split_summary(s, &prov);
     char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
     json_decref(j);
     if (text == NULL) {
@@ -69,26 +75,43 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     return RP_OK;
 }
 
-/* Common prologue: dataset, parameters, cache key. Returns 1 when a reply
- * (error) was already queued, with *ret its result. */
+/* The recipe named by the route's {recipe}, or NULL with the 404 queued. */
+static const rp_recipe *require_recipe(struct srv_req *rq, const struct srv_match *m, int *ret)
+{
+    const rp_recipe *r = rp_recipe_find(m->args[1].ptr, m->args[1].len);
+    if (r == NULL)
+        *ret = srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+                               "unknown recipe (GET /v1/recipes lists them)");
+    return r;
+}
+
+/* Common prologue: dataset, recipe, parameters, cache key. Returns 1 when a
+ * reply (error) was already queued, with *ret its result. The key is
+ * name \0 sha256-or-"-" \0 canonical parameters: a summary carries the
+ * input's digest, which becomes known after the dataset does. */
 static int prepare(struct srv_req *rq, const struct srv_match *m, struct split_req *sr, int *ret)
 {
     struct srv_params_error perr;
-    if ((sr->d = srv_require_dataset(rq, m, ret)) == NULL)
+    const rp_recipe *r;
+    if ((sr->d = srv_require_dataset(rq, m, ret)) == NULL ||
+        (r = require_recipe(rq, m, ret)) == NULL)
         return 1;
-    if (srv_params_split((rp_method)m->route->arg, rq->args, rq->n_args, &sr->job.p, &perr) != 0) {
+    if (srv_params_split(r->method, rq->args, rq->n_args, &sr->job.p, &perr) != 0) {
         *ret = srv_reply_params_error(rq, &perr);
         return 1;
     }
     sr->job.ds = sr->d->ds;
-    size_t nlen = strlen(sr->d->name);
-    memcpy(sr->key, sr->d->name, nlen + 1); /* keep the NUL as separator */
-    int c = rp_params_canonical(&sr->job.p, sr->key + nlen + 1, sizeof sr->key - nlen - 1);
-    if (c < 0 || (size_t)c >= sizeof sr->key - nlen - 1) {
+    sr->job.d = sr->d;
+    const char *sha = srv_dataset_sha256(sr->d);
+    int head = snprintf(sr->key, sizeof sr->key, "%s%c%s%c", sr->d->name, 0, sha ? sha : "-", 0);
+    int c = head < 0 || (size_t)head >= sizeof sr->key
+                ? -1
+                : rp_params_canonical(&sr->job.p, sr->key + head, sizeof sr->key - (size_t)head);
+    if (c < 0 || (size_t)c >= sizeof sr->key - (size_t)head) {
         *ret = srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
         return 1;
     }
-    sr->key_len = nlen + 1 + (size_t)c;
+    sr->key_len = (size_t)head + (size_t)c;
     return 0;
 }
 
@@ -203,14 +226,12 @@ static struct MHD_Response *file_response(struct srv_entry *e, const char *name,
     return resp;
 }
 
-/* The core's own spelling of the requested file name, or NULL. */
-static const char *known_file(const struct srv_entry *e, const struct srv_slice *name)
+/* The recipe table's spelling of the requested file name, or NULL. */
+static const char *known_file(const rp_recipe *r, const struct srv_slice *name)
 {
-    size_t n;
-    const char *const *names = rp_split_files(srv_entry_result(e)->split, &n);
-    for (size_t i = 0; i < n; i++)
-        if (strlen(names[i]) == name->len && memcmp(names[i], name->ptr, name->len) == 0)
-            return names[i];
+    for (size_t i = 0; i < r->n_files; i++)
+        if (strlen(r->files[i]) == name->len && memcmp(r->files[i], name->ptr, name->len) == 0)
+            return r->files[i];
     return NULL;
 }
 
@@ -233,25 +254,34 @@ static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry 
     return srv_reply_response(rq, MHD_HTTP_OK, resp, size);
 }
 
+/* The file is checked against the recipe table before anything is
+ * computed: an unknown name is a 404 on a cold cache too. */
 int h_split_file(struct srv_req *rq, const struct srv_match *m)
 {
     struct split_req sr;
     struct srv_entry *e;
     int ret;
-    char file[SRV_JOB_FILE_MAX];
     if (prepare(rq, m, &sr, &ret))
         return ret;
-    int fits = m->args[1].len < sizeof file;
-    if (fits)
-        snprintf(file, sizeof file, "%.*s", (int)m->args[1].len, m->args[1].ptr);
-    if (lookup(rq, &sr, fits ? file : NULL, &e, &ret))
-        return ret;
-    const char *name = known_file(e, &m->args[1]);
+    const char *name = known_file(rp_recipe_get(sr.job.p.method), &m->args[2]);
     if (name == NULL)
-        ret = srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
-                              "unknown file for this split");
-    else
-        ret = send_file(rq, &sr, e, name);
+        return srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+                               "unknown file for this recipe");
+    if (lookup(rq, &sr, name, &e, &ret))
+        return ret;
+    ret = send_file(rq, &sr, e, name);
     srv_entry_release(e);
     return ret;
+}
+
+/* GET /v1/recipes: the core's recipe table. */
+int h_recipes(struct srv_req *rq, const struct srv_match *m)
+{
+    (void)m;
+    json_t *j = rp_recipes_json();
+    char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (text == NULL)
+        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
+    return srv_reply_take(rq, MHD_HTTP_OK, SRV_CT_JSON, text, strlen(text));
 }

@@ -25,6 +25,7 @@ int h_openapi(struct srv_req *rq, const struct srv_match *m);
 int h_datasets(struct srv_req *rq, const struct srv_match *m);
 int h_dataset(struct srv_req *rq, const struct srv_match *m);
 int h_kcore(struct srv_req *rq, const struct srv_match *m);
+int h_recipes(struct srv_req *rq, const struct srv_match *m);
 int h_split_summary(struct srv_req *rq, const struct srv_match *m);
 int h_split_file(struct srv_req *rq, const struct srv_match *m);
 

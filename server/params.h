@@ -36,10 +36,10 @@ struct srv_kcore_params {
     uint32_t user_k, item_k;
 };
 
-/* Parameters of a split summary or file for method m: k, user_k, item_k, and
- * for temporal also min_len, val_start, test_start. On success *out is
- * resolved (every default filled in: the canonical form) and 0 is returned;
- * on failure -1 with err filled. Calls rp_params_resolve. */
+/* Parameters of a split summary or file for recipe m, read by the core
+ * (rp_params_set: a name the recipe does not take is unknown_parameter). On
+ * success *out is resolved (every default filled in: the canonical form) and
+ * 0 is returned; on failure -1 with err filled. */
 int srv_params_split(rp_method m, const struct srv_kv *kv, size_t n, rp_params *out,
                      struct srv_params_error *err);
 

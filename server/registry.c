@@ -35,16 +35,57 @@ static struct srv_registry *the_registry; /* for the loader threads' callback */
 
 /* The demo log: the generator's defaults scaled down to SRV_DEMO_ROWS rows
  * (users and items keep their default proportion to rows), seed 42. */
-static rp_status load_demo(rp_dataset **out, rp_error *err)
+static rp_status load_demo(struct srv_dataset *d, rp_error *err)
 {
     rp_gen_params p = rp_gen_for_rows(SRV_DEMO_ROWS);
     char *buf = NULL;
     size_t len = 0;
     rp_status st = rp_generate(&p, &buf, &len, err);
     if (st == RP_OK)
-        st = rp_load_buffer("demo.csv", buf, len, RP_FORMAT_AMAZON_CSV, out, err);
+        st = rp_load_buffer("demo.csv", buf, len, RP_FORMAT_AMAZON_CSV, &d->ds, err);
+    if (st == RP_OK) { /* in memory and small: its digest costs a few ms */
+        rp_sha256_buffer(buf, len, d->sha256);
+        d->input_bytes = len;
+        atomic_store_explicit(&d->sha_ready, 1, memory_order_release);
+    }
     free(buf);
     return st;
+}
+
+/* The input file's digest, after READY: requests are served meanwhile, their
+ * summaries say "sha256": null until it lands. A file that cannot be read
+ * again leaves it null (logged). */
+static void digest_input(struct srv_dataset *d)
+{
+    rp_error err;
+    rp_error_clear(&err);
+    if (d->conf->path == NULL || atomic_load(&d->sha_ready))
+        return;
+    if (rp_sha256_file(d->conf->path, d->sha256, &d->input_bytes, &err) != RP_OK) {
+        char line[512];
+        const char *text = rp_error_line(&err, line, sizeof line);
+        struct srv_buf b = {0};
+        srv_buf_printf(&b, "{\"event\":\"digest_failed\",\"dataset\":\"%s\",\"error\":\"", d->name);
+        srv_buf_json_escape(&b, text, strlen(text));
+        srv_buf_printf(&b, "\"}\n");
+        if (!b.failed)
+            fwrite(b.data, 1, b.len, stderr);
+        srv_buf_cleanup(&b);
+        return;
+    }
+    atomic_store_explicit(&d->sha_ready, 1, memory_order_release);
+}
+
+const char *srv_dataset_sha256(const struct srv_dataset *d)
+{
+    return atomic_load_explicit(&d->sha_ready, memory_order_acquire) ? d->sha256 : NULL;
+}
+
+void srv_dataset_provenance(const struct srv_dataset *d, rp_provenance *out)
+{
+    out->sha256 = srv_dataset_sha256(d);
+    out->dataset = d->name;
+    out->bytes = out->sha256 ? d->input_bytes : 0;
 }
 
 static rp_status compute_stats(struct srv_dataset *d)
@@ -83,7 +124,7 @@ static void *loader(void *arg)
     srv_test_delay("RECPREP_TEST_LOAD_DELAY_MS");
     rp_error_clear(&d->err);
     rp_status st = d->conf->path == NULL
-                       ? load_demo(&d->ds, &d->err)
+                       ? load_demo(d, &d->err)
                        : rp_load_file(d->conf->path, d->conf->format, &d->ds, &d->err);
     if (st == RP_OK)
         st = compute_stats(d);
@@ -99,6 +140,7 @@ static void *loader(void *arg)
     log_loaded(d);
     atomic_store_explicit(&d->state, SRV_DS_READY, memory_order_release);
     atomic_fetch_add(&the_registry->n_ready, 1);
+    digest_input(d);
     return NULL;
 }
 
@@ -114,6 +156,7 @@ int srv_registry_init(struct srv_registry *reg, const struct srv_config *cfg)
         memcpy(d->name, cfg->datasets[i].name, sizeof d->name);
         d->conf = &cfg->datasets[i];
         atomic_init(&d->state, SRV_DS_LOADING);
+        atomic_init(&d->sha_ready, 0);
     }
     return 0;
 }

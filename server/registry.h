@@ -3,6 +3,8 @@
  *
  * Each dataset is loaded by its own thread (rp_load_file, or the generator
  * for `demo`), then its statistics are computed once and kept as JSON bytes.
+ * After READY the same thread reads the file once more for its SHA-256 (the
+ * summaries' provenance), published with sha_ready.
  * A dataset's state moves LOADING -> READY or LOADING -> FAILED exactly once;
  * the fields a READY dataset exposes are written before the state is
  * published (release/acquire), so readers need no lock.
@@ -17,7 +19,9 @@
 
 #include "config.h"
 #include "recprep/dataset.h"
+#include "recprep/digest.h"
 #include "recprep/error.h"
+#include "recprep/split.h"
 
 enum srv_ds_state { SRV_DS_LOADING = 0, SRV_DS_READY, SRV_DS_FAILED };
 
@@ -31,6 +35,9 @@ struct srv_dataset {
     size_t stats_len;
     uint64_t fingerprint;
     double load_seconds;
+    uint64_t input_bytes;       /* size of the input file (demo: generated CSV) */
+    char sha256[RP_SHA256_HEX]; /* the input's SHA-256 once sha_ready */
+    atomic_int sha_ready;       /* set (release) after sha256 and input_bytes */
     /* valid once FAILED: */
     rp_status status;
     rp_error err;
@@ -66,6 +73,14 @@ int srv_registry_ready(struct srv_registry *reg);
 
 /* The first FAILED dataset, or NULL. */
 const struct srv_dataset *srv_registry_failed(struct srv_registry *reg);
+
+/* The input's SHA-256 (hex), or NULL while it is being computed (it is
+ * computed after the dataset is READY, off the request path). Thread-safe. */
+const char *srv_dataset_sha256(const struct srv_dataset *d);
+
+/* The provenance of d's results: name, input size and SHA-256 (NULL while
+ * not known). Borrowed strings, valid as long as d. Thread-safe. */
+void srv_dataset_provenance(const struct srv_dataset *d, rp_provenance *out);
 
 /* State of d with acquire semantics. */
 enum srv_ds_state srv_dataset_state(const struct srv_dataset *d);

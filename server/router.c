@@ -18,20 +18,19 @@
 #include <string.h>
 
 #include "handlers.h"
-#include "recprep/split.h"
 
 static const struct srv_route routes[] = {
     {"GET", "/healthz", h_healthz, 0},
     {"GET", "/readyz", h_readyz, 0},
     {"GET", "/metrics", h_metrics, 0},
     {"GET", "/openapi.json", h_openapi, 0},
+    {"GET", "/v1/recipes", h_recipes, 0},
     {"GET", "/v1/datasets", h_datasets, 0},
     {"GET", "/v1/datasets/{ds}", h_dataset, 0},
     {"GET", "/v1/datasets/{ds}/kcore", h_kcore, 0},
-    {"GET", "/v1/datasets/{ds}/splits/temporal", h_split_summary, RP_METHOD_TEMPORAL},
-    {"GET", "/v1/datasets/{ds}/splits/temporal/{file}", h_split_file, RP_METHOD_TEMPORAL},
-    {"GET", "/v1/datasets/{ds}/splits/full", h_split_summary, RP_METHOD_FULL},
-    {"GET", "/v1/datasets/{ds}/splits/full/{file}", h_split_file, RP_METHOD_FULL},
+    /* {recipe} is a name from the core's recipe table (recipe.h) */
+    {"GET", "/v1/datasets/{ds}/splits/{recipe}", h_split_summary, 0},
+    {"GET", "/v1/datasets/{ds}/splits/{recipe}/{file}", h_split_file, 0},
 };
 
 const struct srv_route *srv_routes(size_t *n)

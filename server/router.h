@@ -23,7 +23,7 @@ struct srv_route {
     const char *method;  /* "GET"; HEAD is served by GET routes */
     const char *pattern; /* OpenAPI path template */
     srv_handler handler;
-    int arg; /* handler-specific (rp_method for split routes) */
+    int arg; /* handler-specific */
 };
 
 /* A path-template capture: a borrowed slice of the request path. */
@@ -32,7 +32,7 @@ struct srv_slice {
     size_t len;
 };
 
-#define SRV_ROUTE_MAX_ARGS 2
+#define SRV_ROUTE_MAX_ARGS 3
 
 enum srv_match_status {
     SRV_MATCH_OK = 0,    /* route found; args captured */

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check libsubunit-dev
-      uthash-dev zlib1g-dev libyaml-dev libcurl4-openssl-dev curl)
+      uthash-dev zlib1g-dev nettle-dev libyaml-dev libcurl4-openssl-dev curl)
 case "${1:-}" in
   --with-test-tools) pkgs+=(clang-format clang) ;;
   --only) shift; pkgs=("$@") ;;

@@ -96,7 +96,7 @@ START_TEST(temporal_tiny)
     expect_file(s, "test.txt", "2 2 1 2\n");
     expect_file(s, "users.tsv", "1\ta\n2\tb\n");
     expect_file(s, "items.tsv", "1\tx\n2\ty\n");
-    json_t *j = rp_split_summary(s);
+    json_t *j = rp_split_summary(s, NULL);
     ck_assert_ptr_nonnull(j);
     char *txt = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
     ck_assert_ptr_nonnull(strstr(txt, "\"rounds\":[[2,2],[2,2]]"));
@@ -182,7 +182,7 @@ START_TEST(full_item_order_from_dropped_user)
     ck_assert_str_eq(names[0], "all.txt");
     uint64_t lines, bytes;
     ck_assert_int_eq(rp_split_file_size(s, "train.txt", &lines, &bytes), RP_ERR_NOT_FOUND);
-    json_t *j = rp_split_summary(s);
+    json_t *j = rp_split_summary(s, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "interactions")), 4);
     ck_assert_ptr_null(json_object_get(j, "boundaries"));
     json_decref(j);
@@ -196,7 +196,7 @@ START_TEST(full_nothing_kept)
     rp_split *s = run(make(CASE3, 5), p);
     expect_file(s, "all.txt", "");
     expect_file(s, "items.tsv", "");
-    json_t *j = rp_split_summary(s);
+    json_t *j = rp_split_summary(s, NULL);
     json_t *rounds = json_object_get(j, "rounds");
     ck_assert_uint_eq(json_array_size(rounds), 1);
     json_decref(j);
@@ -229,7 +229,7 @@ START_TEST(temporal_all_one_timestamp)
     expect_file(s, "validation.txt", "");
     expect_file(s, "test.txt", "");
     expect_file(s, "users.tsv", "");
-    json_t *j = rp_split_summary(s);
+    json_t *j = rp_split_summary(s, NULL);
     char *txt = json_dumps(j, JSON_COMPACT);
     ck_assert_ptr_nonnull(strstr(txt, "\"rounds\":[[0,0]]"));
     ck_assert_ptr_nonnull(strstr(txt, "\"validation\":42,\"test\":42"));

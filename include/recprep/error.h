@@ -14,14 +14,15 @@
 
 typedef enum rp_status {
     RP_OK = 0,
-    RP_ERR_NOMEM,     /* allocation failed */
-    RP_ERR_IO,        /* open/read/write failed (errno-ish, message says which) */
-    RP_ERR_PARSE,     /* malformed input data: file and line are set */
-    RP_ERR_FORMAT,    /* unknown format name, or format could not be detected */
-    RP_ERR_PARAM,     /* invalid parameter: rp_error.param names it */
-    RP_ERR_LIMIT,     /* input exceeds a hard limit (rows, line length, IDs) */
-    RP_ERR_NOT_FOUND, /* unknown file name for a result, etc. */
-    RP_ERR_INTERNAL   /* a bug: an invariant did not hold */
+    RP_ERR_NOMEM,        /* allocation failed */
+    RP_ERR_IO,           /* open/read/write failed (errno-ish, message says which) */
+    RP_ERR_PARSE,        /* malformed input data: file and line are set */
+    RP_ERR_FORMAT,       /* unknown format name, or format could not be detected */
+    RP_ERR_PARAM,        /* invalid parameter: rp_error.param names it */
+    RP_ERR_LIMIT,        /* input exceeds a hard limit (rows, line length, IDs) */
+    RP_ERR_NOT_FOUND,    /* unknown file name for a result, etc. */
+    RP_ERR_INTERNAL,     /* a bug: an invariant did not hold */
+    RP_ERR_PARAM_UNKNOWN /* a parameter the recipe does not take: rp_error.param */
 } rp_status;
 
 #define RP_ERROR_TEXT_LEN 160

@@ -1,9 +1,9 @@
 /*
- * recprep/split.h - the `temporal` and `full` pipelines of the contract.
+ * recprep/split.h - running a recipe (recipe.h) on a dataset.
  *
- * rp_split_run computes everything a request or a CLI run needs - k-core,
- * ID assignment, sequences and the exact line and byte counts of every file -
- * without materialising the files. Files are produced on demand through a
+ * rp_split_run computes everything a request or a CLI run needs - filters,
+ * k-core, ID assignment, sequences and the exact line and byte counts of
+ * every file - without materialising the files. Files are produced on demand through a
  * pull cursor (cursor.h), so the summary is cheap and a download streams.
  *
  * A result holds a reference on its dataset and is immutable once built:
@@ -19,49 +19,13 @@
 
 #include "recprep/dataset.h"
 #include "recprep/error.h"
+#include "recprep/params.h"
 
-typedef enum rp_method { RP_METHOD_TEMPORAL = 0, RP_METHOD_FULL } rp_method;
-
-/* Pipeline parameters. Use rp_params_defaults, then override fields. Integers
- * set to 0 mean "unset" until rp_params_resolve fills the defaults. */
-typedef struct rp_params {
-    rp_method method;
-    uint32_t user_k;   /* default: k (temporal 4, full 5) */
-    uint32_t item_k;   /* default: k */
-    uint32_t min_len;  /* temporal only; default user_k */
-    double val_start;  /* temporal only; default 0.8 */
-    double test_start; /* temporal only; default 0.9 */
-} rp_params;
-
-/* Parameters with every field unset (0) except method. */
-rp_params rp_params_defaults(rp_method method);
-
-/* Fill unset fields with defaults and validate (0 < val_start <= test_start < 1,
- * integers >= 1). On RP_ERR_PARAM err->param names the offending parameter
- * ("val_start", ...). After RP_OK every field is set: the canonical form. */
-rp_status rp_params_resolve(rp_params *p, rp_error *err);
-
-/* Canonical text of resolved parameters, e.g.
- * "temporal:user_k=4,item_k=4,min_len=4,val_start=0.8,test_start=0.9"
- * (doubles in shortest round-trip form). Equal texts <=> equal results for a
- * dataset: cache keys and ETags use it. Returns needed length like snprintf. */
-int rp_params_canonical(const rp_params *p, char *buf, size_t cap);
-
-/* The one grammar for numbers given as text (query strings, CLI flags, server
- * options). rp_parse_uint takes plain decimal digits (leading zeros are fine;
- * no sign, space or exponent) with a value in [lo, hi]. A count is
- * plain decimal digits with a value from 1 to UINT32_MAX (leading zeros are
- * fine; no sign, space or exponent). A quantile is digits with at most one
- * '.', at least one digit, no sign or exponent, strictly between 0 and 1.
- * Return 0 and set *out, or -1. Thread-safe. */
-int rp_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
-int rp_parse_count(const char *s, uint32_t *out);
-int rp_parse_quantile(const char *s, double *out);
-
-/* Short name of a method: "temporal" or "full". Static string. */
+/* Short name of a method: its recipe's name ("temporal", "az23-last-out").
+ * Static string; "?" when out of range. */
 const char *rp_method_name(rp_method m);
 
-/* Parse "temporal" / "full". Returns RP_OK or RP_ERR_PARAM. */
+/* Parse a recipe name. Returns RP_OK or RP_ERR_PARAM. */
 rp_status rp_method_from_name(const char *name, rp_method *out);
 
 typedef struct rp_split rp_split;
@@ -80,19 +44,32 @@ const rp_params *rp_split_params(const rp_split *s);
 /* The dataset the result was computed on. Borrowed. */
 const rp_dataset *rp_split_dataset(const rp_split *s);
 
-/* Files this method offers, in a fixed order: temporal "train.txt",
- * "validation.txt", "test.txt", "users.tsv", "items.tsv"; full "all.txt",
- * "users.tsv", "items.tsv". Borrowed static array of *n names. */
+/* Files the recipe offers, in the recipe table's order (recipe.h).
+ * Borrowed static array of *n names. */
 const char *const *rp_split_files(const rp_split *s, size_t *n);
 
 /* Lines and bytes of a file by name. RP_ERR_NOT_FOUND for other names. */
 rp_status rp_split_file_size(const rp_split *s, const char *name, uint64_t *lines, uint64_t *bytes);
 
-/* The summary JSON of the contract: method, params (all, defaults filled in),
- * users, items, interactions, rounds [[u,i],...], files {name: {lines, bytes}};
- * temporal adds boundaries {validation, test} and interactions {train,
- * validation, test} (after filtering). New reference; NULL on OOM. */
-json_t *rp_split_summary(const rp_split *s);
+/* Where a result came from, for the summary's "provenance". */
+typedef struct rp_provenance {
+    const char *dataset; /* the dataset's name (or the input path for the CLI) */
+    uint64_t bytes;      /* the input file's size in bytes */
+    const char *sha256;  /* its SHA-256 in hex; NULL while not known yet */
+} rp_provenance;
+
+/* The summary JSON of the contract (API.md, RECIPES.md): recipe (and method),
+ * params (all, defaults filled in), users, items, interactions (temporal:
+ * {train, validation, test}), rounds [[u,i],...] where an iterative k-core
+ * ran, files {name: {lines, bytes}}, filtered {min_rating, since, until,
+ * dedup}; temporal adds boundaries {validation, test} (null when no row
+ * survives the filters) and dropped {validation, test}; the az23 recipes add
+ * splits {train, valid, test}; provenance {dataset, bytes, sha256, version,
+ * params} when prov is not NULL. New reference; NULL on OOM. */
+json_t *rp_split_summary(const rp_split *s, const rp_provenance *prov);
+
+/* recprep's version ("0.2.0"). Static string. */
+const char *rp_version(void);
 
 /* Approximate heap bytes held by the result (for caches). */
 size_t rp_split_memory(const rp_split *s);

@@ -15,7 +15,11 @@
 #include <jansson.h>
 
 #include "args.h"
+#include <pthread.h>
+
 #include "recprep/cursor.h"
+#include "recprep/digest.h"
+#include "recprep/recipe.h"
 #include "recprep/generate.h"
 #include "recprep/json.h"
 #include "recprep/kcore.h"
@@ -32,18 +36,24 @@ static const char USAGE[] =
     "  stats    INPUT [--format F]                 dataset statistics as JSON\n"
     "  kcore    INPUT [--k N | --user-k N --item-k N] [--format F]\n"
     "                                              k-core rounds as JSON\n"
+    "  split    RECIPE INPUT OUTDIR [--PARAM VALUE ...] [--format F]\n"
+    "                                              a recipe's files; `recprep recipes` lists\n"
+    "                                              recipes, their parameters and defaults\n"
+    "  recipes                                     the recipe table as JSON\n"
     "  temporal INPUT OUTDIR [--k 4] [--user-k N] [--item-k N] [--min-len N]\n"
-    "           [--val-start 0.8] [--test-start 0.9] [--format F]\n"
-    "                                              train/validation/test.txt, users/items.tsv\n"
-    "  full     INPUT OUTDIR [--k 5] [--user-k N] [--item-k N] [--format F]\n"
-    "                                              all.txt, users.tsv, items.tsv\n"
+    "           [--val-start 0.8] [--test-start 0.9] [--max-len N] [filters] [--format F]\n"
+    "                                              = split temporal: train/validation/test.txt\n"
+    "  full     INPUT OUTDIR [--k 5] [--user-k N] [--item-k N] [--max-len N] [filters]\n"
+    "                                              = split full: all.txt, users.tsv, items.tsv\n"
     "  generate OUT [--rows 2023070] [--users U] [--items I] [--seed 42] [--days 5000]\n"
     "                                              deterministic Amazon-like amazon-csv log\n"
     "\n"
     "Formats: amazon-csv, amazon-csv-item-first, amazon-json, movielens-tsv,\n"
     "movielens-dat, csv-header (detected when --format is omitted; .gz accepted).\n"
-    "temporal and full print their summary JSON on stdout. Errors: one line on\n"
-    "stderr, exit status 2.\n";
+    "Recipes: temporal, full, sasrec, s3rec, az23-last-out, az23-timestamp. Filters\n"
+    "(every recipe): --min-rating R, --since S, --until U (Unix seconds), --dedup\n"
+    "none|first|last. Recipes print their summary JSON on stdout. Errors: one line\n"
+    "on stderr, exit status 2.\n";
 
 static int fail(const rp_error *err)
 {
@@ -180,38 +190,115 @@ static int write_files(const rp_split *s, const char *outdir, rp_error *err)
     return 0;
 }
 
-static int cmd_split(rp_method method, int argc, char **argv)
+/* The input's size and SHA-256 for the summary's provenance, read on a
+ * second thread while the main one loads and computes. */
+struct digest_job {
+    const char *path;
+    char hex[RP_SHA256_HEX];
+    uint64_t bytes;
+    rp_status st;
+};
+
+static void *digest_thread(void *arg)
+{
+    struct digest_job *j = arg;
+    j->st = rp_sha256_file(j->path, j->hex, &j->bytes, NULL);
+    return NULL;
+}
+
+/* argv's "--name value" / "--name=value" pairs: --format is ours, every other
+ * name is a parameter of the recipe (with '-' for '_'), read by the core. */
+static int split_args(int argc, char **argv, rp_params *p, const char **format, const char **pos,
+                      size_t *npos, rp_error *err)
+{
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (*npos == 2)
+                return rp_error_param(err, "", "unexpected argument '%.60s'", a), -1;
+            pos[(*npos)++] = a;
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(a + 2, '='), *value;
+        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (n >= sizeof name)
+            return rp_error_param(err, "", "unknown option '%.60s'", a), -1;
+        for (size_t k = 0; k < n; k++)
+            name[k] = a[2 + k] == '-' ? '_' : a[2 + k];
+        name[n] = '\0';
+        if (eq)
+            value = eq + 1;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else
+            return rp_error_param(err, name, "option --%.60s needs a value", a + 2), -1;
+        rp_error e = {0};
+        if (strcmp(name, "format") == 0) {
+            *format = value;
+        } else if (rp_params_set(p, name, value, &e) != RP_OK) {
+            rp_error_param(err, e.param, "option --%.*s: %s", (int)n, a + 2, e.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* recprep split RECIPE INPUT OUTDIR [--param value ...]; `temporal` and
+ * `full` are this with the recipe fixed. */
+static int run_recipe(rp_method method, int argc, char **argv)
 {
     const char *format = NULL, *pos[2];
     rp_params p = rp_params_defaults(method);
-    uint32_t k = 0;
-    size_t npos, nopts = method == RP_METHOD_TEMPORAL ? 7 : 4;
-    cli_opt opts[] = {{"format", CLI_STRING, &format, 0},
-                      {"k", CLI_COUNT, &k, 0},
-                      {"user-k", CLI_COUNT, &p.user_k, 0},
-                      {"item-k", CLI_COUNT, &p.item_k, 0},
-                      {"min-len", CLI_COUNT, &p.min_len, 0},
-                      {"val-start", CLI_QUANTILE, &p.val_start, 0},
-                      {"test-start", CLI_QUANTILE, &p.test_start, 0}};
+    size_t npos;
     rp_error err = {0};
     rp_dataset *ds = NULL;
     rp_split *s = NULL;
-    if (cli_parse(argc, argv, opts, nopts, pos, 2, &npos, &err))
+    if (split_args(argc, argv, &p, &format, pos, &npos, &err))
         return fail(&err);
-    if (npos != 2)
-        return usage_fail(method == RP_METHOD_TEMPORAL ? "temporal needs INPUT OUTDIR"
-                                                       : "full needs INPUT OUTDIR");
-    p.user_k = p.user_k ? p.user_k : k;
-    p.item_k = p.item_k ? p.item_k : k;
-    if (rp_params_resolve(&p, &err) || make_dirs(pos[1], &err) || load(pos[0], format, &ds, &err))
+    if (npos != 2) {
+        fprintf(stderr, "recprep: %s needs INPUT OUTDIR (see recprep --help)\n",
+                rp_method_name(method));
+        return EXIT_FAIL;
+    }
+    if (rp_params_resolve(&p, &err) || make_dirs(pos[1], &err))
         return fail(&err);
-    rp_status st = rp_split_run(ds, &p, &s, &err);
+    struct digest_job dj = {pos[0], {0}, 0, RP_ERR_IO};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, digest_thread, &dj) == 0;
+    rp_status st = load(pos[0], format, &ds, &err);
+    if (st == RP_OK)
+        st = rp_split_run(ds, &p, &s, &err);
     rp_dataset_unref(ds); /* the result holds its own reference */
+    if (threaded)
+        pthread_join(tid, NULL);
     if (st != RP_OK)
         return fail(&err);
-    int rc = write_files(s, pos[1], &err) ? fail(&err) : print_json(rp_split_summary(s));
+    rp_provenance prov = {pos[0], dj.bytes, dj.st == RP_OK ? dj.hex : NULL};
+    int rc = write_files(s, pos[1], &err) ? fail(&err) : print_json(rp_split_summary(s, &prov));
     rp_split_free(s);
     return rc;
+}
+
+static int cmd_split(int argc, char **argv)
+{
+    if (argc < 1)
+        return usage_fail("split needs RECIPE INPUT OUTDIR");
+    const rp_recipe *r = rp_recipe_find(argv[0], strlen(argv[0]));
+    if (r == NULL) {
+        fprintf(stderr, "recprep: unknown recipe \"%s\" (recprep recipes lists them)\n", argv[0]);
+        return EXIT_FAIL;
+    }
+    return run_recipe(r->method, argc - 1, argv + 1);
+}
+
+static int cmd_recipes(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage_fail("recipes takes no arguments");
+    return print_json(rp_recipes_json());
 }
 
 static int cmd_generate(int argc, char **argv)
@@ -259,9 +346,13 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "kcore"))
         return cmd_kcore(argc - 2, argv + 2);
     if (!strcmp(cmd, "temporal"))
-        return cmd_split(RP_METHOD_TEMPORAL, argc - 2, argv + 2);
+        return run_recipe(RP_METHOD_TEMPORAL, argc - 2, argv + 2);
     if (!strcmp(cmd, "full"))
-        return cmd_split(RP_METHOD_FULL, argc - 2, argv + 2);
+        return run_recipe(RP_METHOD_FULL, argc - 2, argv + 2);
+    if (!strcmp(cmd, "split"))
+        return cmd_split(argc - 2, argv + 2);
+    if (!strcmp(cmd, "recipes"))
+        return cmd_recipes(argc - 2, argv + 2);
     if (!strcmp(cmd, "generate"))
         return cmd_generate(argc - 2, argv + 2);
     fprintf(stderr, "recprep: unknown command \"%s\" (see recprep --help)\n", cmd);

@@ -25,12 +25,12 @@ expect_fail() {
 "$bin" generate "$work/log.csv" --rows 5000 --seed 9 || bad "generate failed"
 [ "$(wc -l <"$work/log.csv")" -eq 5000 ] && ok || bad "generate: wrong row count"
 
-expect_fail "k not integer" '--k must be an integer' "$bin" temporal "$work/log.csv" "$work/o" --k abc
+expect_fail "k not integer" 'option --k: k must be an integer' "$bin" temporal "$work/log.csv" "$work/o" --k abc
 expect_fail "k zero" 'k must be an integer >= 1' "$bin" temporal "$work/log.csv" "$work/o" --k 0
 expect_fail "val_start range" 'val.start' "$bin" temporal "$work/log.csv" "$work/o" --val-start 1.5
 expect_fail "val>test" 'val.start|test.start' "$bin" temporal "$work/log.csv" "$work/o" --val-start 0.9 --test-start 0.8
 expect_fail "min-len on full" 'min-len' "$bin" full "$work/log.csv" "$work/o" --min-len 3
-expect_fail "repeated option" 'given twice' "$bin" full "$work/log.csv" "$work/o" --k 3 --k 4
+expect_fail "repeated option" 'given more than once' "$bin" full "$work/log.csv" "$work/o" --k 3 --k 4
 expect_fail "unknown format" 'format' "$bin" stats "$work/log.csv" --format parquet
 expect_fail "missing file" "$work/nope.csv" "$bin" stats "$work/nope.csv"
 expect_fail "unknown command" 'unknown command' "$bin" frobnicate

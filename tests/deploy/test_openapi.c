@@ -28,6 +28,7 @@
 
 #include "openapi_embed.h"
 #include "recprep/load.h"
+#include "recprep/recipe.h"
 #include "recprep/split.h"
 #include "router.h"
 #include "../check_run.h"
@@ -278,14 +279,15 @@ static rp_split *run_split(rp_method m)
                      RP_OK);
     rp_params p = rp_params_defaults(m);
     p.user_k = p.item_k = 2;
+    p.max_len = m == RP_METHOD_AZ23_LAST_OUT || m == RP_METHOD_AZ23_TIMESTAMP ? 50 : 0;
     ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
     ck_assert_int_eq(rp_split_run(ds, &p, &s, NULL), RP_OK);
     rp_dataset_unref(ds);
     return s;
 }
 
-/* The enum of the {file} parameter of GET path. */
-static json_t *file_enum(const char *path)
+/* The enum of path parameter `name` of GET path. */
+static json_t *path_enum(const char *path, const char *name)
 {
     json_t *op = json_object_get(json_object_get(json_object_get(doc, "paths"), path), "get");
     size_t i;
@@ -293,29 +295,43 @@ static json_t *file_enum(const char *path)
     json_array_foreach(json_object_get(op, "parameters"), i, p)
     {
         json_t *param = deref(p);
-        if (strcmp(json_string_value(json_object_get(param, "name")), "file") == 0)
+        if (strcmp(json_string_value(json_object_get(param, "name")), name) == 0)
             return json_object_get(json_object_get(param, "schema"), "enum");
     }
     return NULL;
 }
 
-static void check_files(rp_method m, const char *path)
+static int in_enum(json_t *e, const char *s)
 {
-    rp_split *s = run_split(m);
-    size_t n = 0;
-    const char *const *names = rp_split_files(s, &n);
-    json_t *e = file_enum(path);
-    ck_assert_msg(e != NULL, "%s: no enum for {file}", path);
-    ck_assert_uint_eq(json_array_size(e), n);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_str_eq(json_string_value(json_array_get(e, i)), names[i]);
-    rp_split_free(s);
+    size_t i;
+    json_t *v;
+    json_array_foreach(e, i, v) if (strcmp(json_string_value(v), s) == 0) return 1;
+    return 0;
 }
 
+/* {recipe} lists exactly the core's recipes, {file} exactly the union of
+ * their files. */
 START_TEST(file_enums_match_core)
 {
-    check_files(RP_METHOD_TEMPORAL, "/v1/datasets/{ds}/splits/temporal/{file}");
-    check_files(RP_METHOD_FULL, "/v1/datasets/{ds}/splits/full/{file}");
+    const char *path = "/v1/datasets/{ds}/splits/{recipe}/{file}";
+    json_t *re = path_enum(path, "recipe"), *fe = path_enum(path, "file");
+    ck_assert_ptr_nonnull(re);
+    ck_assert_ptr_nonnull(fe);
+    size_t n, files = 0;
+    const rp_recipe *r = rp_recipes(&n);
+    ck_assert_uint_eq(json_array_size(re), n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(in_enum(re, r[i].name), "recipe %s not in the enum", r[i].name);
+        for (size_t f = 0; f < r[i].n_files; f++) {
+            ck_assert_msg(in_enum(fe, r[i].files[f]), "file %s not in the enum", r[i].files[f]);
+            int first = 1; /* count each name once */
+            for (size_t j = 0; j < i; j++)
+                for (size_t g = 0; g < r[j].n_files; g++)
+                    first &= strcmp(r[j].files[g], r[i].files[f]) != 0;
+            files += (size_t)first;
+        }
+    }
+    ck_assert_uint_eq(json_array_size(fe), files);
 }
 END_TEST
 
@@ -340,27 +356,51 @@ static void check_object(const char *what, json_t *obj, json_t *schema)
     }
 }
 
-static void check_summary(rp_method m, const char *schema_name)
+static void check_summary(rp_method m)
 {
-    char ref[96];
-    snprintf(ref, sizeof ref, "#/components/schemas/%s", schema_name);
-    json_t *schema = resolve(ref);
+    json_t *schema = resolve("#/components/schemas/Summary");
     ck_assert_ptr_nonnull(schema);
     rp_split *s = run_split(m);
-    json_t *sum = rp_split_summary(s);
+    rp_provenance prov = {"t", 123, NULL};
+    json_t *sum = rp_split_summary(s, &prov);
     ck_assert_ptr_nonnull(sum);
-    check_object(schema_name, sum, schema);
+    check_object(rp_method_name(m), sum, schema);
     json_t *props = json_object_get(schema, "properties");
     check_object("params", json_object_get(sum, "params"), json_object_get(props, "params"));
     check_object("files", json_object_get(sum, "files"), json_object_get(props, "files"));
+    check_object("filtered", json_object_get(sum, "filtered"), json_object_get(props, "filtered"));
+    check_object("provenance", json_object_get(sum, "provenance"),
+                 json_object_get(props, "provenance"));
     json_decref(sum);
     rp_split_free(s);
 }
 
 START_TEST(summaries_match_schemas)
 {
-    check_summary(RP_METHOD_TEMPORAL, "TemporalSummary");
-    check_summary(RP_METHOD_FULL, "FullSummary");
+    for (int m = 0; m < RP_METHOD_COUNT; m++)
+        check_summary((rp_method)m);
+}
+END_TEST
+
+/* GET /v1/recipes answers what the RecipeList schema describes. */
+START_TEST(recipes_match_schema)
+{
+    json_t *schema = resolve("#/components/schemas/RecipeList"), *j = rp_recipes_json();
+    ck_assert_ptr_nonnull(schema);
+    ck_assert_ptr_nonnull(j);
+    check_object("recipes", j, schema);
+    json_t *item =
+        json_object_get(json_object_get(json_object_get(schema, "properties"), "recipes"), "items");
+    json_t *pschema = resolve("#/components/schemas/RecipeParameter");
+    size_t i, k;
+    json_t *r, *prm;
+    json_array_foreach(json_object_get(j, "recipes"), i, r)
+    {
+        check_object("recipe", r, item);
+        json_array_foreach(json_object_get(r, "parameters"), k, prm)
+            check_object("parameter", prm, pschema);
+    }
+    json_decref(j);
 }
 END_TEST
 
@@ -377,6 +417,7 @@ static Suite *openapi_suite(void)
     tcase_add_test(tc, errors_are_described);
     tcase_add_test(tc, file_enums_match_core);
     tcase_add_test(tc, summaries_match_schemas);
+    tcase_add_test(tc, recipes_match_schema);
     suite_add_tcase(s, tc);
     return s;
 }

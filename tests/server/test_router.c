@@ -26,13 +26,12 @@ START_TEST(table_has_every_contract_path)
         "/readyz",
         "/metrics",
         "/openapi.json",
+        "/v1/recipes",
         "/v1/datasets",
         "/v1/datasets/{ds}",
         "/v1/datasets/{ds}/kcore",
-        "/v1/datasets/{ds}/splits/temporal",
-        "/v1/datasets/{ds}/splits/temporal/{file}",
-        "/v1/datasets/{ds}/splits/full",
-        "/v1/datasets/{ds}/splits/full/{file}",
+        "/v1/datasets/{ds}/splits/{recipe}",
+        "/v1/datasets/{ds}/splits/{recipe}/{file}",
     };
     size_t n;
     const struct srv_route *r = srv_routes(&n);
@@ -63,13 +62,16 @@ START_TEST(captures)
     ck_assert_str_eq(m.route->pattern, "/v1/datasets/{ds}");
     ck_assert(arg_is(&m, 0, "beauty"));
     ck_assert_int_eq(match("GET", "/v1/datasets/x-1/splits/temporal/train.txt", &m), SRV_MATCH_OK);
-    ck_assert_str_eq(m.route->pattern, "/v1/datasets/{ds}/splits/temporal/{file}");
-    ck_assert_int_eq(m.route->arg, RP_METHOD_TEMPORAL);
+    ck_assert_str_eq(m.route->pattern, "/v1/datasets/{ds}/splits/{recipe}/{file}");
     ck_assert(arg_is(&m, 0, "x-1"));
-    ck_assert(arg_is(&m, 1, "train.txt"));
-    ck_assert_int_eq(match("GET", "/v1/datasets/d/splits/full/all.txt", &m), SRV_MATCH_OK);
-    ck_assert_int_eq(m.route->arg, RP_METHOD_FULL);
-    ck_assert(arg_is(&m, 1, "all.txt"));
+    ck_assert(arg_is(&m, 1, "temporal"));
+    ck_assert(arg_is(&m, 2, "train.txt"));
+    ck_assert_int_eq(match("GET", "/v1/datasets/d/splits/az23-last-out/train.inter", &m),
+                     SRV_MATCH_OK);
+    ck_assert(arg_is(&m, 1, "az23-last-out"));
+    ck_assert(arg_is(&m, 2, "train.inter"));
+    ck_assert_int_eq(match("GET", "/v1/datasets/d/splits/sasrec", &m), SRV_MATCH_OK);
+    ck_assert_str_eq(m.route->pattern, "/v1/datasets/{ds}/splits/{recipe}");
 }
 END_TEST
 
@@ -107,7 +109,6 @@ START_TEST(unknown_paths_are_404)
         "/v1/datasets//kcore",
         "/v1/datasets/a/kcore/",
         "/v1/datasets/a/splits",
-        "/v1/datasets/a/splits/other",
         "/v1/datasets/a/splits/temporal/",
         "/v1/datasets/a/splits/temporal/train.txt/x",
         "//v1/datasets",
@@ -148,7 +149,8 @@ START_TEST(dot_segments_are_just_names)
      * dataset or file name, resolved by lookup and answered 404 later. */
     ck_assert_int_eq(match("GET", "/v1/datasets/../splits/full/..", &m), SRV_MATCH_OK);
     ck_assert(arg_is(&m, 0, ".."));
-    ck_assert(arg_is(&m, 1, ".."));
+    ck_assert(arg_is(&m, 1, "full"));
+    ck_assert(arg_is(&m, 2, ".."));
 }
 END_TEST
 

@@ -1,0 +1,449 @@
+/*
+ * core/az23.c - the `az23-last-out` and `az23-timestamp` recipes.
+ *
+ * hyp1231/AmazonReviews2023 benchmark_scripts: kcore_filtering.py keeps, of
+ * the rows of each (user, item) pair, the first in time order (stable, at the
+ * input's precision), then - unless k = 0 - the iterative (user_k, item_k)
+ * core; last_out_split.py / timestamp_split.py split each user's rows. Raw IDs
+ * stay (no renumbering). Users come in order of their first row after the
+ * common filters (before the pair dedup: a user keeps its place even when
+ * that first row repeats a pair), rows by time.
+ *
+ * Storage: the kept rows grouped by user (rows, row_off) and per user two
+ * cuts a <= b - rows [0, a) train, [a, b) valid, [b, len) test. Time order
+ * makes both splits contiguous per user: last-out cuts at len-2 and len-1,
+ * timestamp at the first row at or after val_time / test_time (ms).
+ *
+ * A row prints as "user,item,rating,timestamp" with the rating as Python's
+ * repr(float) ("5.0", "3.5", "1e-05"; empty without a rating) and the
+ * timestamp as the input had it. .w_his.csv lines add "," and the user's
+ * earlier items, .inter lines (RecBole atomic files, after a header) are
+ * "user<TAB>last max_len earlier items<TAB>item" for rows with a history.
+ * Sizes are counted from per-user prefix sums of item-ID lengths, O(rows);
+ * the files themselves can be O(rows * history) bytes and are rendered by the
+ * cursor through rpi_az23_line.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset_impl.h"
+#include "mem.h"
+#include "split_impl.h"
+
+#define INTER_HEADER "user_id:token\titem_id_list:token_seq\titem_id:token"
+#define PYFLOAT_MAX 32
+
+/* ---- number text ----------------------------------------------------------- */
+
+/* Python's repr(float): the shortest digits that read back to v, in fixed
+ * notation when the decimal exponent is in [-4, 16), else d[.ddd]e+XX.
+ * NaN (no rating) is "". Returns the length written to out (>= 32 bytes). */
+static size_t pyfloat(double v, char *out)
+{
+    char e[40];
+    if (isnan(v))
+        return 0;
+    if (isinf(v))
+        return (size_t)snprintf(out, PYFLOAT_MAX, "%s", v < 0 ? "-inf" : "inf");
+    for (int prec = 0; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    char digits[24], *p = e, *o = out;
+    size_t nd = 0;
+    if (*p == '-')
+        *o++ = *p++;
+    for (; *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (exp < -4 || exp >= 16) {
+        *o++ = digits[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, nd - 1);
+            o += nd - 1;
+        }
+        return (size_t)(o - out) + (size_t)snprintf(o, 8, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
+    }
+    if (exp < 0) {
+        memcpy(o, "0.", 2);
+        o += 2;
+        for (int z = -1; z > exp; z--)
+            *o++ = '0';
+        memcpy(o, digits, nd);
+        return (size_t)(o + nd - out);
+    }
+    for (int k = 0; k <= exp; k++)
+        *o++ = (size_t)k < nd ? digits[k] : '0';
+    *o++ = '.';
+    if ((size_t)exp + 1 >= nd)
+        *o++ = '0';
+    else
+        for (size_t k = (size_t)exp + 1; k < nd; k++)
+            *o++ = digits[k];
+    return (size_t)(o - out);
+}
+
+/* Ratings take few distinct values: remember the text of the last ones. */
+#define MEMO_SLOTS 64
+struct rpi_rating_memo {
+    uint64_t bits[MEMO_SLOTS];
+    uint8_t len[MEMO_SLOTS], used[MEMO_SLOTS];
+    char text[MEMO_SLOTS][PYFLOAT_MAX];
+};
+typedef struct rpi_rating_memo rating_memo;
+
+static const char *rating_text(rating_memo *m, double v, size_t *len)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    size_t k = (size_t)((b * 0x9E3779B97F4A7C15ull) >> 58);
+    if (!m->used[k] || m->bits[k] != b) {
+        m->bits[k] = b;
+        m->len[k] = (uint8_t)pyfloat(v, m->text[k]);
+        m->used[k] = 1;
+    }
+    *len = m->len[k];
+    return m->text[k];
+}
+
+static size_t i64_text(int64_t v, char *out)
+{
+    return (size_t)snprintf(out, 24, "%lld", (long long)v);
+}
+
+/* ---- building ---------------------------------------------------------------- */
+
+typedef struct azctx {
+    rp_split *s;
+    const rp_dataset *ds;
+    uint8_t *first; /* rows surviving the common filters (user order) */
+    uint8_t *keep;  /* after the pair dedup and the k-core */
+    uint64_t *ilen; /* [kept rows]: prefix sums of item-ID lengths per user */
+    rating_memo memo;
+} azctx;
+
+/* The common filters, then the dedup of pairs and the k-core into keep. */
+static rp_status select_rows(azctx *a, rp_kcore *kc)
+{
+    rp_split *s = a->s;
+    const rp_dataset *ds = a->ds;
+    uint32_t n_alive;
+    uint64_t dup;
+    rp_status rc = rpi_filter_rows(s, &a->first, &n_alive);
+    a->keep = rpi_alloc_big((size_t)ds->n_rows + 1, 1);
+    if (rc != RP_OK || a->keep == NULL)
+        return RP_ERR_NOMEM;
+    if (a->first)
+        memcpy(a->keep, a->first, ds->n_rows);
+    else
+        memset(a->keep, 1, ds->n_rows);
+    if (rpi_dedup_rows(ds, a->keep, 0, &dup) != RP_OK)
+        return RP_ERR_NOMEM;
+    if (s->p.user_k == 0) /* k = 0: no k-core */
+        return RP_OK;
+    rc = rp_kcore_run(ds, a->keep, s->p.user_k, s->p.item_k, kc);
+    if (rc == RP_OK)
+        rc = rpi_split_take_rounds(s, kc);
+    if (rc != RP_OK)
+        return rc;
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        a->keep[r] = a->keep[r] && kc->user_kept[ds->user[r]] && kc->item_kept[ds->item[r]];
+    return RP_OK;
+}
+
+/* The two cuts of the user whose rows are rows[0..len). */
+static void cut_user(const azctx *a, const uint32_t *rows, uint32_t len, uint32_t *cut)
+{
+    const rp_split *s = a->s;
+    if (s->p.method == RP_METHOD_AZ23_LAST_OUT) {
+        cut[0] = len >= 2 ? len - 2 : 0;
+        cut[1] = len >= 1 ? len - 1 : 0;
+        return;
+    }
+    int64_t scale = a->ds->ts_unit == RP_TS_MILLIS ? 1 : 1000;
+    uint32_t j = 0;
+    while (j < len && a->ds->ts[rows[j]] * scale < s->p.val_time)
+        j++;
+    cut[0] = j;
+    while (j < len && a->ds->ts[rows[j]] * scale < s->p.test_time)
+        j++;
+    cut[1] = j;
+}
+
+/* Users in order, their kept rows by time, cuts and split counts. */
+static rp_status group_rows(azctx *a, const rp_kcore *kc)
+{
+    rp_split *s = a->s;
+    const rp_dataset *ds = a->ds;
+    uint32_t want_n = s->p.user_k ? kc->users : 0;
+    uint32_t *order = malloc(((size_t)(want_n ? want_n : ds->n_users) + 1) * sizeof *order);
+    uint8_t *want = s->p.user_k ? kc->user_kept : NULL;
+    if (!order || rpi_users_by_first_row(ds, a->first, want, want_n, order, &s->n_users) != RP_OK) {
+        free(order);
+        return RP_ERR_NOMEM;
+    }
+    s->user_dense = order;
+    s->row_off = malloc(((size_t)s->n_users + 1) * sizeof *s->row_off);
+    s->cut = malloc(((size_t)s->n_users * 2 + 1) * sizeof *s->cut);
+    s->rows = rpi_alloc_big((size_t)ds->n_rows + 1, sizeof *s->rows);
+    if (!s->row_off || !s->cut || !s->rows)
+        return RP_ERR_NOMEM;
+    uint32_t n = 0;
+    s->row_off[0] = 0;
+    for (uint32_t k = 0; k < s->n_users; k++) {
+        uint32_t u = order[k];
+        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++)
+            if (a->keep[ds->user_rows_tp[p]])
+                s->rows[n++] = ds->user_rows_tp[p];
+        s->row_off[k + 1] = n;
+        uint32_t *c = &s->cut[2 * k], len = n - s->row_off[k];
+        cut_user(a, s->rows + s->row_off[k], len, c);
+        s->n_train += c[0];
+        s->n_val += c[1] - c[0];
+        s->n_test += len - c[1];
+    }
+    s->interactions = n;
+    return RP_OK;
+}
+
+static rp_status count_items(rp_split *s)
+{
+    const rp_dataset *ds = s->ds;
+    uint8_t *seen = calloc((size_t)ds->n_items + 1, 1);
+    if (!seen)
+        return RP_ERR_NOMEM;
+    for (uint32_t k = 0; k < s->interactions; k++) {
+        uint32_t i = ds->item[s->rows[k]];
+        s->n_items += !seen[i];
+        seen[i] = 1;
+    }
+    free(seen);
+    return RP_OK;
+}
+
+/* ---- sizes --------------------------------------------------------------------- */
+
+/* Bytes of "user,item,rating,ts" of row r. */
+static uint64_t row_bytes(azctx *a, uint32_t r)
+{
+    size_t ul, il, rl;
+    char t[24];
+    rp_dataset_user_raw(a->ds, a->ds->user[r], &ul);
+    rp_dataset_item_raw(a->ds, a->ds->item[r], &il);
+    rating_text(&a->memo, a->ds->rating[r], &rl);
+    return ul + il + rl + i64_text(a->ds->ts[r], t) + 3;
+}
+
+/* Bytes of the items of rows [from, to) of one user joined by ' '. */
+static uint64_t items_bytes(const uint64_t *cum, uint32_t from, uint32_t to)
+{
+    return to > from ? cum[to] - cum[from] + (to - from - 1) : 0;
+}
+
+/* Add row j (of a user's len rows, split part) to the files it is in. */
+static void count_row(azctx *a, const uint64_t *cum, uint32_t r, uint32_t j, int part)
+{
+    rp_split *s = a->s;
+    uint64_t rb = row_bytes(a, r), m = s->p.max_len;
+    size_t ul;
+    rp_dataset_user_raw(a->ds, a->ds->user[r], &ul);
+    uint64_t il = cum[j + 1] - cum[j];
+    for (size_t f = 0; f < s->recipe->n_files; f++) {
+        rpi_file *file = &s->files[f];
+        if (file->part != part && !(file->kind == RPI_AZ_ROWS && file->part == 3))
+            continue;
+        if (file->kind == RPI_AZ_ROWS) {
+            file->lines++;
+            file->bytes += rb + 1;
+        } else if (file->kind == RPI_AZ_WHIS) {
+            file->lines++;
+            file->bytes += rb + 1 + items_bytes(cum, 0, j) + 1;
+        } else if (file->kind == RPI_AZ_INTER && j > 0) {
+            uint32_t from = j > m ? j - (uint32_t)m : 0;
+            file->lines++;
+            file->bytes += ul + 1 + items_bytes(cum, from, j) + 1 + il + 1;
+        }
+    }
+}
+
+static rp_status count_files(azctx *a)
+{
+    rp_split *s = a->s;
+    const rp_dataset *ds = a->ds;
+    uint32_t longest = 0;
+    for (uint32_t k = 0; k < s->n_users; k++)
+        longest = s->row_off[k + 1] - s->row_off[k] > longest ? s->row_off[k + 1] - s->row_off[k]
+                                                              : longest;
+    uint64_t *cum = malloc(((size_t)longest + 1) * sizeof *cum);
+    if (!cum)
+        return RP_ERR_NOMEM;
+    for (size_t f = 0; f < s->recipe->n_files; f++)
+        if (s->files[f].kind == RPI_AZ_INTER) {
+            s->files[f].lines = 1;
+            s->files[f].bytes = sizeof INTER_HEADER; /* with its '\n' */
+        }
+    for (uint32_t k = 0; k < s->n_users; k++) {
+        const uint32_t *rows = s->rows + s->row_off[k];
+        uint32_t len = s->row_off[k + 1] - s->row_off[k];
+        cum[0] = 0;
+        for (uint32_t j = 0; j < len; j++) {
+            size_t il;
+            rp_dataset_item_raw(ds, ds->item[rows[j]], &il);
+            cum[j + 1] = cum[j] + il;
+        }
+        for (uint32_t j = 0; j < len; j++)
+            count_row(a, cum, rows[j], j, j < s->cut[2 * k] ? 0 : j < s->cut[2 * k + 1] ? 1 : 2);
+    }
+    free(cum);
+    return RP_OK;
+}
+
+static void set_files(rp_split *s)
+{
+    rpi_split_file_set(s, 0, RPI_AZ_ROWS, 3);
+    for (int part = 0; part < 3; part++) {
+        rpi_split_file_set(s, 1 + (size_t)part, RPI_AZ_ROWS, part);
+        rpi_split_file_set(s, 4 + (size_t)part, RPI_AZ_WHIS, part);
+        rpi_split_file_set(s, 7 + (size_t)part, RPI_AZ_INTER, part);
+    }
+}
+
+rp_status rpi_split_az23(rp_split *s, rp_error *err)
+{
+    azctx *a = calloc(1, sizeof *a);
+    rp_kcore kc;
+    memset(&kc, 0, sizeof kc);
+    (void)err;
+    if (!a)
+        return RP_ERR_NOMEM;
+    a->s = s;
+    a->ds = s->ds;
+    set_files(s);
+    rp_status rc = select_rows(a, &kc);
+    if (rc == RP_OK)
+        rc = group_rows(a, &kc);
+    if (rc == RP_OK)
+        rc = count_items(s);
+    if (rc == RP_OK)
+        rc = count_files(a);
+    free(a->first);
+    free(a->keep);
+    free(a);
+    rp_kcore_cleanup(&kc);
+    return rc;
+}
+
+/* ---- rendering ----------------------------------------------------------------- */
+
+/* Append n bytes to *buf at *len, growing it. 0 ok, -1 OOM. */
+static int put(char **buf, size_t *cap, size_t *len, const char *src, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *len + n)
+            c *= 2;
+        char *q = realloc(*buf, c);
+        if (!q)
+            return -1;
+        *buf = q;
+        *cap = c;
+    }
+    memcpy(*buf + *len, src, n);
+    *len += n;
+    return 0;
+}
+
+/* Items of rows[from, to) joined by ' '. */
+static int put_items(const rp_dataset *ds, const uint32_t *rows, uint32_t from, uint32_t to,
+                     char **buf, size_t *cap, size_t *len)
+{
+    for (uint32_t j = from; j < to; j++) {
+        size_t il;
+        const char *item = rp_dataset_item_raw(ds, ds->item[rows[j]], &il);
+        if ((j > from && put(buf, cap, len, " ", 1)) || put(buf, cap, len, item, il))
+            return -1;
+    }
+    return 0;
+}
+
+/* "user,item,rating,timestamp" of row r. */
+static int put_row(const rp_dataset *ds, uint32_t r, rating_memo *memo, char **buf, size_t *cap,
+                   size_t *len)
+{
+    size_t ul, il, rl;
+    char t[24];
+    const char *user = rp_dataset_user_raw(ds, ds->user[r], &ul);
+    const char *item = rp_dataset_item_raw(ds, ds->item[r], &il);
+    const char *rating = rating_text(memo, ds->rating[r], &rl);
+    size_t tl = i64_text(ds->ts[r], t);
+    return put(buf, cap, len, user, ul) || put(buf, cap, len, ",", 1) ||
+           put(buf, cap, len, item, il) || put(buf, cap, len, ",", 1) ||
+           put(buf, cap, len, rating, rl) || put(buf, cap, len, ",", 1) ||
+           put(buf, cap, len, t, tl);
+}
+
+/* Move st to the next row of file f (a row of its split, with a history for
+ * .inter files). 1 = there is one, 0 = end. */
+static int next_row(const rp_split *s, const rpi_file *f, rpi_az_state *st)
+{
+    for (; st->user < s->n_users; st->user++, st->pos = 0) {
+        uint32_t len = s->row_off[st->user + 1] - s->row_off[st->user];
+        const uint32_t *c = &s->cut[2 * st->user];
+        uint32_t lo = f->part == 3 || f->part == 0 ? 0 : c[f->part - 1];
+        uint32_t hi = f->part == 3 || f->part == 2 ? len : c[f->part];
+        if (st->pos < lo)
+            st->pos = lo;
+        if (f->kind == RPI_AZ_INTER && st->pos == 0)
+            st->pos = 1;
+        if (st->pos < hi)
+            return 1;
+    }
+    return 0;
+}
+
+int rpi_az23_line(const rp_split *s, const rpi_file *f, rpi_az_state *st, char **buf, size_t *cap,
+                  size_t *len)
+{
+    const rp_dataset *ds = s->ds;
+    *len = 0;
+    if (f->kind == RPI_AZ_INTER && !st->header_done) {
+        st->header_done = 1;
+        return put(buf, cap, len, INTER_HEADER, sizeof INTER_HEADER - 1) ? -1 : 1;
+    }
+    if (!next_row(s, f, st))
+        return 0;
+    const uint32_t *rows = s->rows + s->row_off[st->user];
+    uint32_t j = st->pos++, r = rows[j];
+    if (st->memo == NULL && (st->memo = calloc(1, sizeof(rating_memo))) == NULL)
+        return -1;
+    if (f->kind == RPI_AZ_INTER) {
+        size_t ul, il;
+        const char *user = rp_dataset_user_raw(ds, ds->user[r], &ul);
+        const char *item = rp_dataset_item_raw(ds, ds->item[r], &il);
+        uint32_t m = s->p.max_len, from = j > m ? j - m : 0;
+        return put(buf, cap, len, user, ul) || put(buf, cap, len, "\t", 1) ||
+                       put_items(ds, rows, from, j, buf, cap, len) || put(buf, cap, len, "\t", 1) ||
+                       put(buf, cap, len, item, il)
+                   ? -1
+                   : 1;
+    }
+    if (put_row(ds, r, st->memo, buf, cap, len))
+        return -1;
+    if (f->kind == RPI_AZ_WHIS &&
+        (put(buf, cap, len, ",", 1) || put_items(ds, rows, 0, j, buf, cap, len)))
+        return -1;
+    return 1;
+}
+
+void rpi_az_state_cleanup(rpi_az_state *st)
+{
+    free(st->memo);
+    st->memo = NULL;
+}

@@ -1,0 +1,171 @@
+/*
+ * core/filter.c - the common filters and the user orders the recipes share.
+ *
+ * Filters (RECIPES.md) run in their order - min_rating, since, until, dedup -
+ * and produce a row mask: survivors keep their file positions, so every "file
+ * order" rule later in a pipeline is the dataset's own order with the masked
+ * rows skipped. No filter given means no mask at all, and the pipelines run
+ * exactly as before on every row.
+ *
+ * dedup walks each user's rows in time order at the input's precision (the
+ * dataset's user_rows_tp, stable: ties in file order) and keeps the first (or,
+ * walking backwards, the last) row of every item, marking items seen with the
+ * user's index + 1 in a per-item stamp array, so it is O(n + I) with no
+ * hashing of pairs.
+ *
+ * "Users in order of their first row" over surviving rows: without a mask it
+ * is the dense order itself (the interner numbers users by first appearance);
+ * with one, either a walk over the rows (many users wanted) or, for the few
+ * users a k-core keeps, each user's first surviving row sorted by row number.
+ *
+ * Rejected: materialising the filtered rows as a new dataset (a copy of every
+ * column and index per request; the mask is n bytes).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset_impl.h"
+#include "mem.h"
+#include "split_impl.h"
+
+#define GIVEN(p, id) (((p)->given >> (id)) & 1u)
+
+/* Keep in mask only rows for which keep(r) holds; returns the rows dropped. */
+static uint64_t filter_pass(const rp_dataset *ds, const rp_params *p, uint8_t *mask, int which)
+{
+    uint64_t dropped = 0;
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        if (!mask[r])
+            continue;
+        int keep;
+        if (which == RP_PARAM_MIN_RATING)
+            keep = !isnan(ds->rating[r]) && ds->rating[r] >= p->min_rating;
+        else if (which == RP_PARAM_SINCE)
+            keep = rpi_ts_sec(ds, r) >= p->since;
+        else
+            keep = rpi_ts_sec(ds, r) < p->until;
+        mask[r] = (uint8_t)keep;
+        dropped += !keep;
+    }
+    return dropped;
+}
+
+rp_status rpi_dedup_rows(const rp_dataset *ds, uint8_t *mask, int keep_last, uint64_t *dropped)
+{
+    uint32_t *stamp = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *stamp);
+    if (!stamp)
+        return RP_ERR_NOMEM;
+    *dropped = 0;
+    for (uint32_t u = 0; u < ds->n_users; u++) {
+        uint32_t lo = ds->user_off[u], hi = ds->user_off[u + 1];
+        for (uint32_t k = 0; k < hi - lo; k++) {
+            uint32_t r = ds->user_rows_tp[keep_last ? hi - 1 - k : lo + k];
+            if (!mask[r])
+                continue;
+            uint32_t i = ds->item[r];
+            if (stamp[i] == u + 1) {
+                mask[r] = 0;
+                (*dropped)++;
+            } else {
+                stamp[i] = u + 1;
+            }
+        }
+    }
+    free(stamp);
+    return RP_OK;
+}
+
+rp_status rpi_filter_rows(rp_split *s, uint8_t **mask, uint32_t *alive)
+{
+    const rp_dataset *ds = s->ds;
+    const rp_params *p = &s->p;
+    *mask = NULL;
+    *alive = ds->n_rows;
+    memset(&s->filtered, 0, sizeof s->filtered);
+    if (!GIVEN(p, RP_PARAM_MIN_RATING) && !GIVEN(p, RP_PARAM_SINCE) && !GIVEN(p, RP_PARAM_UNTIL) &&
+        p->dedup == RP_DEDUP_NONE)
+        return RP_OK;
+    uint8_t *m = rpi_alloc_big((size_t)ds->n_rows + 1, 1);
+    if (!m)
+        return RP_ERR_NOMEM;
+    memset(m, 1, ds->n_rows);
+    if (GIVEN(p, RP_PARAM_MIN_RATING))
+        s->filtered.min_rating = filter_pass(ds, p, m, RP_PARAM_MIN_RATING);
+    if (GIVEN(p, RP_PARAM_SINCE))
+        s->filtered.since = filter_pass(ds, p, m, RP_PARAM_SINCE);
+    if (GIVEN(p, RP_PARAM_UNTIL))
+        s->filtered.until = filter_pass(ds, p, m, RP_PARAM_UNTIL);
+    if (p->dedup != RP_DEDUP_NONE &&
+        rpi_dedup_rows(ds, m, p->dedup == RP_DEDUP_LAST, &s->filtered.dedup) != RP_OK) {
+        free(m);
+        return RP_ERR_NOMEM;
+    }
+    const rpi_filtered *f = &s->filtered;
+    *alive = ds->n_rows - (uint32_t)(f->min_rating + f->since + f->until + f->dedup);
+    *mask = m;
+    return RP_OK;
+}
+
+/* ---- users in order of their first surviving row -------------------------- */
+
+typedef struct first_row {
+    uint32_t row, user;
+} first_row;
+
+static int by_row(const void *a, const void *b)
+{
+    uint32_t x = ((const first_row *)a)->row, y = ((const first_row *)b)->row;
+    return (x > y) - (x < y);
+}
+
+/* Few wanted users: each one's first surviving row, then a sort by row. */
+static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, const uint8_t *want,
+                           uint32_t hint, uint32_t *out, uint32_t *n)
+{
+    first_row *fr = malloc(((size_t)hint + 1) * sizeof *fr);
+    size_t k = 0;
+    if (!fr)
+        return RP_ERR_NOMEM;
+    for (uint32_t u = 0; u < ds->n_users && k < hint; u++) {
+        if (!want[u])
+            continue;
+        uint32_t p = ds->user_off[u];
+        while (p < ds->user_off[u + 1] && mask && !mask[ds->user_rows[p]])
+            p++;
+        if (p < ds->user_off[u + 1])
+            fr[k++] = (first_row){ds->user_rows[p], u};
+    }
+    qsort(fr, k, sizeof *fr, by_row);
+    for (size_t j = 0; j < k; j++)
+        out[j] = fr[j].user;
+    *n = (uint32_t)k;
+    free(fr);
+    return RP_OK;
+}
+
+rp_status rpi_users_by_first_row(const rp_dataset *ds, const uint8_t *mask, const uint8_t *want,
+                                 uint32_t kept_hint, uint32_t *out, uint32_t *n)
+{
+    *n = 0;
+    if (want != NULL && kept_hint > 0 && kept_hint < ds->n_users / 8)
+        return few_users(ds, mask, want, kept_hint, out, n);
+    if (mask == NULL) { /* dense order is first-appearance order */
+        for (uint32_t u = 0; u < ds->n_users; u++)
+            if (want == NULL || want[u])
+                out[(*n)++] = u;
+        return RP_OK;
+    }
+    uint8_t *seen = calloc((size_t)ds->n_users + 1, 1);
+    if (!seen)
+        return RP_ERR_NOMEM;
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        uint32_t u = ds->user[r];
+        if (mask[r] && !seen[u] && (want == NULL || want[u])) {
+            seen[u] = 1;
+            out[(*n)++] = u;
+        }
+    }
+    free(seen);
+    return RP_OK;
+}

@@ -1,0 +1,222 @@
+/*
+ * core/split_seq.c - the `sasrec` and `s3rec` recipes (RECIPES.md).
+ *
+ * sasrec (kang205/SASRec data/DataProcessing.py): counts per user and item
+ * over the surviving rows, ONE pass: a row is kept when its user has >= user_k
+ * rows and its item >= item_k rows, so a kept user may end up with fewer than
+ * user_k rows - that is the published data. IDs at first appearance walking
+ * kept rows in file order; data.txt is "uid iid" per kept row, users by ID,
+ * each user's rows in stable time order (user_rows_tp): a pairs file.
+ *
+ * s3rec (RUCAIBox/CIKM2020-S3Rec data/data_process.py): the iterative k-core
+ * (rp_kcore_run: the unique largest row set where every user has >= user_k
+ * and every item >= item_k rows); kept users in order of their first
+ * SURVIVING row - not their first kept row, so a user whose first row the
+ * k-core removed keeps its place - get 1, 2, ...; items are numbered at first
+ * encounter along those users' time-ordered sequences. data.txt is one line
+ * per user: a sequence file with entries (uid, len, len).
+ *
+ * Both are O(n + U + I) after the k-core, with the per-user time order read
+ * from the dataset's index instead of sorting at request time.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset_impl.h"
+#include "mem.h"
+#include "split_impl.h"
+
+/* The sequences of the users s->user_dense[0..n_users): each one's rows in
+ * time order with keep[r] set, as item IDs iid[item]. */
+static rp_status build_sequences(rp_split *s, const uint8_t *keep, const uint32_t *iid,
+                                 uint64_t bound)
+{
+    const rp_dataset *ds = s->ds;
+    s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
+    s->seq = rpi_alloc_big(bound + 1, sizeof *s->seq);
+    if (!s->seq_off || !s->seq)
+        return RP_ERR_NOMEM;
+    uint32_t len = 0;
+    s->seq_off[0] = 0;
+    for (uint32_t id = 1; id <= s->n_users; id++) {
+        uint32_t u = s->user_dense[id - 1];
+        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            uint32_t r = ds->user_rows_tp[p];
+            if (keep[r])
+                s->seq[len++] = iid[ds->item[r]];
+        }
+        s->seq_off[id] = len;
+    }
+    s->interactions = len;
+    return RP_OK;
+}
+
+/* data.txt (kind, one entry per user), users.tsv, items.tsv; then count. */
+static rp_status build_files(rp_split *s, rpi_file_kind kind)
+{
+    rpi_split_file_set(s, 0, kind, 0);
+    rpi_split_file_set(s, 1, RPI_TSV_USERS, 0);
+    rpi_split_file_set(s, 2, RPI_TSV_ITEMS, 0);
+    if (rpi_seqfile_alloc(&s->seqs[0], s->n_users) != RP_OK)
+        return RP_ERR_NOMEM;
+    for (uint32_t id = 1; id <= s->n_users; id++) {
+        uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
+        rpi_seqfile_add(&s->seqs[0], id, kind == RPI_SEQ_PAIRS ? 1 : len, len);
+    }
+    return rpi_split_count(s);
+}
+
+/* ---- sasrec ------------------------------------------------------------- */
+
+/* keep[r]: surviving rows whose user and item reach the thresholds in one
+ * count over the surviving rows. Returns the kept rows. */
+static uint64_t one_pass_filter(const rp_split *s, const uint8_t *alive, uint8_t *keep,
+                                uint32_t *cu, uint32_t *ci)
+{
+    const rp_dataset *ds = s->ds;
+    uint64_t kept = 0;
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        if (alive == NULL || alive[r]) {
+            cu[ds->user[r]]++;
+            ci[ds->item[r]]++;
+        }
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        keep[r] = (alive == NULL || alive[r]) && cu[ds->user[r]] >= s->p.user_k &&
+                  ci[ds->item[r]] >= s->p.item_k;
+        kept += keep[r];
+    }
+    return kept;
+}
+
+/* Users and items numbered at first appearance walking kept rows in file
+ * order. uid/iid are zeroed [U]/[I] arrays. */
+static rp_status number_by_rows(rp_split *s, const uint8_t *keep, uint32_t *uid, uint32_t *iid)
+{
+    const rp_dataset *ds = s->ds;
+    s->user_dense = malloc(((size_t)ds->n_users + 1) * sizeof *s->user_dense);
+    s->item_dense = malloc(((size_t)ds->n_items + 1) * sizeof *s->item_dense);
+    if (!s->user_dense || !s->item_dense)
+        return RP_ERR_NOMEM;
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        if (!keep[r])
+            continue;
+        uint32_t u = ds->user[r], i = ds->item[r];
+        if (uid[u] == 0) {
+            s->user_dense[s->n_users++] = u;
+            uid[u] = s->n_users;
+        }
+        if (iid[i] == 0) {
+            s->item_dense[s->n_items++] = i;
+            iid[i] = s->n_items;
+        }
+    }
+    return RP_OK;
+}
+
+rp_status rpi_split_sasrec(rp_split *s, rp_error *err)
+{
+    const rp_dataset *ds = s->ds;
+    uint8_t *alive = NULL, *keep = NULL;
+    uint32_t n_alive, *cu = NULL, *ci = NULL;
+    (void)err;
+    rp_status rc = rpi_filter_rows(s, &alive, &n_alive);
+    if (rc == RP_OK) {
+        keep = rpi_alloc_big((size_t)ds->n_rows + 1, 1);
+        cu = rpi_calloc_big((size_t)ds->n_users + 1, sizeof *cu);
+        ci = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *ci);
+        rc = keep && cu && ci ? RP_OK : RP_ERR_NOMEM;
+    }
+    uint64_t kept = 0;
+    if (rc == RP_OK) {
+        kept = one_pass_filter(s, alive, keep, cu, ci);
+        /* cu and ci are reused, zeroed, as the user and item ID columns */
+        memset(cu, 0, sizeof *cu * ds->n_users);
+        memset(ci, 0, sizeof *ci * ds->n_items);
+        rc = number_by_rows(s, keep, cu, ci);
+    }
+    if (rc == RP_OK)
+        rc = build_sequences(s, keep, ci, kept);
+    if (rc == RP_OK)
+        rc = build_files(s, RPI_SEQ_PAIRS);
+    free(alive);
+    free(keep);
+    free(cu);
+    free(ci);
+    return rc;
+}
+
+/* ---- s3rec -------------------------------------------------------------- */
+
+/* keep[r]: surviving rows of kept users and kept items. Returns their count. */
+static uint64_t core_rows(const rp_dataset *ds, const uint8_t *alive, const rp_kcore *kc,
+                          uint8_t *keep)
+{
+    uint64_t kept = 0;
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        keep[r] =
+            (alive == NULL || alive[r]) && kc->user_kept[ds->user[r]] && kc->item_kept[ds->item[r]];
+        kept += keep[r];
+    }
+    return kept;
+}
+
+/* Items numbered at first encounter along the users' time-ordered kept rows. */
+static rp_status number_items_along(rp_split *s, const uint8_t *keep, uint32_t n_items,
+                                    uint32_t *iid)
+{
+    const rp_dataset *ds = s->ds;
+    s->item_dense = malloc(((size_t)n_items + 1) * sizeof *s->item_dense);
+    if (!s->item_dense)
+        return RP_ERR_NOMEM;
+    for (uint32_t id = 1; id <= s->n_users; id++) {
+        uint32_t u = s->user_dense[id - 1];
+        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            uint32_t r = ds->user_rows_tp[p], i = ds->item[r];
+            if (!keep[r] || iid[i] != 0)
+                continue;
+            if (s->n_items == n_items)
+                return RP_ERR_INTERNAL;
+            s->item_dense[s->n_items++] = i;
+            iid[i] = s->n_items;
+        }
+    }
+    return s->n_items == n_items ? RP_OK : RP_ERR_INTERNAL;
+}
+
+rp_status rpi_split_s3rec(rp_split *s, rp_error *err)
+{
+    const rp_dataset *ds = s->ds;
+    rp_kcore kc;
+    memset(&kc, 0, sizeof kc);
+    uint8_t *alive = NULL, *keep = NULL;
+    uint32_t n_alive, *iid = NULL;
+    uint64_t kept = 0;
+    rp_status rc = rpi_filter_rows(s, &alive, &n_alive);
+    if (rc == RP_OK)
+        rc = rp_kcore_run(ds, alive, s->p.user_k, s->p.item_k, &kc);
+    if (rc == RP_OK)
+        rc = rpi_split_take_rounds(s, &kc);
+    if (rc == RP_OK) {
+        keep = rpi_alloc_big((size_t)ds->n_rows + 1, 1);
+        iid = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *iid);
+        s->user_dense = malloc(((size_t)kc.users + 1) * sizeof *s->user_dense);
+        rc = keep && iid && s->user_dense ? RP_OK : RP_ERR_NOMEM;
+    }
+    if (rc == RP_OK) {
+        kept = core_rows(ds, alive, &kc, keep);
+        rc = rpi_users_by_first_row(ds, alive, kc.user_kept, kc.users, s->user_dense, &s->n_users);
+    }
+    if (rc == RP_OK)
+        rc = number_items_along(s, keep, kc.items, iid);
+    if (rc == RP_OK)
+        rc = build_sequences(s, keep, iid, kept);
+    if (rc == RP_OK)
+        rc = build_files(s, RPI_SEQ_PREFIX);
+    if (rc == RP_ERR_INTERNAL)
+        rp_error_set(err, NULL, 0, 0, "s3rec: ID assignment disagrees with the k-core");
+    free(alive);
+    free(keep);
+    free(iid);
+    rp_kcore_cleanup(&kc);
+    return rc;
+}
