@@ -192,8 +192,10 @@ static int next_line(rp_cursor *c)
     default: {
         size_t len;
         int rc = rpi_az23_line(c->s, c->file, &c->az, &c->scratch, &c->scratch_cap, &len);
-        c->line = c->scratch;
-        c->line_len = len;
+        if (rc == 1) {
+            c->line = c->scratch;
+            c->line_len = len;
+        }
         return rc;
     }
     }

@@ -3,12 +3,15 @@
 #
 #   run.sh RECPREP_BIN CASE_DIR
 #
-# CASE_DIR holds input.* (one file), args (one line: "<method> [options]") and
-# expected/ made by make_golden.py from the reference notebook. The runner
-# executes `recprep <method> <input> <tmpdir> <options>`, cmp's every expected
-# file except summary.json byte for byte, and checks users, items and rounds
-# of the printed summary against expected/summary.json. Both JSON texts are
-# compared after deleting whitespace, so no JSON tool is needed. Exit 0 when
+# CASE_DIR holds input.* (one file), args (one line: "<method> [options]" or
+# "split <recipe> [options]") and expected/ made by make_golden.py (reference
+# notebook) or make_recipe_golden.py (reference recipes.py). The runner
+# executes `recprep <method> <input> <tmpdir> <options>` (or `recprep split
+# <recipe> <input> ...`), cmp's every expected file except summary.json byte
+# for byte, and checks each field of expected/summary.json (users, items,
+# rounds, interactions, dropped, splits, filtered) against the printed
+# summary. Both JSON texts are compared after deleting whitespace, so no JSON
+# tool is needed. Exit 0 when
 # everything matches, 1 with a diff excerpt on any mismatch, 2 on usage errors.
 set -u
 
@@ -32,7 +35,12 @@ trap 'rm -rf "$work"' EXIT INT TERM
 set -- $(cat "$case_dir/args")
 method=$1
 shift
-if ! "$bin" "$method" "$input" "$work/out" "$@" >"$work/summary.json" 2>"$work/stderr"; then
+if [ "$method" = split ]; then
+    method="split $1"
+    shift
+fi
+# shellcheck disable=SC2086 # "split <recipe>" is two words on purpose
+if ! "$bin" $method "$input" "$work/out" "$@" >"$work/summary.json" 2>"$work/stderr"; then
     echo "golden $name: recprep $method failed:" >&2
     cat "$work/stderr" >&2
     exit 1
@@ -53,14 +61,18 @@ for exp in "$case_dir"/expected/*; do
     fi
 done
 
-# One field of a JSON text with whitespace removed: "users":N, "items":N or
-# "rounds":[[u,i],...]. Top-level "users" is the only key spelled exactly so
-# ("users.tsv" has a suffix).
+# One field of a JSON text with whitespace removed: "key":N, "key":[[u,i],...]
+# or "key":{...} with at most one level of nested objects. The keys compared
+# are spelled only once at the top level of a summary ("users.tsv" has a
+# suffix; "splits" and "dropped" hold no other compared key).
 field() {
-    tr -d ' \t\r\n' <"$1" | grep -o "\"$2\":\\([0-9][0-9]*\\|\\[[][0-9,]*\\]\\)" | head -n 1
+    tr -d ' \t\r\n' <"$1" |
+        grep -o "\"$2\":\\([0-9][0-9]*\\|\\[[][0-9,]*\\]\\|{[^{}]*\\({[^{}]*}[^{}]*\\)*}\\)" |
+        head -n 1
 }
-for key in users items rounds; do
+for key in users items rounds interactions dropped splits filtered; do
     want=$(field "$case_dir/expected/summary.json" "$key")
+    [ -z "$want" ] && [ "$key" != users ] && [ "$key" != items ] && continue
     got=$(field "$work/summary.json" "$key")
     if [ -z "$want" ] || [ "$want" != "$got" ]; then
         echo "golden $name: summary $key: want '$want', got '$got'" >&2
