@@ -66,6 +66,19 @@ def first_row_dropped_log():
     return rows
 
 
+def short_user_log():
+    """sasrec's one pass: 'short' has 5 rows, 2 of them on rare items, so it
+    passes the user count but keeps only 3 rows (fewer than k = 5)."""
+    rows = [('short', 'rare1', '5.0', T0 + 1), ('short', 'rare2', '4.0', T0 + 2)]
+    rng = random.Random(5)
+    for k in range(3):
+        rows.append(('short', 'p%d' % k, '3.0', T0 + 10 + k))
+    for k in range(120):
+        rows.append(('u%d' % (k % 12), 'p%d' % (k % 8), '4.0', T0 + rng.randrange(5000)))
+    rng.shuffle(rows)
+    return rows
+
+
 def write_csv(path, rows, sep=',', header=None, item_first=False):
     opener = gzip.open if path.endswith('.gz') else open
     with opener(path, 'wt', newline='') as f:
@@ -106,6 +119,8 @@ def cases():
         'recipe_sasrec_default': (csv_a, 'split sasrec --format amazon-csv'),
         'recipe_sasrec_k3_json2023': (json_b, 'split sasrec --format amazon-json --k 3'),
         'recipe_sasrec_user_item_k': (hdr_d, 'split sasrec --format csv-header --user-k 8 --item-k 3'),
+        'recipe_sasrec_short_user': (('input.csv', lambda p: write_csv(p, short_user_log())),
+                                     'split sasrec --format amazon-csv'),
         'recipe_sasrec_empty': (csv_a, 'split sasrec --format amazon-csv --k 100000'),
         'recipe_s3rec_default': (csv_a, 'split s3rec --format amazon-csv'),
         'recipe_s3rec_first_row_dropped': (('input.csv', lambda p: write_csv(p, first_row_dropped_log())),
