@@ -6,7 +6,7 @@
  * captures point into the caller's path (no copies), so a match lives exactly
  * as long as the path. A {name} never matches an empty segment, so
  * "/v1/datasets/" and "//" are 404, and a capture never contains '/'.
- * Complexity: O(routes * path length); with 11 routes that is a few hundred
+ * Complexity: O(routes * path length); with 14 routes that is a few hundred
  * byte comparisons, cheaper than building anything smarter.
  * Rejected: a prefix tree (libmicrohttpd has no router of its own). For a
  * table this small a tree only adds code; a linear scan also makes the 405
@@ -32,6 +32,9 @@ static const struct srv_route routes[] = {
     {"GET", "/v1/datasets/{ds}/splits/temporal/{file}", h_split_file, RP_METHOD_TEMPORAL},
     {"GET", "/v1/datasets/{ds}/splits/full", h_split_summary, RP_METHOD_FULL},
     {"GET", "/v1/datasets/{ds}/splits/full/{file}", h_split_file, RP_METHOD_FULL},
+    {"GET", "/v1/datasets/{ds}/kcore/curve", h_kcore_curve, 0},
+    {"GET", "/", h_web_index, 0},
+    {"GET", "/assets/{file}", h_web_asset, 0},
 };
 
 const struct srv_route *srv_routes(size_t *n)
