@@ -273,7 +273,7 @@
     h('td', { class: 'num', 'data-field': 'users', 'data-value': d.users, text: fmt(d.users) }),
     h('td', { class: 'num', 'data-field': 'items', 'data-value': d.items, text: fmt(d.items) }),
     d.status === 'ready'
-      ? h('td', { class: 'hint', text: d.load_seconds !== undefined ? `loaded in ${Number(d.load_seconds).toFixed(2)} s` : '' })
+      ? h('td', { class: 'hint', text: d.load_seconds !== undefined ? `loaded in ${d.load_seconds < 1 ? Math.round(d.load_seconds * 1000) + ' ms' : Number(d.load_seconds).toFixed(2) + ' s'}` : '' })
       : progressCell(d.progress));
     if (d.status === 'ready') tr.addEventListener('click', () => { location.hash = `ds=${encodeURIComponent(d.name)}`; });
     return tr;
@@ -337,7 +337,7 @@
     setValue('stat-interactions', st.interactions);
     setValue('stat-users', st.users);
     setValue('stat-items', st.items);
-    setValue('stat-density', st.density, Number(st.density).toExponential(2));
+    setValue('stat-density', st.density, st.density >= 0.001 ? Number(st.density).toPrecision(3) : Number(st.density).toExponential(2));
     setValue('stat-duplicates', st.duplicates);
     const range = $('#stat-range');
     range.dataset.min = st.timestamp.min;
