@@ -31,10 +31,14 @@ typedef struct rpi_lines {
     z_stream zs;
     char *win; /* decoded bytes (fd or gzip) */
     size_t win_start, win_scan, win_end, win_cap;
-    char *win_nl;  /* next '\n' found by rpi_lines_ready */
-    int src_eof;   /* no more decoded bytes */
-    size_t lineno; /* physical line last returned */
+    char *win_nl;      /* next '\n' found by rpi_lines_ready */
+    int src_eof;       /* no more decoded bytes */
+    size_t lineno;     /* physical line last returned */
+    uint64_t raw_read; /* fd: bytes read() so far */
 } rpi_lines;
+
+/* Raw input bytes consumed so far (for progress). */
+uint64_t rpi_lines_consumed(const rpi_lines *r);
 
 /* Read lines from memory (borrowed; may be gzip) or from an open fd (not
  * closed here). RP_OK, RP_ERR_NOMEM or RP_ERR_IO. */

@@ -81,7 +81,13 @@ static rp_status read_some(rpi_lines *r, void *dst, size_t cap, size_t *got, rp_
         return RP_ERR_IO;
     }
     *got = (size_t)n;
+    r->raw_read += (uint64_t)n;
     return RP_OK;
+}
+
+uint64_t rpi_lines_consumed(const rpi_lines *r)
+{
+    return r->fd >= 0 ? r->raw_read : r->mem_pos;
 }
 
 rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err)

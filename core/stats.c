@@ -13,9 +13,23 @@
  * walk each user's rows with a per-item "last user seen" stamp, O(n) with one
  * array of I words. Rejected: sorting 64-bit (user, item) keys, O(n log n)
  * and 16 MB extra on 2M rows for the same number.
+ *
+ * Interactions per month walk the rows in time order (by_time, built at load)
+ * and only compare each timestamp with the next bucket's start, so no row is
+ * converted to a date: O(n + buckets), with dates computed per bucket by
+ * Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian,
+ * UTC, valid for the whole int64 range we can meet). Rejected: gmtime_r per
+ * row (~100 ns each: 0.2 s on 2M rows, at every load).
+ *
+ * Ratings: distinct values go into a 128-slot open-addressing table keyed by
+ * the float's bits; ratings are stars or half stars in every real log, so
+ * the table stays tiny. Past RP_RATING_VALUES_MAX distinct values we switch
+ * to equal-width bins (a second pass), which is what a chart wants then.
  */
 #include "recprep/stats.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +129,172 @@ static rp_status count_duplicates(const rp_dataset *ds, uint32_t *out)
     return RP_OK;
 }
 
+/* ---- interactions per month ------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b < 0) ? q - 1 : q;
+}
+
+static int64_t days_from_civil(int64_t y, int64_t m)
+{
+    y -= m <= 2;
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5; /* day 1 of the month */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Month index (year * 12 + month - 1) of Unix second ts. */
+static int64_t month_index(int64_t ts)
+{
+    int64_t z = floor_div(ts, 86400) + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    return y * 12 + m - 1;
+}
+
+/* Unix second at which month index mi starts, saturated to the int64 range. */
+static int64_t month_start(int64_t mi)
+{
+    int64_t y = floor_div(mi, 12);
+    int64_t days = days_from_civil(y, mi - y * 12 + 1);
+    if (days > INT64_MAX / 86400)
+        return INT64_MAX;
+    if (days < INT64_MIN / 86400)
+        return INT64_MIN;
+    return days * 86400;
+}
+
+static void timeline(const rp_dataset *ds, rp_timeline *t)
+{
+    memset(t, 0, sizeof *t);
+    if (ds->n_rows == 0)
+        return;
+    int64_t first = month_index(rpi_ts_sec(ds, ds->by_time[0]));
+    int64_t span = month_index(rpi_ts_sec(ds, ds->by_time[ds->n_rows - 1])) - first + 1;
+    int64_t per = span <= RP_TIMELINE_MAX ? 1 : (span + RP_TIMELINE_MAX - 1) / RP_TIMELINE_MAX;
+    t->months_per_bucket = per > UINT32_MAX ? UINT32_MAX : (uint32_t)per;
+    t->n_buckets = (size_t)((span + per - 1) / per);
+    t->first_year = floor_div(first, 12);
+    t->first_month = (uint32_t)(first - t->first_year * 12 + 1);
+    size_t b = 0;
+    int64_t next = month_start(first + per);
+    for (uint32_t k = 0; k < ds->n_rows; k++) {
+        int64_t ts = rpi_ts_sec(ds, ds->by_time[k]);
+        while (ts >= next && b + 1 < t->n_buckets)
+            next = month_start(first + per * (int64_t)(++b + 1));
+        t->counts[b]++;
+    }
+}
+
+/* ---- ratings -------------------------------------------------------------- */
+
+#define RATING_SLOTS 128
+
+struct rating_table {
+    uint64_t bits[RATING_SLOTS];
+    uint32_t count[RATING_SLOTS];
+    uint8_t used[RATING_SLOTS];
+    size_t n;
+};
+
+/* Count rating v; 0, or -1 when a new value would exceed RP_RATING_VALUES_MAX. */
+static int rating_add(struct rating_table *t, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    size_t h = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 57); /* 7 bits: 0..127 */
+    while (t->used[h] && t->bits[h] != bits)
+        h = (h + 1) % RATING_SLOTS;
+    if (!t->used[h]) {
+        if (t->n == RP_RATING_VALUES_MAX)
+            return -1;
+        t->used[h] = 1;
+        t->bits[h] = bits;
+        t->n++;
+    }
+    t->count[h]++;
+    return 0;
+}
+
+static void rating_values(const struct rating_table *t, rp_rating_stats *r)
+{
+    r->n = 0;
+    for (size_t h = 0; h < RATING_SLOTS; h++) {
+        if (!t->used[h])
+            continue;
+        double f;
+        memcpy(&f, &t->bits[h], sizeof f);
+        size_t k = r->n++; /* insertion sort: at most 64 values */
+        for (; k > 0 && r->value[k - 1] > f; k--) {
+            r->value[k] = r->value[k - 1];
+            r->count[k] = r->count[k - 1];
+        }
+        r->value[k] = f;
+        r->count[k] = t->count[h];
+    }
+}
+
+static void rating_bins(const rp_dataset *ds, rp_rating_stats *r)
+{
+    double w = (r->max - r->min) / RP_RATING_BINS;
+    r->binned = 1;
+    r->n = RP_RATING_BINS;
+    for (size_t b = 0; b < RP_RATING_BINS; b++) {
+        r->value[b] = r->min + w * (double)b;
+        r->count[b] = 0;
+    }
+    for (uint32_t k = 0; k < ds->n_rows; k++) {
+        double v = ds->rating[k];
+        if (isnan(v))
+            continue;
+        size_t b = w > 0 ? (size_t)((v - r->min) / w) : 0;
+        r->count[b < RP_RATING_BINS ? b : RP_RATING_BINS - 1]++;
+    }
+}
+
+static rp_status ratings(const rp_dataset *ds, rp_rating_stats *r)
+{
+    struct rating_table *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return RP_ERR_NOMEM;
+    memset(r, 0, sizeof *r);
+    double sum = 0;
+    int overflow = 0;
+    r->min = INFINITY;
+    r->max = -INFINITY;
+    for (uint32_t k = 0; k < ds->n_rows; k++) {
+        double v = ds->rating[k];
+        if (isnan(v)) {
+            r->missing++;
+            continue;
+        }
+        r->rated++;
+        sum += v;
+        r->min = v < r->min ? v : r->min;
+        r->max = v > r->max ? v : r->max;
+        overflow |= !overflow && rating_add(t, v) != 0;
+    }
+    if (r->rated == 0)
+        r->min = r->max = 0;
+    else
+        r->mean = sum / r->rated;
+    if (overflow)
+        rating_bins(ds, r);
+    else
+        rating_values(t, r);
+    free(t);
+    return RP_OK;
+}
+
 rp_status rp_stats_compute(const rp_dataset *ds, rp_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -132,6 +312,9 @@ rp_status rp_stats_compute(const rp_dataset *ds, rp_stats *out)
         rc = history_stats(&out->user_history, ds->user_off, ds->n_users);
     if (rc == RP_OK)
         rc = history_stats(&out->item_history, ds->item_off, ds->n_items);
+    if (rc == RP_OK)
+        rc = ratings(ds, &out->ratings);
+    timeline(ds, &out->timeline);
     return rc;
 }
 
@@ -152,6 +335,68 @@ static json_t *history_json(const rp_history_stats *h)
                      h->median, "p90", h->p90, "max", (json_int_t)h->max, "histogram", hist);
 }
 
+/* Append o to a (stealing it); -1 on failure (a is then left as it was). */
+static int append(json_t *a, json_t *o)
+{
+    return o == NULL ? -1 : json_array_append_new(a, o);
+}
+
+static json_t *timeline_json(const rp_timeline *t)
+{
+    json_t *buckets = json_array();
+    int64_t first = t->first_year * 12 + t->first_month - 1;
+    for (size_t b = 0; buckets != NULL && b < t->n_buckets; b++) {
+        int64_t mi = first + (int64_t)b * t->months_per_bucket;
+        int64_t y = floor_div(mi, 12);
+        char label[32];
+        snprintf(label, sizeof label, "%04lld-%02d", (long long)y, (int)(mi - y * 12 + 1));
+        if (append(buckets,
+                   json_pack("{sssIsI}", "month", label, "start", (json_int_t)month_start(mi),
+                             "count", (json_int_t)t->counts[b])) != 0)
+            json_decref(buckets), buckets = NULL;
+    }
+    if (buckets == NULL)
+        return NULL;
+    return json_pack("{sIso}", "months_per_bucket", (json_int_t)t->months_per_bucket, "buckets",
+                     buckets);
+}
+
+/* A rating as a person writes it: floats hold 4.5 exactly but 3.7 as
+ * 3.70000004768..., so round to the 7 digits a float has. */
+static json_t *rating_real(double v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.7g", v);
+    return json_real(strtod(buf, NULL));
+}
+
+static json_t *ratings_json(const rp_rating_stats *r)
+{
+    json_t *list = json_array();
+    double w = (r->max - r->min) / RP_RATING_BINS;
+    for (size_t k = 0; list != NULL && k < r->n; k++) {
+        json_t *o = r->binned ? json_pack("{sososI}", "min", rating_real(r->value[k]), "max",
+                                          rating_real(k + 1 == r->n ? r->max : r->value[k] + w),
+                                          "count", (json_int_t)r->count[k])
+                              : json_pack("{sosI}", "rating", rating_real(r->value[k]), "count",
+                                          (json_int_t)r->count[k]);
+        if (append(list, o) != 0)
+            json_decref(list), list = NULL;
+    }
+    if (list == NULL)
+        return NULL;
+    return json_pack("{sIsIsosososo}", "rated", (json_int_t)r->rated, "missing",
+                     (json_int_t)r->missing, "min", rating_real(r->min), "max", rating_real(r->max),
+                     "mean", json_real(r->mean), r->binned ? "bins" : "values", list);
+}
+
+/* Add the timeline and the ratings to the statistics object o; 0 or -1. */
+static int add_distributions(json_t *o, const rp_stats *st)
+{
+    return json_object_set_new(o, "interactions_over_time", timeline_json(&st->timeline)) |
+           json_object_set_new(o, "ratings", ratings_json(&st->ratings));
+}
+
 json_t *rp_stats_to_json(const rp_stats *st, const char *name, rp_format fmt)
 {
     json_t *uh = history_json(&st->user_history);
@@ -165,7 +410,8 @@ json_t *rp_stats_to_json(const rp_stats *st, const char *name, rp_format fmt)
                       (json_int_t)st->duplicates, "user_history", uh, "item_history", ih);
     json_decref(uh);
     json_decref(ih);
-    if (o != NULL && name != NULL && json_object_set_new(o, "name", json_string(name)) != 0) {
+    if (o != NULL && (add_distributions(o, st) != 0 ||
+                      (name != NULL && json_object_set_new(o, "name", json_string(name)) != 0))) {
         json_decref(o);
         return NULL;
     }

@@ -29,7 +29,7 @@
 
 #include "recprep/cursor.h"
 
-#define MAX_FILES 8
+#define MAX_FILES 10 /* a recipe's files at most (RPI_MAX_FILES in the core) */
 
 enum entry_state { ST_COMPUTING, ST_READY, ST_FAILED };
 enum file_state { F_NONE, F_BUILDING, F_READY };

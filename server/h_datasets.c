@@ -1,5 +1,6 @@
 /*
- * server/h_datasets.c - /v1/datasets, /v1/datasets/{ds}, /v1/datasets/{ds}/kcore.
+ * server/h_datasets.c - /v1/datasets, /v1/datasets/{ds}, /v1/datasets/{ds}/kcore
+ * and /v1/datasets/{ds}/kcore/curve.
  *
  * What: the dataset list, the statistics computed once at load time (served
  * from their stored JSON bytes), and k-core results through the shared
@@ -20,6 +21,7 @@
 #include "handlers.h"
 #include "params.h"
 #include "recprep/kcore.h"
+#include "recprep/kcore_curve.h"
 #include "reply.h"
 #include "util.h"
 
@@ -45,16 +47,17 @@ int srv_reply_params_error(struct srv_req *rq, const struct srv_params_error *er
     return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, err->code, err->param, "%s", err->message);
 }
 
-static json_t *dataset_entry(const struct srv_dataset *d)
+json_t *srv_dataset_entry(const struct srv_dataset *d)
 {
     int ready = srv_dataset_state(d) == SRV_DS_READY;
     if (!ready)
-        return json_pack("{s:s, s:s, s:n, s:n, s:n}", "name", d->name, "status", "loading",
-                         "interactions", "users", "items");
-    return json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", d->name, "status", "ready",
+        return json_pack("{s:s, s:s, s:n, s:n, s:n, s:o?}", "name", d->name, "status", "loading",
+                         "interactions", "users", "items", "progress",
+                         srv_dataset_progress_json(d));
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f}", "name", d->name, "status", "ready",
                      "interactions", (json_int_t)rp_dataset_rows(d->ds), "users",
                      (json_int_t)rp_dataset_users(d->ds), "items",
-                     (json_int_t)rp_dataset_items(d->ds));
+                     (json_int_t)rp_dataset_items(d->ds), "load_seconds", d->load_seconds);
 }
 
 int h_datasets(struct srv_req *rq, const struct srv_match *m)
@@ -65,7 +68,7 @@ int h_datasets(struct srv_req *rq, const struct srv_match *m)
         return srv_reply_params_error(rq, &perr);
     json_t *list = json_array();
     for (size_t i = 0; list != NULL && i < rq->app->reg.n; i++)
-        if (json_array_append_new(list, dataset_entry(&rq->app->reg.items[i])) != 0)
+        if (json_array_append_new(list, srv_dataset_entry(&rq->app->reg.items[i])) != 0)
             json_decref(list), list = NULL;
     json_t *body = list ? json_pack("{s:o}", "datasets", list) : NULL;
     char *text = body ? json_dumps(body, RP_JSON_COMPACT) : NULL;
@@ -89,6 +92,31 @@ int h_dataset(struct srv_req *rq, const struct srv_match *m)
     if (srv_etag_matches(rq, etag))
         return srv_reply_not_modified(rq, etag);
     return srv_reply_static(rq, MHD_HTTP_OK, SRV_CT_JSON, d->stats_json, d->stats_len, etag);
+}
+
+/* The JSON result for key: 304 when the client has it, else from the cache
+ * or computed once by fn(arg) on the pool (the connection suspends). */
+static int reply_cached_json(struct srv_req *rq, const struct srv_dataset *d, const char *key,
+                             size_t n, srv_compute_fn fn, const void *arg, size_t arg_size)
+{
+    char etag[SRV_ETAG_LEN];
+    int ret;
+    srv_etag(etag, d->fingerprint, srv_fnv1a(SRV_FNV_INIT, key, n));
+    if (srv_etag_matches(rq, etag))
+        return srv_reply_not_modified(rq, etag);
+    struct srv_entry *e;
+    switch (srv_result_acquire(rq, key, n, fn, arg, arg_size, NULL, &e, &ret)) {
+    case SRV_ACQ_SUSPENDED:
+        return MHD_YES;
+    case SRV_ACQ_REPLIED:
+        return ret;
+    case SRV_ACQ_READY:
+        break;
+    }
+    const struct srv_result *res = srv_entry_result(e);
+    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
+    srv_entry_release(e);
+    return ret;
 }
 
 struct kcore_job {
@@ -130,22 +158,46 @@ int h_kcore(struct srv_req *rq, const struct srv_match *m)
                      job.p.item_k);
     if (n < 0 || (size_t)n >= sizeof key)
         return srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
-    char etag[SRV_ETAG_LEN];
-    srv_etag(etag, d->fingerprint, srv_fnv1a(SRV_FNV_INIT, key, (size_t)n));
-    if (srv_etag_matches(rq, etag))
-        return srv_reply_not_modified(rq, etag);
-    struct srv_entry *e;
-    switch (
-        srv_result_acquire(rq, key, (size_t)n, kcore_compute, &job, sizeof job, NULL, &e, &ret)) {
-    case SRV_ACQ_SUSPENDED:
-        return MHD_YES;
-    case SRV_ACQ_REPLIED:
-        return ret;
-    case SRV_ACQ_READY:
-        break;
+    return reply_cached_json(rq, d, key, (size_t)n, kcore_compute, &job, sizeof job);
+}
+
+struct curve_job {
+    rp_dataset *ds;
+    uint32_t max_k;
+};
+
+static rp_status curve_compute(void *arg, struct srv_result *out, rp_error *err)
+{
+    const struct curve_job *job = arg;
+    rp_kcore_point *pts = malloc(job->max_k * sizeof *pts);
+    rp_status st = pts ? rp_kcore_curve(job->ds, job->max_k, pts) : RP_ERR_NOMEM;
+    json_t *j = st == RP_OK ? rp_kcore_curve_to_json(pts, job->max_k) : NULL;
+    free(pts);
+    if (st != RP_OK) {
+        rp_error_set(err, NULL, 0, 0, "k-core curve failed: %s", rp_status_str(st));
+        return st;
     }
-    const struct srv_result *res = srv_entry_result(e);
-    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
-    srv_entry_release(e);
-    return ret;
+    out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (out->json == NULL)
+        return RP_ERR_NOMEM;
+    out->json_len = strlen(out->json);
+    return RP_OK;
+}
+
+int h_kcore_curve(struct srv_req *rq, const struct srv_match *m)
+{
+    struct srv_params_error perr;
+    int ret;
+    struct srv_dataset *d = srv_require_dataset(rq, m, &ret);
+    if (d == NULL)
+        return ret;
+    struct curve_job job = {d->ds, 0};
+    if (srv_params_curve(rq->args, rq->n_args, &job.max_k, &perr) != 0)
+        return srv_reply_params_error(rq, &perr);
+    char key[SRV_NAME_MAX + 64];
+    int n = snprintf(key, sizeof key, "%s%ckcore_curve:max_k=%u", d->name, 0, job.max_k);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
+    return reply_cached_json(rq, d, key, (size_t)n, curve_compute, &job, sizeof job);
 }

@@ -14,6 +14,11 @@ struct srv_dataset;
  * returned. */
 struct srv_dataset *srv_require_dataset(struct srv_req *rq, const struct srv_match *m, int *ret);
 
+/* One entry of /v1/datasets: name, status, counts (null while loading),
+ * progress while loading, load_seconds once ready. New reference or NULL. */
+struct json_t;
+struct json_t *srv_dataset_entry(const struct srv_dataset *d);
+
 /* Queue the 400 for a parameter error, or return 0 when there is none. */
 struct srv_params_error;
 int srv_reply_params_error(struct srv_req *rq, const struct srv_params_error *err);
@@ -26,6 +31,9 @@ int h_datasets(struct srv_req *rq, const struct srv_match *m);
 int h_dataset(struct srv_req *rq, const struct srv_match *m);
 int h_kcore(struct srv_req *rq, const struct srv_match *m);
 int h_recipes(struct srv_req *rq, const struct srv_match *m);
+int h_kcore_curve(struct srv_req *rq, const struct srv_match *m);
+int h_web_index(struct srv_req *rq, const struct srv_match *m);
+int h_web_asset(struct srv_req *rq, const struct srv_match *m);
 int h_split_summary(struct srv_req *rq, const struct srv_match *m);
 int h_split_file(struct srv_req *rq, const struct srv_match *m);
 

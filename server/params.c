@@ -14,6 +14,8 @@
  */
 #include "params.h"
 
+#include "recprep/kcore_curve.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,4 +126,21 @@ int srv_params_none(const struct srv_kv *kv, size_t n, struct srv_params_error *
     if (n == 0)
         return 0;
     return fail(err, "unknown_parameter", kv[0].key, "unknown parameter '%s'", err->param);
+}
+
+int srv_params_curve(const struct srv_kv *kv, size_t n, uint32_t *max_k,
+                     struct srv_params_error *err)
+{
+    uint64_t v = RP_KCORE_CURVE_DEFAULT_K;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(kv[i].key, "max_k") != 0)
+            return fail(err, "unknown_parameter", kv[i].key, "unknown parameter '%s'", err->param);
+        if (i > 0)
+            return fail(err, "invalid_parameter", "max_k", "parameter max_k given more than once");
+        if (rp_parse_uint(kv[i].value, 1, RP_KCORE_CURVE_MAX_K, &v) != 0)
+            return fail(err, "invalid_parameter", "max_k", "max_k must be an integer in 1..%u",
+                        RP_KCORE_CURVE_MAX_K);
+    }
+    *max_k = (uint32_t)v;
+    return 0;
 }

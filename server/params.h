@@ -47,6 +47,11 @@ int srv_params_split(rp_method m, const struct srv_kv *kv, size_t n, rp_params *
 int srv_params_kcore(const struct srv_kv *kv, size_t n, struct srv_kcore_params *out,
                      struct srv_params_error *err);
 
+/* Parameters of /kcore/curve: max_k, 1..RP_KCORE_CURVE_MAX_K (default
+ * RP_KCORE_CURVE_DEFAULT_K). */
+int srv_params_curve(const struct srv_kv *kv, size_t n, uint32_t *max_k,
+                     struct srv_params_error *err);
+
 /* Endpoints without parameters: any argument is unknown_parameter. */
 int srv_params_none(const struct srv_kv *kv, size_t n, struct srv_params_error *err);
 

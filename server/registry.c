@@ -42,7 +42,8 @@ static rp_status load_demo(struct srv_dataset *d, rp_error *err)
     size_t len = 0;
     rp_status st = rp_generate(&p, &buf, &len, err);
     if (st == RP_OK)
-        st = rp_load_buffer("demo.csv", buf, len, RP_FORMAT_AMAZON_CSV, &d->ds, err);
+        st = rp_load_buffer_progress("demo.csv", buf, len, RP_FORMAT_AMAZON_CSV, &d->progress,
+                                     &d->ds, err);
     if (st == RP_OK) { /* in memory and small: its digest costs a few ms */
         rp_sha256_buffer(buf, len, d->sha256);
         d->input_bytes = len;
@@ -117,15 +118,62 @@ static void log_loaded(const struct srv_dataset *d)
     srv_buf_cleanup(&b);
 }
 
+static const char *stage_name(const struct srv_dataset *d)
+{
+    static const char *const names[] = {"waiting", "reading", "indexing", "statistics"};
+    int stage = atomic_load_explicit(&d->progress.stage, memory_order_acquire);
+    return stage >= 0 && stage <= RP_LOAD_DONE ? names[stage] : "waiting";
+}
+
+struct json_t *srv_dataset_progress_json(const struct srv_dataset *d)
+{
+    uint64_t t0 = atomic_load(&d->t0_ns), now = srv_now_ns();
+    uint64_t total = atomic_load_explicit(&d->progress.total_bytes, memory_order_relaxed);
+    double elapsed = t0 != 0 && now > t0 ? (double)(now - t0) / 1e9 : 0.0;
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:f}", "stage", stage_name(d), "rows",
+        (json_int_t)atomic_load_explicit(&d->progress.rows, memory_order_relaxed), "bytes",
+        (json_int_t)atomic_load_explicit(&d->progress.bytes, memory_order_relaxed),
+        "elapsed_seconds", (double)(uint64_t)(elapsed * 1000) / 1000);
+    if (o != NULL && json_object_set_new(o, "total_bytes",
+                                         total ? json_integer((json_int_t)total) : json_null()))
+        json_decref(o), o = NULL;
+    return o;
+}
+
+/* The loader's progress callback: one event when reading starts, then at
+ * most one a second (a load of a few hundred ms logs one line). */
+static void on_progress(const rp_load_progress *pg, void *ctx)
+{
+    struct srv_dataset *d = ctx;
+    uint64_t now = srv_now_ns();
+    int first = d->last_log_ns == 0;
+    if (!first && now - d->last_log_ns < 1000000000ull)
+        return;
+    d->last_log_ns = now;
+    json_t *p = srv_dataset_progress_json(d);
+    json_t *ev =
+        p ? json_pack("{s:s, s:s}", "event", "dataset_progress", "dataset", d->name) : NULL;
+    char *text = ev && json_object_update(ev, p) == 0 ? json_dumps(ev, RP_JSON_COMPACT) : NULL;
+    if (text != NULL)
+        fprintf(stderr, "%s\n", text);
+    free(text);
+    json_decref(ev);
+    json_decref(p);
+    (void)pg;
+}
+
 static void *loader(void *arg)
 {
     struct srv_dataset *d = arg;
-    uint64_t t0 = srv_now_ns();
+    uint64_t t0 = atomic_load(&d->t0_ns);
     srv_test_delay("RECPREP_TEST_LOAD_DELAY_MS");
     rp_error_clear(&d->err);
-    rp_status st = d->conf->path == NULL
-                       ? load_demo(d, &d->err)
-                       : rp_load_file(d->conf->path, d->conf->format, &d->ds, &d->err);
+    d->progress.on_update = on_progress;
+    d->progress.ctx = d;
+    rp_status st = d->conf->path == NULL ? load_demo(d, &d->err)
+                                         : rp_load_file_progress(d->conf->path, d->conf->format,
+                                                                 &d->progress, &d->ds, &d->err);
     if (st == RP_OK)
         st = compute_stats(d);
     if (st != RP_OK) {
@@ -157,6 +205,8 @@ int srv_registry_init(struct srv_registry *reg, const struct srv_config *cfg)
         d->conf = &cfg->datasets[i];
         atomic_init(&d->state, SRV_DS_LOADING);
         atomic_init(&d->sha_ready, 0);
+        rp_load_progress_init(&d->progress);
+        atomic_init(&d->t0_ns, 0);
     }
     return 0;
 }
@@ -167,6 +217,7 @@ int srv_registry_start(struct srv_registry *reg, void (*on_failure)(void))
     the_registry = reg;
     for (size_t i = 0; i < reg->n; i++) {
         struct srv_dataset *d = &reg->items[i];
+        atomic_store(&d->t0_ns, srv_now_ns());
         if (pthread_create(&d->thread, NULL, loader, d) != 0)
             return -1;
         d->started = 1;

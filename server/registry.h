@@ -8,6 +8,11 @@
  * A dataset's state moves LOADING -> READY or LOADING -> FAILED exactly once;
  * the fields a READY dataset exposes are written before the state is
  * published (release/acquire), so readers need no lock.
+ *
+ * While LOADING, the core's progress counters (rows, bytes of total, stage)
+ * and the start time are readable from any thread: /v1/datasets and
+ * /readyz show them, and the loader logs a "dataset_progress" event when
+ * reading starts and then at most once a second.
  */
 #ifndef SRV_REGISTRY_H
 #define SRV_REGISTRY_H
@@ -21,6 +26,7 @@
 #include "recprep/dataset.h"
 #include "recprep/digest.h"
 #include "recprep/error.h"
+#include "recprep/load.h"
 #include "recprep/split.h"
 
 enum srv_ds_state { SRV_DS_LOADING = 0, SRV_DS_READY, SRV_DS_FAILED };
@@ -29,6 +35,9 @@ struct srv_dataset {
     char name[SRV_NAME_MAX + 1];
     const struct srv_dataset_conf *conf; /* borrowed from the config */
     atomic_int state;
+    rp_load_progress progress;  /* written by the loader thread only */
+    atomic_uint_fast64_t t0_ns; /* when loading started (srv_now_ns), 0 before */
+    uint64_t last_log_ns;       /* loader thread only: last progress event */
     /* valid once READY: */
     rp_dataset *ds;
     char *stats_json;
@@ -84,6 +93,12 @@ void srv_dataset_provenance(const struct srv_dataset *d, rp_provenance *out);
 
 /* State of d with acquire semantics. */
 enum srv_ds_state srv_dataset_state(const struct srv_dataset *d);
+
+/* Loading progress of d as {"stage", "rows", "bytes", "total_bytes" (null
+ * when unknown), "elapsed_seconds"}; stage is waiting, reading, indexing or
+ * statistics. New reference; NULL on OOM. Thread-safe. */
+struct json_t;
+struct json_t *srv_dataset_progress_json(const struct srv_dataset *d);
 
 /* Join the loader threads that have finished (READY or FAILED); leave the
  * others running. For exits that cannot wait for a load. */

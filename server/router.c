@@ -6,7 +6,7 @@
  * captures point into the caller's path (no copies), so a match lives exactly
  * as long as the path. A {name} never matches an empty segment, so
  * "/v1/datasets/" and "//" are 404, and a capture never contains '/'.
- * Complexity: O(routes * path length); with 11 routes that is a few hundred
+ * Complexity: O(routes * path length); with 14 routes that is a few hundred
  * byte comparisons, cheaper than building anything smarter.
  * Rejected: a prefix tree (libmicrohttpd has no router of its own). For a
  * table this small a tree only adds code; a linear scan also makes the 405
@@ -31,6 +31,9 @@ static const struct srv_route routes[] = {
     /* {recipe} is a name from the core's recipe table (recipe.h) */
     {"GET", "/v1/datasets/{ds}/splits/{recipe}", h_split_summary, 0},
     {"GET", "/v1/datasets/{ds}/splits/{recipe}/{file}", h_split_file, 0},
+    {"GET", "/v1/datasets/{ds}/kcore/curve", h_kcore_curve, 0},
+    {"GET", "/", h_web_index, 0},
+    {"GET", "/assets/{file}", h_web_asset, 0},
 };
 
 const struct srv_route *srv_routes(size_t *n)

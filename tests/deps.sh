@@ -3,14 +3,15 @@
 # runs apt-get only when something is absent.
 #
 # Usage: tests/deps.sh                     build and run
-#        tests/deps.sh --with-test-tools   ... plus clang and clang-format
+#        tests/deps.sh --with-test-tools   ... plus clang, clang-format, and chromium
+#                                          and nodejs for the browser test
 #        tests/deps.sh --only PKG...       exactly these packages (e.g. Docker's)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check libsubunit-dev
       uthash-dev zlib1g-dev nettle-dev libyaml-dev libcurl4-openssl-dev curl)
 case "${1:-}" in
-  --with-test-tools) pkgs+=(clang-format clang) ;;
+  --with-test-tools) pkgs+=(clang-format clang chromium nodejs) ;;
   --only) shift; pkgs=("$@") ;;
   "") ;;
   *) echo "deps: unknown option $1" >&2; exit 2 ;;

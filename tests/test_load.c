@@ -642,6 +642,65 @@ START_TEST(big_file_streams)
 }
 END_TEST
 
+/* Progress: rows never go backwards, the stages arrive in order, and at the
+ * end rows and bytes are the whole input, for a buffer, a file and gzip. */
+struct seen {
+    int calls, stage_seen[RP_LOAD_DONE + 1];
+    uint64_t last_rows;
+    int went_back;
+};
+
+static void on_update(const rp_load_progress *p, void *ctx)
+{
+    struct seen *s = ctx;
+    uint64_t rows = atomic_load(&p->rows);
+    s->went_back |= rows < s->last_rows;
+    s->last_rows = rows;
+    s->stage_seen[atomic_load(&p->stage)]++;
+    s->calls++;
+}
+
+START_TEST(progress_counts)
+{
+    enum { ROWS = 300000 };
+    size_t cap = (size_t)ROWS * 40 + 64, n = 0;
+    char *text = malloc(cap);
+    for (int r = 0; r < ROWS; r++)
+        n += (size_t)snprintf(text + n, cap - n, "AUSER%07d,B%09d,4.0,%d\n", r % 5000, r / 10, r);
+    size_t zlen;
+    unsigned char *z = gzip(text, n, &zlen);
+    for (int how = 0; how < 3; how++) {
+        rp_load_progress pg;
+        struct seen s = {0};
+        rp_load_progress_init(&pg);
+        pg.on_update = on_update;
+        pg.ctx = &s;
+        rp_dataset *ds = NULL;
+        char *path = how == 1   ? write_temp(text, n, ".csv")
+                     : how == 2 ? write_temp(z, zlen, ".csv.gz")
+                                : NULL;
+        rp_status st =
+            path ? rp_load_file_progress(path, RP_FORMAT_AUTO, &pg, &ds, NULL)
+                 : rp_load_buffer_progress("p.csv", text, n, RP_FORMAT_AUTO, &pg, &ds, NULL);
+        ck_assert_int_eq(st, RP_OK);
+        uint64_t size = how == 2 ? zlen : n;
+        ck_assert_uint_eq(atomic_load(&pg.rows), ROWS);
+        ck_assert_uint_eq(atomic_load(&pg.bytes), size);
+        ck_assert_uint_eq(atomic_load(&pg.total_bytes), size);
+        ck_assert_int_eq(atomic_load(&pg.stage), RP_LOAD_DONE);
+        ck_assert_int_eq(s.went_back, 0);
+        ck_assert_int_ge(s.calls, ROWS / (int)RP_LOAD_PROGRESS_ROWS + 2);
+        ck_assert_int_eq(s.stage_seen[RP_LOAD_INDEXING], 1);
+        ck_assert_int_ge(s.stage_seen[RP_LOAD_READING], ROWS / (int)RP_LOAD_PROGRESS_ROWS);
+        rp_dataset_unref(ds);
+        if (path)
+            remove_temp(path);
+    }
+    free(z);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("load");
@@ -674,6 +733,7 @@ int main(void)
     tcase_set_timeout(files, 60);
     tcase_add_test(files, load_files);
     tcase_add_test(files, big_file_streams);
+    tcase_add_test(files, progress_counts);
     suite_add_tcase(s, files);
     return rp_check_run(s);
 }

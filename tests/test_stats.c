@@ -2,6 +2,7 @@
  * by hand in the comments. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,104 @@ START_TEST(million_duplicates)
 }
 END_TEST
 
+/* Months: 2013-12-31 23:59:59, 2014-01-31 23:59:59, 2014-02-01 00:00:00,
+ * 2014-04-15 (no row in March) -> 2013-12..2014-04, counts 1 1 1 0 1; the
+ * boundary second 2014-02-01T00:00:00 = 1391212800 opens February.
+ * Ratings 5, 5, 4.5, none, 1: values 1 (1), 4.5 (1), 5 (2), 1 missing,
+ * mean 15.5 / 4. */
+START_TEST(months_and_ratings)
+{
+    const char *u[] = {"a", "b", "c", "d", "e"};
+    const char *i[] = {"x", "x", "y", "y", "z"};
+    int64_t ts[] = {1391212799, 1391212800, 1397520000, 1388534399, 1391212799};
+    double r[] = {5.0, 5.0, 4.5, NAN, 1.0};
+    rp_dataset *ds = NULL;
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, r, 5, &ds, NULL), RP_OK);
+    rp_stats st;
+    ck_assert_int_eq(rp_stats_compute(ds, &st), RP_OK);
+    const rp_timeline *t = &st.timeline;
+    ck_assert_uint_eq(t->months_per_bucket, 1);
+    ck_assert_uint_eq(t->n_buckets, 5);
+    ck_assert_int_eq(t->first_year, 2013);
+    ck_assert_uint_eq(t->first_month, 12);
+    uint32_t want[] = {1, 2, 1, 0, 1};
+    for (size_t b = 0; b < 5; b++)
+        ck_assert_uint_eq(t->counts[b], want[b]);
+    const rp_rating_stats *rs = &st.ratings;
+    ck_assert_uint_eq(rs->rated, 4);
+    ck_assert_uint_eq(rs->missing, 1);
+    ck_assert_int_eq(rs->binned, 0);
+    ck_assert_uint_eq(rs->n, 3);
+    ck_assert_double_eq(rs->value[0], 1.0);
+    ck_assert_double_eq(rs->value[1], 4.5);
+    ck_assert_double_eq(rs->value[2], 5.0);
+    ck_assert_uint_eq(rs->count[2], 2);
+    ck_assert_double_eq_tol(rs->mean, 15.5 / 4, 1e-12);
+
+    json_t *j = rp_stats_to_json(&st, NULL, RP_FORMAT_AMAZON_CSV);
+    json_t *buckets = json_object_get(json_object_get(j, "interactions_over_time"), "buckets");
+    ck_assert_uint_eq(json_array_size(buckets), 5);
+    json_t *b0 = json_array_get(buckets, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(b0, "month")), "2013-12");
+    ck_assert_int_eq(json_integer_value(json_object_get(b0, "start")), 1385856000);
+    json_t *b3 = json_array_get(buckets, 3);
+    ck_assert_str_eq(json_string_value(json_object_get(b3, "month")), "2014-03");
+    ck_assert_int_eq(json_integer_value(json_object_get(b3, "count")), 0);
+    json_t *vals = json_object_get(json_object_get(j, "ratings"), "values");
+    ck_assert_uint_eq(json_array_size(vals), 3);
+    ck_assert_double_eq(json_real_value(json_object_get(json_array_get(vals, 1), "rating")), 4.5);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "ratings"), "missing")),
+                     1);
+    json_decref(j);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
+/* 1969-12-31 23:59:59 (-1) and 2070-01-01 (3155760000): 1201 months, more
+ * than RP_TIMELINE_MAX, so 3 months per bucket and 401 buckets; the first
+ * bucket starts 1969-12-01 (-2678400). 100 distinct ratings 0..99 are
+ * binned: width 4.95, 5 values in the first bin and 5 in the last. */
+START_TEST(wide_span_and_many_ratings)
+{
+    enum { N = 100 };
+    const char *u[N], *i[N];
+    char names[N][8];
+    int64_t ts[N];
+    double r[N];
+    for (int k = 0; k < N; k++) {
+        snprintf(names[k], sizeof names[k], "u%d", k);
+        u[k] = names[k];
+        i[k] = "item";
+        ts[k] = k == 0 ? -1 : k == N - 1 ? 3155760000 : 1000000000;
+        r[k] = (double)k;
+    }
+    rp_dataset *ds = NULL;
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, r, N, &ds, NULL), RP_OK);
+    rp_stats st;
+    ck_assert_int_eq(rp_stats_compute(ds, &st), RP_OK);
+    ck_assert_uint_eq(st.timeline.months_per_bucket, 3);
+    ck_assert_uint_eq(st.timeline.n_buckets, 401);
+    ck_assert_int_eq(st.timeline.first_year, 1969);
+    ck_assert_uint_eq(st.timeline.counts[0], 1);
+    ck_assert_uint_eq(st.timeline.counts[400], 1);
+    ck_assert_int_eq(st.ratings.binned, 1);
+    ck_assert_uint_eq(st.ratings.n, RP_RATING_BINS);
+    uint32_t sum = 0;
+    for (size_t b = 0; b < st.ratings.n; b++)
+        sum += st.ratings.count[b];
+    ck_assert_uint_eq(sum, N);
+    ck_assert_uint_eq(st.ratings.count[0], 5);
+    ck_assert_uint_eq(st.ratings.count[RP_RATING_BINS - 1], 5);
+    json_t *j = rp_stats_to_json(&st, NULL, RP_FORMAT_AMAZON_CSV);
+    json_t *tl = json_object_get(j, "interactions_over_time");
+    json_t *b0 = json_array_get(json_object_get(tl, "buckets"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(b0, "start")), -2678400);
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(j, "ratings"), "bins"));
+    json_decref(j);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("stats");
@@ -121,6 +220,8 @@ static Suite *suite(void)
     tcase_add_test(tc, hand_computed);
     tcase_add_test(tc, json_shape);
     tcase_add_test(tc, million_duplicates);
+    tcase_add_test(tc, months_and_ratings);
+    tcase_add_test(tc, wide_span_and_many_ratings);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,7 +13,9 @@
 #ifndef RECPREP_LOAD_H
 #define RECPREP_LOAD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "recprep/dataset.h"
 #include "recprep/error.h"
@@ -23,6 +25,35 @@
 #define RP_LOAD_MAX_ID 4096u         /* bytes in one raw ID */
 #define RP_LOAD_MAX_ROWS 0xFFFFFFF0u /* rows in one dataset */
 
+/* Where a load is. Stages only move forward. */
+typedef enum rp_load_stage {
+    RP_LOAD_WAITING = 0, /* not started yet */
+    RP_LOAD_READING,     /* parsing rows */
+    RP_LOAD_INDEXING,    /* rows read; building the sorted indexes */
+    RP_LOAD_DONE         /* the call returned (success or failure) */
+} rp_load_stage;
+
+/* Progress of one load, readable from any thread while the load runs (the
+ * counters are atomics, written by the loading thread only; relaxed order:
+ * each value is current to within one update, not consistent with the
+ * others). The caller zero-initialises it (rp_load_progress_init), may set
+ * total_bytes for a buffer (files set it from fstat), and may set
+ * on_update, which the loading thread calls after every update: every
+ * RP_LOAD_PROGRESS_ROWS rows and at each stage change. on_update must be
+ * quick and must not call back into the load. */
+#define RP_LOAD_PROGRESS_ROWS 65536u
+typedef struct rp_load_progress {
+    atomic_uint_fast64_t rows;        /* rows parsed so far */
+    atomic_uint_fast64_t bytes;       /* input bytes consumed (compressed bytes for gzip) */
+    atomic_uint_fast64_t total_bytes; /* input size; 0 when unknown (a pipe) */
+    atomic_int stage;                 /* rp_load_stage */
+    void (*on_update)(const struct rp_load_progress *p, void *ctx);
+    void *ctx;
+} rp_load_progress;
+
+/* Zero the counters, stage RP_LOAD_WAITING, no callback. */
+void rp_load_progress_init(rp_load_progress *p);
+
 /* Load the file at path. On success *out holds one reference (free with
  * rp_dataset_unref). On failure *out is NULL and err (if given) says why. */
 rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_error *err);
@@ -31,6 +62,12 @@ rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_err
  * extension; data may be gzip-compressed. The buffer is only borrowed. */
 rp_status rp_load_buffer(const char *name, const void *data, size_t len, rp_format fmt,
                          rp_dataset **out, rp_error *err);
+
+/* rp_load_file / rp_load_buffer reporting into *progress (may be NULL). */
+rp_status rp_load_file_progress(const char *path, rp_format fmt, rp_load_progress *progress,
+                                rp_dataset **out, rp_error *err);
+rp_status rp_load_buffer_progress(const char *name, const void *data, size_t len, rp_format fmt,
+                                  rp_load_progress *progress, rp_dataset **out, rp_error *err);
 
 /* Detect the format from a file name and the first line of (decompressed)
  * content. Returns RP_OK and sets *out, or RP_ERR_FORMAT (err names the file).

@@ -75,6 +75,9 @@ END_TEST
 
 START_TEST(ops_endpoints_stay_open)
 {
+    ck_assert_int_eq(status_of(&authsrv, "/", NULL), 200); /* the dashboard asks itself */
+    ck_assert_int_eq(status_of(&authsrv, "/assets/app.js", NULL), 200);
+    ck_assert_int_eq(status_of(&authsrv, "/v1/datasets/small/kcore/curve", NULL), 401);
     ck_assert_int_eq(status_of(&authsrv, "/healthz", NULL), 200);
     ck_assert_int_eq(status_of(&authsrv, "/readyz", NULL), 200);
     ck_assert_int_eq(status_of(&authsrv, "/metrics", NULL), 200);
@@ -106,6 +109,16 @@ START_TEST(readiness_during_slow_load)
     struct resp r;
     ck_assert_int_eq(http(&s, "GET", "/v1/datasets", NULL, &r), 0);
     ck_assert_ptr_nonnull(strstr(r.body, "\"status\":\"loading\""));
+    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    json_t *pg = json_object_get(json_array_get(json_object_get(j, "datasets"), 0), "progress");
+    ck_assert_str_eq(json_string_value(json_object_get(pg, "stage")), "waiting");
+    ck_assert_int_eq(json_integer_value(json_object_get(pg, "rows")), 0);
+    ck_assert(json_real_value(json_object_get(pg, "elapsed_seconds")) >= 0.0);
+    json_decref(j);
+    resp_free(&r);
+    ck_assert_int_eq(http(&s, "GET", "/readyz", NULL, &r), 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"datasets\":[{\"name\":\"small\""));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"progress\":{"));
     resp_free(&r);
     ck_assert_int_eq(http(&s, "GET", "/v1/datasets/small/kcore", NULL, &r), 0);
     ck_assert_ptr_nonnull(strstr(r.body, "\"code\":\"not_ready\""));
@@ -115,6 +128,9 @@ START_TEST(readiness_during_slow_load)
     ck_assert_int_eq(server_stop(&s, 30000), 0);
     char *log = server_log(&s);
     ck_assert_ptr_nonnull(strstr(log, "\"event\":\"dataset_loaded\""));
+    const char *ev = strstr(log, "\"event\":\"dataset_progress\"");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_ptr_nonnull(strstr(ev, "\"stage\":\"reading\""));
     free(log);
     server_cleanup(&s);
 }

@@ -530,6 +530,82 @@ START_TEST(access_log_lines)
 }
 END_TEST
 
+/* The curve's points equal separate /kcore?k= answers (the nested-core reuse
+ * must not change a number); parameter errors name max_k. */
+START_TEST(kcore_curve_endpoint)
+{
+    json_t *j = get_json("/v1/datasets/small/kcore/curve?max_k=8", 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_k")), 8);
+    json_t *curve = json_object_get(j, "curve");
+    ck_assert_uint_eq(json_array_size(curve), 8);
+    int nonempty = 0;
+    for (size_t x = 0; x < 8; x++) {
+        json_t *p = json_array_get(curve, x);
+        char path[96];
+        snprintf(path, sizeof path, "/v1/datasets/small/kcore?k=%zu", x + 1);
+        json_t *kc = get_json(path, 200);
+        ck_assert_int_eq(json_integer_value(json_object_get(p, "k")), (json_int_t)x + 1);
+        ck_assert(json_equal(json_object_get(p, "users"), json_object_get(kc, "users")));
+        ck_assert(json_equal(json_object_get(p, "items"), json_object_get(kc, "items")));
+        ck_assert(
+            json_equal(json_object_get(p, "interactions"), json_object_get(kc, "interactions")));
+        nonempty += json_integer_value(json_object_get(kc, "users")) > 0;
+        json_decref(kc);
+    }
+    ck_assert_int_ge(nonempty, 2);
+    json_decref(j);
+    j = get_json("/v1/datasets/small/kcore/curve", 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_k")), 20);
+    json_decref(j);
+    expect_error("GET", "/v1/datasets/small/kcore/curve?max_k=0", 400, "invalid_parameter",
+                 "max_k");
+    expect_error("GET", "/v1/datasets/small/kcore/curve?max_k=1001", 400, "invalid_parameter",
+                 "max_k");
+    expect_error("GET", "/v1/datasets/small/kcore/curve?k=3", 400, "unknown_parameter", "k");
+    expect_error("GET", "/v1/datasets/nope/kcore/curve", 404, "not_found", NULL);
+}
+END_TEST
+
+/* GET / is the embedded page under a strict CSP; its assets resolve; the
+ * statistics carry the per-month and rating distributions. */
+START_TEST(dashboard_and_new_stats)
+{
+    struct resp r;
+    char h[512];
+    ck_assert_int_eq(http(&api, "GET", "/", NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(resp_header(&r, "Content-Type", h, sizeof h), "text/html; charset=utf-8");
+    ck_assert_ptr_nonnull(resp_header(&r, "Content-Security-Policy", h, sizeof h));
+    ck_assert_ptr_nonnull(strstr(h, "default-src 'none'"));
+    ck_assert_ptr_null(strstr(h, "unsafe-inline"));
+    ck_assert_ptr_nonnull(strstr(r.body, "/assets/app.js"));
+    ck_assert_ptr_null(strstr(r.body, "http://"));
+    ck_assert_ptr_null(strstr(r.body, "https://"));
+    resp_free(&r);
+    ck_assert_int_eq(http(&api, "GET", "/assets/app.js", NULL, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(resp_header(&r, "Content-Type", h, sizeof h),
+                     "text/javascript; charset=utf-8");
+    ck_assert_uint_gt(r.len, 1000);
+    resp_free(&r);
+    expect_error("GET", "/assets/index.html", 404, "not_found", NULL);
+    expect_error("GET", "/assets/nope.js", 404, "not_found", NULL);
+    expect_error("GET", "/?x=1", 400, "unknown_parameter", "x");
+    json_t *j = get_json("/v1/datasets/small", 200);
+    json_t *tl = json_object_get(j, "interactions_over_time");
+    json_t *buckets = json_object_get(tl, "buckets");
+    json_int_t sum = 0;
+    for (size_t b = 0; b < json_array_size(buckets); b++)
+        sum += json_integer_value(json_object_get(json_array_get(buckets, b), "count"));
+    ck_assert_int_eq(sum, 2000);
+    json_t *ratings = json_object_get(j, "ratings");
+    ck_assert_int_eq(json_integer_value(json_object_get(ratings, "rated")) +
+                         json_integer_value(json_object_get(ratings, "missing")),
+                     2000);
+    json_decref(j);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("server_e2e");
@@ -539,6 +615,8 @@ static Suite *suite(void)
     tcase_add_test(tc, health_and_readiness);
     tcase_add_test(tc, dataset_list_and_stats);
     tcase_add_test(tc, kcore_endpoint);
+    tcase_add_test(tc, kcore_curve_endpoint);
+    tcase_add_test(tc, dashboard_and_new_stats);
     tcase_add_test(tc, temporal_summary);
     tcase_add_test(tc, full_summary);
     tcase_add_test(tc, files_match_reference);

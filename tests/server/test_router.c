@@ -32,6 +32,9 @@ START_TEST(table_has_every_contract_path)
         "/v1/datasets/{ds}/kcore",
         "/v1/datasets/{ds}/splits/{recipe}",
         "/v1/datasets/{ds}/splits/{recipe}/{file}",
+        "/v1/datasets/{ds}/kcore/curve",
+        "/",
+        "/assets/{file}",
     };
     size_t n;
     const struct srv_route *r = srv_routes(&n);
@@ -52,6 +55,12 @@ START_TEST(static_paths)
     ck_assert_uint_eq(m.n_args, 0);
     ck_assert_int_eq(match("GET", "/v1/datasets", &m), SRV_MATCH_OK);
     ck_assert_str_eq(m.route->pattern, "/v1/datasets");
+    ck_assert_int_eq(match("GET", "/", &m), SRV_MATCH_OK);
+    ck_assert_str_eq(m.route->pattern, "/");
+    ck_assert_int_eq(match("GET", "/assets/app.js", &m), SRV_MATCH_OK);
+    ck_assert_str_eq(m.route->pattern, "/assets/{file}");
+    ck_assert_int_eq(match("GET", "/v1/datasets/a/kcore/curve", &m), SRV_MATCH_OK);
+    ck_assert_str_eq(m.route->pattern, "/v1/datasets/{ds}/kcore/curve");
 }
 END_TEST
 
@@ -99,8 +108,12 @@ END_TEST
 START_TEST(unknown_paths_are_404)
 {
     static const char *const bad[] = {
-        "/",
         "",
+        "//",
+        "/assets",
+        "/assets/",
+        "/assets/a/b",
+        "/v1/datasets/a/kcore/curve/",
         "/healthz/",
         "/healthzz",
         "/v1",
