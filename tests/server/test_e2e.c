@@ -331,6 +331,69 @@ START_TEST(parameter_errors)
                  "unknown_parameter", "min_len");
     expect_error("GET", "/v1/datasets?x=1", 400, "unknown_parameter", "x");
     expect_error("GET", "/v1/datasets/small?x=1", 400, "unknown_parameter", "x");
+    /* each recipe takes exactly its table's parameters */
+    expect_error("GET", "/v1/datasets/small/splits/sasrec?max_len=5", 400, "unknown_parameter",
+                 "max_len");
+    expect_error("GET", "/v1/datasets/small/splits/s3rec/data.txt?min_len=2", 400,
+                 "unknown_parameter", "min_len");
+    expect_error("GET", "/v1/datasets/small/splits/az23-last-out?val_time=5", 400,
+                 "unknown_parameter", "val_time");
+    expect_error("GET", "/v1/datasets/small/splits/temporal?test_time=5", 400, "unknown_parameter",
+                 "test_time");
+    expect_error("GET", "/v1/datasets/small/splits/az23-timestamp?val_time=9&test_time=8", 400,
+                 "invalid_parameter", "test_time");
+    expect_error("GET", "/v1/datasets/small/splits/az23-last-out?k=0&user_k=3", 400,
+                 "invalid_parameter", "k");
+    expect_error("GET", "/v1/datasets/small/splits/full?since=10&until=10", 400,
+                 "invalid_parameter", "until");
+    expect_error("GET", "/v1/datasets/small/splits/full?dedup=all", 400, "invalid_parameter",
+                 "dedup");
+    expect_error("GET", "/v1/datasets/small/splits/full?min_rating=-1", 400, "invalid_parameter",
+                 "min_rating");
+    expect_error("GET", "/v1/datasets/small/splits/nope", 404, "not_found", NULL);
+    expect_error("GET", "/v1/datasets/small/splits/sasrec/all.txt", 404, "not_found", NULL);
+}
+END_TEST
+
+/* GET /v1/recipes lists the core's table; every recipe answers with its
+ * files, whose sizes the summary states, and its provenance. */
+START_TEST(recipes_over_http)
+{
+    json_t *list = get_json("/v1/recipes", 200), *rec;
+    size_t i, n_recipes = json_array_size(json_object_get(list, "recipes"));
+    ck_assert_uint_eq(n_recipes, 6);
+    json_array_foreach(json_object_get(list, "recipes"), i, rec)
+    {
+        const char *name = json_string_value(json_object_get(rec, "name"));
+        char path[256];
+        snprintf(path, sizeof path, "/v1/datasets/small/splits/%s?k=2", name);
+        json_t *sum = get_json(path, 200);
+        ck_assert_str_eq(json_string_value(json_object_get(sum, "recipe")), name);
+        json_t *prov = json_object_get(sum, "provenance");
+        ck_assert_ptr_nonnull(prov);
+        ck_assert_str_eq(json_string_value(json_object_get(prov, "dataset")), "small");
+        ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(prov, "params")), name));
+        size_t f;
+        json_t *file;
+        json_array_foreach(json_object_get(rec, "files"), f, file)
+        {
+            const char *fname = json_string_value(file);
+            json_t *info = json_object_get(json_object_get(sum, "files"), fname);
+            ck_assert_msg(info != NULL, "%s: summary lacks %s", name, fname);
+            snprintf(path, sizeof path, "/v1/datasets/small/splits/%s/%s?k=2", name, fname);
+            struct resp r;
+            ck_assert_int_eq(http(&api, "GET", path, NULL, &r), 0);
+            ck_assert_msg(r.status == 200, "%s: %ld", path, r.status);
+            ck_assert_uint_eq(r.len, (size_t)json_integer_value(json_object_get(info, "bytes")));
+            size_t lines = 0;
+            for (size_t b = 0; b < r.len; b++)
+                lines += r.body[b] == '\n';
+            ck_assert_uint_eq(lines, (size_t)json_integer_value(json_object_get(info, "lines")));
+            resp_free(&r);
+        }
+        json_decref(sum);
+    }
+    json_decref(list);
 }
 END_TEST
 
@@ -619,6 +682,7 @@ static Suite *suite(void)
     tcase_add_test(tc, dashboard_and_new_stats);
     tcase_add_test(tc, temporal_summary);
     tcase_add_test(tc, full_summary);
+    tcase_add_test(tc, recipes_over_http);
     tcase_add_test(tc, files_match_reference);
     tcase_add_test(tc, id_maps);
     tcase_add_test(tc, etag_and_conditional);
