@@ -54,6 +54,9 @@ __attribute__((format(printf, 2, 3))) static int fail(struct parse_state *ps, co
     va_end(ap);
     if (w < 0 && ps->cap > 0)
         ps->msg[0] = '\0';
+    for (char *c = ps->msg; ps->cap > 0 && *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) /* one line, as config.h promises */
+            *c = '?';
     return -1;
 }
 

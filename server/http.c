@@ -84,11 +84,11 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Percent-decoding for paths and query arguments, in place. Unlike MHD's
- * default it leaves "%00" encoded: a decoded NUL would silently cut a C
- * string short, so "small%00x" would name dataset "small" and "k=4%00junk"
- * would read as k=4. Kept encoded, both are simply unknown or invalid. */
-static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+/* Unlike MHD's default it leaves "%00" encoded: a decoded NUL would
+ * silently cut a C string short, so "small%00x" would name dataset "small"
+ * and "k=4%00junk" would read as k=4. Kept encoded, both are simply unknown
+ * or invalid. */
+size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
     char *out = s;
     (void)cls;
@@ -392,7 +392,7 @@ struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, app},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, app},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, app},
-        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)srv_unescape, NULL},
         {MHD_OPTION_END, 0, NULL}};
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_ARRAY, ops,
                             MHD_OPTION_END);

@@ -18,6 +18,11 @@ struct MHD_Daemon;
 #define SRV_CONN_TIMEOUT 30         /* seconds of inactivity before a connection is closed */
 #define SRV_MAX_CONNECTIONS 4096    /* open connections in all; see also --max-client-connections */
 
+/* MHD's unescape callback: percent-decoding of paths and query arguments in
+ * place ("%00" stays encoded); returns the new length. Exposed for the fuzz
+ * target; cls and conn are unused. */
+size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
+
 /* Create, bind and listen on host:port (port 0: ephemeral). Returns the
  * socket and sets *bound to the actual port, or -1 with msg set. */
 int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size_t cap);

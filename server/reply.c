@@ -220,9 +220,9 @@ void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag)
     snprintf(buf, SRV_ETAG_LEN, "\"%016" PRIx64 "-%016" PRIx64 "\"", fingerprint, tag);
 }
 
-/* Does the comma-separated If-None-Match list contain etag? Weak tags (W/)
- * compare by their opaque part, as RFC 9110 prescribes for If-None-Match. */
-static int list_contains(const char *list, const char *etag)
+/* Weak tags (W/) compare by their opaque part, as RFC 9110 prescribes for
+ * If-None-Match. */
+int srv_etag_list_contains(const char *list, const char *etag)
 {
     size_t elen = strlen(etag);
     while (*list != '\0') {
@@ -244,7 +244,7 @@ int srv_etag_matches(struct srv_req *rq, const char *etag)
 {
     const char *inm =
         MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    return inm != NULL && list_contains(inm, etag);
+    return inm != NULL && srv_etag_list_contains(inm, etag);
 }
 
 int srv_reply_not_modified(struct srv_req *rq, const char *etag)

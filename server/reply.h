@@ -70,6 +70,10 @@ void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag);
 /* 1 if the request's If-None-Match lists etag (or '*'), else 0. */
 int srv_etag_matches(struct srv_req *rq, const char *etag);
 
+/* Does the If-None-Match value list (comma-separated, "*" matches all)
+ * contain etag? Pure; exposed for the fuzz target. */
+int srv_etag_list_contains(const char *list, const char *etag);
+
 /* 304 Not Modified with the ETag. */
 int srv_reply_not_modified(struct srv_req *rq, const char *etag);
 
