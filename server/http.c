@@ -194,12 +194,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (rq == NULL)
         return NULL;
     char *target = (char *)uri; /* MHD's own buffer, parsed in place right after */
-    char *query = strchr(target, '?');
-    rq->target_end = target + strlen(target);
-    if (!version_follows(rq->target_end)) {
+    char *query = strchr(target, '?'), *end = target + strlen(target);
+    rq->target_end = end;
+    if (!version_follows(end)) {
         rq->bad_target = 1;
         if (query == NULL)
-            query = hidden_query(target + (rq->target_end - target));
+            query = hidden_query(end);
     }
     size_t n = query != NULL && query[1] != '\0';
     for (const char *p = query; p != NULL && (p = strchr(p + 1, '&')) != NULL;)
