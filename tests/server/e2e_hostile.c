@@ -167,6 +167,9 @@ START_TEST(raw_nul_in_request_line)
     static const char nul_query[] = "GET /v1/datasets/small/kcore?k=3\0junk HTTP/1.1\r\n"
                                     "Host: x\r\nConnection: close\r\n\r\n";
     expect_raw_error(&hsrv, nul_query, sizeof nul_query - 1, 400, "bad_request");
+    static const char fake[] = "GET /healthz\0HTTP/1.1 HTTP/1.1\r\nHost: x\r\n" /* a fake version */
+                               "Connection: close\r\n\r\n";
+    expect_raw_error(&hsrv, fake, sizeof fake - 1, 400, "bad_request");
     size_t len; /* a NUL hiding thousands of arguments from a C-string view */
     char *req = many_args_request("/healthz", 3000, "", &len);
     memmove(req + 13, req + 12, len - 12);
