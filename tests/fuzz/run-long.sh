@@ -58,8 +58,8 @@ echo "== per target ($secs s each)"
 printf '%-14s %4s %12s %8s %7s %6s %8s %5s\n' target rc runs exec/s corpus crash leak/oom timeout
 for t in $targets; do
   log=$work/logs/$t.log
-  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$')
-  speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | grep -o '[0-9]*$')
+  runs=$(grep -oE 'stat::number_of_executed_units:[[:space:]]*[0-9]+' "$log" | grep -o '[0-9]*$')
+  speed=$(grep -oE 'stat::average_exec_per_sec:[[:space:]]*[0-9]+' "$log" | grep -o '[0-9]*$')
   corpus=$(ls "$work/corpus/$t" | wc -l)
   crash=$(ls "$work/artifacts/$t" | grep -c '^crash-')
   leak=$(ls "$work/artifacts/$t" | grep -cE '^(leak|oom)-')
