@@ -82,6 +82,11 @@ int rpi_parse_rating(const char *s, size_t n, double *out);
 enum { RPI_ROLE_NONE, RPI_ROLE_USER, RPI_ROLE_ITEM, RPI_ROLE_RATING, RPI_ROLE_TS };
 int rpi_header_role(const char *s, size_t n);
 
+/* Offset of the first byte of id[0..n) that is NUL or not part of valid
+ * UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF),
+ * or n when the whole ID is valid. core/utf8.c. */
+size_t rpi_id_bad_byte(const char *id, size_t n);
+
 /* ---- row parsing -------------------------------------------------------- */
 
 /* Rows parsed but not yet added: their table slots are being prefetched. */

@@ -227,10 +227,11 @@ rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *ite
             rp_error_set(err, p->name, lineno, ids[k]->col, "%s ID is empty", what);
             return RP_ERR_PARSE;
         }
-        const char *nul = memchr(ids[k]->p, '\0', ids[k]->n);
-        if (nul) {
-            rp_error_set(err, p->name, lineno, ids[k]->col + (size_t)(nul - ids[k]->p),
-                         "NUL byte in the data");
+        size_t bad = rpi_id_bad_byte(ids[k]->p, ids[k]->n);
+        if (bad < ids[k]->n) {
+            int nul = ids[k]->p[bad] == '\0';
+            rp_error_set(err, p->name, lineno, ids[k]->col + bad, "%s in the %s ID",
+                         nul ? "NUL byte" : "invalid UTF-8", what);
             return RP_ERR_PARSE;
         }
         if (ids[k]->n > RP_LOAD_MAX_ID) {

@@ -16,8 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MAX_TOKEN 4096
+
+/* A secret others can read deserves a word, not a refusal: Docker and
+ * Kubernetes mount secrets 0444 by default, inside a private container. */
+static void warn_mode(const char *path, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+        fprintf(stderr,
+                "recprepd: warning: --token-file %s has mode %04o: readable by %s; "
+                "consider chmod 600\n",
+                path, (unsigned)(st.st_mode & 07777),
+                (st.st_mode & S_IROTH) ? "every user" : "its group");
+}
 
 int srv_token_load(const char *path, char **token, size_t *len, char *msg, size_t cap)
 {
@@ -26,6 +40,7 @@ int srv_token_load(const char *path, char **token, size_t *len, char *msg, size_
         snprintf(msg, cap, "--token-file %s: %s", path, strerror(errno));
         return -1;
     }
+    warn_mode(path, fileno(f));
     char buf[MAX_TOKEN + 2];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "guard.h"
 #include "config.h"
 #include "params.h"
 #include "pool.h"
@@ -25,8 +26,9 @@ struct srv_app {
     const struct srv_config *cfg;
     struct srv_registry reg;
     struct srv_cache *cache;
-    struct srv_pool *pool; /* computations run here, never on MHD threads */
-    char *token;           /* NULL: no auth */
+    struct srv_pool *pool;   /* computations run here, never on MHD threads */
+    struct srv_guard *guard; /* the header deadline; NULL when disabled */
+    char *token;             /* NULL: no auth */
     size_t token_len;
     atomic_long inflight; /* requests between first call and completion */
 };
@@ -61,6 +63,11 @@ struct srv_req {
     size_t route_index;                     /* metrics label; n_routes when unmatched */
     unsigned status;                        /* 0 until a response is queued */
     uint64_t bytes;                         /* body bytes queued (0 for HEAD and 304) */
+    uint64_t sent;                          /* body bytes written so far (reply.c's readers) */
+    int started;                            /* the access handler has seen this request */
+    int bad_target;                         /* raw NUL byte in the request target */
+    int too_many_args;                      /* more than SRV_PARAMS_MAX query arguments */
+    const char *target_end;                 /* end of the raw target's C string (on_uri) */
     const char *cors_origin;                /* value of Access-Control-Allow-Origin, or NULL */
     struct srv_kv args[SRV_PARAMS_MAX + 1]; /* borrowed from MHD for the call */
     size_t n_args;

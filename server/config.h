@@ -31,7 +31,10 @@ struct srv_config {
     size_t cache_mb;
     char *origins[SRV_MAX_ORIGINS]; /* malloc'd; "*" allows any origin */
     size_t n_origins;
-    char *port_file; /* malloc'd or NULL: write the bound port there */
+    char *port_file;             /* malloc'd or NULL: write the bound port there */
+    unsigned drain_seconds;      /* after SIGTERM, wait this long for responses in flight */
+    unsigned header_timeout;     /* seconds to send a complete request head; 0: no deadline */
+    unsigned client_connections; /* open connections per client address; 0: no limit */
 };
 
 enum srv_config_result {

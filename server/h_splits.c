@@ -167,12 +167,13 @@ static void release_entry(void *cls)
 struct stream {
     rp_cursor *cur;
     struct srv_entry *e;
+    struct srv_req *rq; /* for the bytes written; the reader only runs while it lives */
 };
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct stream *s = cls;
-    (void)pos;
+    srv_reply_progress(s->rq, pos);
     ssize_t r = rp_cursor_read(s->cur, buf, max);
     return r > 0 ? r : MHD_CONTENT_READER_END_WITH_ERROR; /* never 0: see STYLE.md */
 }
@@ -186,7 +187,8 @@ static void stream_free(void *cls)
 }
 
 /* A response for a file too large to keep in the cache: pull from a cursor. */
-static struct MHD_Response *stream_response(struct srv_entry *e, const char *name, uint64_t *size)
+static struct MHD_Response *stream_response(struct srv_req *rq, struct srv_entry *e,
+                                            const char *name, uint64_t *size)
 {
     const rp_split *split = srv_entry_result(e)->split;
     uint64_t lines;
@@ -197,6 +199,7 @@ static struct MHD_Response *stream_response(struct srv_entry *e, const char *nam
         return NULL;
     }
     s->e = srv_entry_ref(e);
+    s->rq = rq;
     struct MHD_Response *resp =
         MHD_create_response_from_callback(*size, STREAM_BLOCK, stream_read, s, stream_free);
     if (resp == NULL)
@@ -205,25 +208,21 @@ static struct MHD_Response *stream_response(struct srv_entry *e, const char *nam
 }
 
 /* The response body of file `name`: from memory when it fits the cache. */
-static struct MHD_Response *file_response(struct srv_entry *e, const char *name, uint64_t *size,
-                                          rp_status *st)
+static struct MHD_Response *file_response(struct srv_req *rq, struct srv_entry *e, const char *name,
+                                          uint64_t *size, rp_status *st)
 {
     const char *data;
     size_t len;
     *st = srv_entry_file(e, name, &data, &len);
     if (*st == RP_ERR_LIMIT) {
         *st = RP_OK;
-        return stream_response(e, name, size);
+        return stream_response(rq, e, name, size);
     }
     if (*st != RP_OK)
         return NULL;
     *size = len;
     srv_entry_ref(e);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)data, release_entry, e);
-    if (resp == NULL)
-        srv_entry_release(e);
-    return resp;
+    return srv_response_mem(rq, data, len, release_entry, e); /* releases e on failure */
 }
 
 /* The recipe table's spelling of the requested file name, or NULL. */
@@ -244,7 +243,7 @@ static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry 
         return srv_reply_not_modified(rq, etag);
     uint64_t size = 0;
     rp_status st;
-    struct MHD_Response *resp = file_response(e, name, &size, &st);
+    struct MHD_Response *resp = file_response(rq, e, name, &size, &st);
     if (resp == NULL)
         return srv_reply_status(rq, st == RP_OK ? RP_ERR_NOMEM : st, NULL);
     snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);

@@ -84,11 +84,11 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Percent-decoding for paths and query arguments, in place. Unlike MHD's
- * default it leaves "%00" encoded: a decoded NUL would silently cut a C
- * string short, so "small%00x" would name dataset "small" and "k=4%00junk"
- * would read as k=4. Kept encoded, both are simply unknown or invalid. */
-static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+/* Unlike MHD's default it leaves "%00" encoded: a decoded NUL would
+ * silently cut a C string short, so "small%00x" would name dataset "small"
+ * and "k=4%00junk" would read as k=4. Kept encoded, both are simply unknown
+ * or invalid. */
+size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
     char *out = s;
     (void)cls;
@@ -118,21 +118,95 @@ static enum srv_method method_of(const char *m)
     return SRV_OTHER;
 }
 
-static struct srv_req *req_new(struct srv_app *app, struct MHD_Connection *conn, const char *url,
-                               const char *method)
+static struct srv_req *req_alloc(struct srv_app *app)
 {
     struct srv_req *rq = calloc(1, sizeof *rq);
     if (rq == NULL)
         return NULL;
     rq->app = app;
-    rq->conn = conn;
     rq->t0_ns = srv_now_ns();
+    atomic_fetch_add(&app->inflight, 1);
+    return rq;
+}
+
+/* The first access-handler call: the request head is complete. rq comes
+ * from on_uri, or is NULL when that allocation failed. */
+static struct srv_req *req_start(struct srv_app *app, struct srv_req *rq,
+                                 struct MHD_Connection *conn, const char *url, const char *method,
+                                 const char *version)
+{
+    if (rq == NULL && (rq = req_alloc(app)) == NULL)
+        return NULL;
+    rq->conn = conn;
+    rq->started = 1;
     rq->method = method_of(method);
     rq->head = rq->method == SRV_HEAD;
     srv_routes(&rq->route_index); /* "unmatched" until routing says otherwise */
     snprintf(rq->method_name, sizeof rq->method_name, "%s", method);
     snprintf(rq->path, sizeof rq->path, "%s", url);
-    atomic_fetch_add(&app->inflight, 1);
+    /* MHD ends the target with the NUL that separates it from the version,
+     * so a shorter C string means a NUL byte sent by the client. */
+    if (rq->target_end != NULL && version[0] != '\0' && version != rq->target_end + 1)
+        rq->bad_target = 1;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci != NULL)
+        srv_guard_done(app->guard, ci->socket_context);
+    return rq;
+}
+
+/* At target_end (a NUL), does the HTTP version follow? MHD has checked the
+ * version ("HTTP/1.x") before calling on_uri. Compares byte by byte and
+ * stops at the first difference, so it never reads past the line. */
+static int version_follows(const char *target_end)
+{
+    static const char v[] = "HTTP/1.";
+    for (size_t i = 0; i < sizeof v - 1; i++)
+        if (target_end[1 + i] != v[i])
+            return 0;
+    return 1;
+}
+
+/* The first '?' after the raw NUL at end, where MHD will find the query
+ * (it searches the whole target). Each step stays inside the target: until
+ * the version follows a NUL, that NUL is the client's. A client that also
+ * fakes "HTTP/1." after a NUL escapes this and meets the header deadline. */
+static char *hidden_query(char *end)
+{
+    for (char *p = end; !version_follows(p);) {
+        char *segment = p + 1, *q = strchr(segment, '?');
+        if (q != NULL)
+            return q;
+        p = segment + strlen(segment);
+    }
+    return NULL;
+}
+
+/* The raw request target, before MHD splits and decodes the query. Past
+ * ~250 arguments MHD's per-connection pool runs out while it stores them
+ * and it never answers, so a query with too many arguments (or behind a
+ * raw NUL, which is refused anyway) is cut here to an empty one; dispatch
+ * then answers 400. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct srv_req *rq = req_alloc(cls);
+    (void)conn;
+    if (rq == NULL)
+        return NULL;
+    char *target = (char *)uri; /* MHD's own buffer, parsed in place right after */
+    char *query = strchr(target, '?'), *end = target + strlen(target);
+    rq->target_end = end;
+    if (!version_follows(end)) {
+        rq->bad_target = 1;
+        if (query == NULL)
+            query = hidden_query(end);
+    }
+    size_t n = query != NULL && query[1] != '\0';
+    for (const char *p = query; p != NULL && (p = strchr(p + 1, '&')) != NULL;)
+        n++;
+    rq->too_many_args = n > SRV_PARAMS_MAX;
+    if (query != NULL && (rq->too_many_args || rq->bad_target))
+        query[1] = '\0';
     return rq;
 }
 
@@ -186,6 +260,12 @@ static int dispatch(struct srv_req *rq, const char *url)
     struct srv_match m;
     rq->n_args = rq->args_bytes = 0; /* dispatch runs again after a resume */
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, rq);
+    if (rq->bad_target)
+        return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request", NULL,
+                               "NUL byte in the request target");
+    if (rq->too_many_args || rq->n_args > SRV_PARAMS_MAX)
+        return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, "too_many_parameters", NULL,
+                               "too many query parameters (at most %d)", SRV_PARAMS_MAX);
     if (strlen(url) > SRV_MAX_PATH || rq->args_bytes > SRV_MAX_QUERY)
         return srv_reply_error(rq, MHD_HTTP_URI_TOO_LONG, "uri_too_long", NULL,
                                "path or query string too long (limits %d and %d bytes)",
@@ -213,13 +293,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **req_cls)
 {
     struct srv_req *rq = *req_cls;
-    (void)version;
     (void)upload_data;
-    if (rq == NULL) {
+    if (rq == NULL || !rq->started) {
         /* Answer on the second call: a response queued before MHD has seen
          * the (empty) body makes it close the connection, which would cost
          * keep-alive for every client. */
-        if ((rq = req_new(cls, conn, url, method)) == NULL)
+        if ((rq = req_start(cls, rq, conn, url, method, version)) == NULL)
             return MHD_NO;
         *req_cls = rq;
         return MHD_YES;
@@ -233,8 +312,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return dispatch(rq, url) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
-/* One JSON line per request on stderr, written with a single write. */
-static void access_log(const struct srv_req *rq, uint64_t micros)
+/* One JSON line per request on stderr, written with a single write. A
+ * response cut short (client gone, drain over) is marked incomplete, with
+ * the body bytes actually written and the bytes it should have had. */
+static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes, int incomplete)
 {
     struct timespec now;
     struct tm tm;
@@ -247,8 +328,11 @@ static void access_log(const struct srv_req *rq, uint64_t micros)
     srv_buf_json_escape(&b, rq->method_name, strlen(rq->method_name));
     srv_buf_printf(&b, "\",\"path\":\"");
     srv_buf_json_escape(&b, rq->path, strlen(rq->path));
-    srv_buf_printf(&b, "\",\"status\":%u,\"bytes\":%llu,\"microseconds\":%llu}\n", rq->status,
-                   (unsigned long long)rq->bytes, (unsigned long long)micros);
+    srv_buf_printf(&b, "\",\"status\":%u,\"bytes\":%llu,", rq->status, (unsigned long long)bytes);
+    if (incomplete)
+        srv_buf_printf(&b, "\"incomplete\":true,\"bytes_expected\":%llu,",
+                       (unsigned long long)rq->bytes);
+    srv_buf_printf(&b, "\"microseconds\":%llu}\n", (unsigned long long)micros);
     if (!b.failed && write(STDERR_FILENO, b.data, b.len) < 0)
         b.failed = 1; /* nothing sensible to do when stderr is gone */
     srv_buf_cleanup(&b);
@@ -259,29 +343,59 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
     struct srv_app *app = cls;
     struct srv_req *rq = *req_cls;
-    (void)conn;
-    (void)toe;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci != NULL)
+        srv_guard_wait(app->guard, ci->socket_context); /* the next head's deadline */
     if (rq == NULL)
         return;
-    uint64_t micros = (srv_now_ns() - rq->t0_ns) / 1000;
-    srv_metrics_observe(rq->route_index, rq->method, rq->status, micros, rq->bytes);
-    access_log(rq, micros);
+    if (rq->started) { /* else MHD refused the head itself: nothing to log */
+        uint64_t micros = (srv_now_ns() - rq->t0_ns) / 1000;
+        int incomplete = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && rq->bytes > 0;
+        uint64_t bytes = incomplete && rq->sent < rq->bytes ? rq->sent : rq->bytes;
+        incomplete = incomplete && bytes < rq->bytes;
+        srv_metrics_observe(rq->route_index, rq->method, rq->status, micros, bytes);
+        access_log(rq, micros, bytes, incomplete);
+    }
     srv_entry_release(rq->pending.entry); /* resumed, but the client left first */
     free(rq);
     *req_cls = NULL;
     atomic_fetch_sub(&app->inflight, 1);
 }
 
+/* Connections enter and leave the header-deadline watchdog (guard.c). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct srv_app *app = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? srv_guard_open(app->guard, ci->connect_fd) : NULL;
+    } else {
+        srv_guard_close(app->guard, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)SRV_CONN_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)app->cfg->threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, SRV_CONN_TIMEOUT, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SRV_CONN_MEMORY, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, SRV_MAX_CONNECTIONS, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)app->cfg->client_connections, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, app},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, app},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, app},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)srv_unescape, NULL},
+        {MHD_OPTION_END, 0, NULL}};
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_ARRAY, ops,
+                            MHD_OPTION_END);
 }
 
 void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms)
@@ -289,10 +403,15 @@ void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms)
     MHD_socket fd = MHD_quiesce_daemon(d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    for (unsigned waited = 0; atomic_load(&app->inflight) > 0 && waited < drain_ms; waited += 5) {
+    uint64_t until = srv_now_ns() + (uint64_t)drain_ms * 1000000u;
+    while (atomic_load(&app->inflight) > 0 && srv_now_ns() < until) {
         struct timespec ts = {0, 5 * 1000000L};
         nanosleep(&ts, NULL);
     }
+    long left = atomic_load(&app->inflight);
+    if (left > 0) /* their access-log lines say how far each got */
+        fprintf(stderr, "{\"event\":\"drain_expired\",\"drain_seconds\":%u,\"requests\":%ld}\n",
+                drain_ms / 1000, left);
     /* libmicrohttpd panics when stopped with suspended connections: finish
      * the outstanding computations first (each resumes its connection). */
     srv_pool_free(app->pool);

@@ -3,11 +3,10 @@
  *
  * Life cycle: parse options (exit 2 on error) -> bind the port -> start the
  * HTTP daemon -> start dataset loaders -> wait for a signal. SIGTERM/SIGINT
- * stop gracefully (exit 0); a loader failure raises SIGUSR1 and the process
- * exits 2 with one line naming file, line and problem.
- * Signals are blocked in every thread (the mask is set before any thread
- * starts) and taken synchronously with sigwait here, so no handler runs in
- * an arbitrary thread and nothing async-signal-unsafe can happen.
+ * stop gracefully (exit 0) after draining for --drain-seconds; a loader failure raises SIGUSR1 and
+ * the process exits 2 with one line naming file, line and problem. Signals are blocked in every
+ * thread (the mask is set before any thread starts) and taken synchronously with sigwait here, so
+ * no handler runs in an arbitrary thread and nothing async-signal-unsafe can happen.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,8 +23,6 @@
 #include "http.h"
 #include "registry.h"
 #include "util.h"
-
-#define DRAIN_MS 30000u
 
 static void loader_failed(void)
 {
@@ -81,6 +78,10 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
     if (cfg->token_file != NULL &&
         srv_token_load(cfg->token_file, &app->token, &app->token_len, msg, sizeof msg) != 0) {
         fprintf(stderr, "recprepd: %s\n", msg);
+        return NULL;
+    }
+    if (cfg->header_timeout > 0 && (app->guard = srv_guard_new(cfg->header_timeout)) == NULL) {
+        fprintf(stderr, "recprepd: cannot start the header-deadline thread\n");
         return NULL;
     }
     if ((app->cache = srv_cache_new(cfg->cache_mb * 1024 * 1024)) == NULL) {
@@ -168,10 +169,12 @@ int main(int argc, char **argv)
         report_failure(&app);
         srv_pool_free(app.pool); /* no suspended connection may remain */
         MHD_stop_daemon(d);
+        srv_guard_free(app.guard);
         srv_registry_join_settled(&app.reg);
         return rc; /* other loaders may still run: no cleanup, the OS reclaims */
     }
-    srv_http_stop(d, &app, DRAIN_MS);
+    srv_http_stop(d, &app, cfg.drain_seconds * 1000u);
+    srv_guard_free(app.guard);
     fputs("{\"event\":\"stopped\"}\n", stderr);
     if (!all_settled(&app.reg)) {
         srv_registry_join_settled(&app.reg);

@@ -62,18 +62,70 @@ int srv_reply_response(struct srv_req *rq, unsigned status, struct MHD_Response 
     return r;
 }
 
+#define BODY_BLOCK (64 * 1024)
+
+struct mem_body {
+    const char *data;
+    size_t len;
+    struct srv_req *rq; /* the reader only runs while the request is live */
+    void (*release)(void *);
+    void *cls;
+};
+
+static ssize_t mem_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct mem_body *b = cls;
+    if (pos >= b->len)
+        return MHD_CONTENT_READER_END_OF_STREAM; /* never 0: see STYLE.md */
+    srv_reply_progress(b->rq, pos);
+    size_t n = b->len - (size_t)pos < max ? b->len - (size_t)pos : max;
+    memcpy(buf, b->data + pos, n);
+    return (ssize_t)n;
+}
+
+static void mem_free(void *cls)
+{
+    struct mem_body *b = cls;
+    if (b->release != NULL)
+        b->release(b->cls);
+    free(b);
+}
+
+struct MHD_Response *srv_response_mem(struct srv_req *rq, const char *data, size_t len,
+                                      void (*release)(void *), void *cls)
+{
+    struct mem_body *b = malloc(sizeof *b);
+    if (b == NULL) {
+        if (release != NULL)
+            release(cls);
+        return NULL;
+    }
+    *b = (struct mem_body){data, len, rq, release, cls};
+    size_t block = len < BODY_BLOCK ? (len > 0 ? len : 1) : BODY_BLOCK;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(len, block, mem_read, b, mem_free);
+    if (resp == NULL)
+        mem_free(b);
+    return resp;
+}
+
 /* Queue data as the body, with Content-Type and one optional extra header
  * (hname may be NULL). With MHD_RESPMEM_MUST_FREE the data is ours to free
  * from here on, also when no response can be made. */
 static int reply_mem(struct srv_req *rq, unsigned status, const char *ctype, void *data, size_t len,
                      enum MHD_ResponseMemoryMode mode, const char *hname, const char *hvalue)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, mode);
-    if (resp == NULL) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
-            free(data);
-        return MHD_NO;
+    if (mode == MHD_RESPMEM_MUST_COPY && len > 0) {
+        void *copy = malloc(len);
+        if (copy == NULL)
+            return MHD_NO;
+        data = memcpy(copy, data, len);
+        mode = MHD_RESPMEM_MUST_FREE;
     }
+    struct MHD_Response *resp =
+        srv_response_mem(rq, data, len, mode == MHD_RESPMEM_MUST_FREE ? free : NULL, data);
+    if (resp == NULL)
+        return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (hname != NULL)
         MHD_add_response_header(resp, hname, hvalue);
@@ -168,9 +220,9 @@ void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag)
     snprintf(buf, SRV_ETAG_LEN, "\"%016" PRIx64 "-%016" PRIx64 "\"", fingerprint, tag);
 }
 
-/* Does the comma-separated If-None-Match list contain etag? Weak tags (W/)
- * compare by their opaque part, as RFC 9110 prescribes for If-None-Match. */
-static int list_contains(const char *list, const char *etag)
+/* Weak tags (W/) compare by their opaque part, as RFC 9110 prescribes for
+ * If-None-Match. */
+int srv_etag_list_contains(const char *list, const char *etag)
 {
     size_t elen = strlen(etag);
     while (*list != '\0') {
@@ -192,7 +244,7 @@ int srv_etag_matches(struct srv_req *rq, const char *etag)
 {
     const char *inm =
         MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    return inm != NULL && list_contains(inm, etag);
+    return inm != NULL && srv_etag_list_contains(inm, etag);
 }
 
 int srv_reply_not_modified(struct srv_req *rq, const char *etag)

@@ -25,6 +25,20 @@
 int srv_reply_response(struct srv_req *rq, unsigned status, struct MHD_Response *resp,
                        uint64_t body_len);
 
+/* A response whose body is data[0..len), read through a callback so that
+ * rq->sent tracks the body bytes written to the socket (the access log of a
+ * response cut short). release(cls) runs when MHD is done with the body
+ * (release may be NULL); on failure it runs at once and NULL is returned. */
+struct MHD_Response *srv_response_mem(struct srv_req *rq, const char *data, size_t len,
+                                      void (*release)(void *), void *cls);
+
+/* The reader for streamed bodies records progress: MHD asks for the bytes at
+ * pos only once every byte before pos has been written. */
+static inline void srv_reply_progress(struct srv_req *rq, uint64_t pos)
+{
+    rq->sent = pos;
+}
+
 /* Reply with a copy of data (small bodies). */
 int srv_reply_copy(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
                    size_t len, const char *etag);
@@ -55,6 +69,10 @@ void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag);
 
 /* 1 if the request's If-None-Match lists etag (or '*'), else 0. */
 int srv_etag_matches(struct srv_req *rq, const char *etag);
+
+/* Does the If-None-Match value list (comma-separated, "*" matches all)
+ * contain etag? Pure; exposed for the fuzz target. */
+int srv_etag_list_contains(const char *list, const char *etag);
 
 /* 304 Not Modified with the ETag. */
 int srv_reply_not_modified(struct srv_req *rq, const char *etag);

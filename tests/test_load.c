@@ -129,6 +129,54 @@ START_TEST(ids_are_opaque)
 }
 END_TEST
 
+/* IDs must be UTF-8: valid multi-byte IDs load byte for byte, anything else
+ * stops the load at the offending byte's line and column. */
+START_TEST(ids_must_be_utf8)
+{
+    rp_dataset *ds = load_str("u.csv",
+                              "Z\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+                              ",B1,5,1\n",
+                              RP_FORMAT_AMAZON_CSV);
+    expect_row(ds, 0, "Z\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "B1", 1, 5);
+    rp_dataset_unref(ds);
+    static const struct {
+        const char *text;
+        size_t line, column;
+    } bad[] = {
+        {"A\xff"
+         "1,B1,5,100\n",
+         1, 2}, /* the reproducer */
+        {"A1,B1,5,1\nA2,Bxxxxxxxxxx\x80"
+         ",5,1\n",
+         2, 15}, /* lone continuation, after a word */
+        {"A\xc0\xaf"
+         ",B,5,1\n",
+         1, 2}, /* overlong '/' */
+        {"A\xed\xa0\x80"
+         ",B,5,1\n",
+         1, 2}, /* UTF-16 surrogate */
+        {"A\xf4\x90\x80\x80"
+         ",B,5,1\n",
+         1, 2}, /* past U+10FFFF */
+        {"A,B\xe2\x82"
+         ",5,1\n",
+         1, 4}, /* truncated sequence */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rp_error err = {0};
+        ds = NULL;
+        ck_assert_int_eq(rp_load_buffer("u.csv", bad[i].text, strlen(bad[i].text),
+                                        RP_FORMAT_AMAZON_CSV, &ds, &err),
+                         RP_ERR_PARSE);
+        ck_assert_ptr_null(ds);
+        ck_assert_msg(err.line == bad[i].line && err.column == bad[i].column,
+                      "case %zu: %zu:%zu, want %zu:%zu", i, err.line, err.column, bad[i].line,
+                      bad[i].column);
+        ck_assert_ptr_nonnull(strstr(err.message, "invalid UTF-8"));
+    }
+}
+END_TEST
+
 START_TEST(csv_quoted_fields)
 {
     const char *text = "\"A,1\",\"B\"\"2\",5,1\n\"\"\"q\",\"x\",\"4.5\",\"2\"\n";
@@ -708,6 +756,7 @@ int main(void)
     tcase_add_test(good, amazon_csv);
     tcase_add_test(good, amazon_csv_item_first);
     tcase_add_test(good, ids_are_opaque);
+    tcase_add_test(good, ids_must_be_utf8);
     tcase_add_test(good, csv_quoted_fields);
     tcase_add_test(good, line_conventions);
     tcase_add_test(good, movielens_tsv_dat);

@@ -37,6 +37,12 @@ expect_fail "unknown command" 'unknown command' "$bin" frobnicate
 printf 'u1,i1,5.0,100\nu2,i1,4.0,200\nu3,i2,3.0,12a\n' >"$work/bad.csv"
 expect_fail "bad timestamp" "bad\\.csv:3(:[0-9]+)?: .*timestamp" "$bin" temporal "$work/bad.csv" "$work/o" --format amazon-csv
 
+# Invalid UTF-8 in an ID stops the load, naming file, line and column.
+printf 'A1,B1,5,100\nA\3771,B1,5,100\n' >"$work/latin1.csv"
+expect_fail "invalid utf-8 id" "latin1\\.csv:2:2: invalid UTF-8 in the user ID" "$bin" stats "$work/latin1.csv"
+gzip -c "$work/latin1.csv" >"$work/latin1.csv.gz"
+expect_fail "invalid utf-8 id, gzip" "latin1\\.csv\\.gz:2:2: invalid UTF-8" "$bin" stats "$work/latin1.csv.gz"
+
 # Determinism and gzip equivalence: same files from the same input, plain or gzip.
 "$bin" temporal "$work/log.csv" "$work/a" --k 2 >"$work/a.json" || bad "temporal a"
 "$bin" temporal "$work/log.csv" "$work/b" --k 2 >"$work/b.json" || bad "temporal b"

@@ -1,21 +1,49 @@
 /*
- * tests/fuzz/fuzz_request.c - libFuzzer target over the request parsers of
- * recprepd: the router (paths) and the strict query-parameter parsers.
+ * tests/fuzz/fuzz_request.c - libFuzzer target over the request path of
+ * recprepd: percent-decoding (srv_unescape, MHD's callback), the router
+ * (paths), the strict query-parameter parsers and If-None-Match matching.
  *
- * Input layout: first line = path, the rest = a query string "a=b&c&d=e"
- * split on '&' and the first '='. Decoding is MHD's job, so the pairs are
- * passed as they are. Nothing may crash, leak or trip UBSan, and on success
- * the resolved parameters must satisfy the contract's invariants.
+ * Input layout: first line = raw path, second line = If-None-Match value,
+ * the rest = a raw query string "a=b&c&d=e" split on '&' and the first '='
+ * and decoded like MHD does (key and value through srv_unescape). Nothing
+ * may crash, leak or trip UBSan; decoding never lengthens and never makes a
+ * NUL; resolved parameters satisfy the contract's invariants; "*" and an
+ * ETag listed verbatim always match.
  */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "params.h"
+#include "reply.h"
 #include "router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Decode in place as MHD would, checking the callback's promises. */
+static void decode(char *s)
+{
+    size_t before = strlen(s), after = srv_unescape(NULL, NULL, s);
+    assert(after <= before && strlen(s) == after); /* shorter, no NUL made */
+}
+
+/* The ETag matcher: "*" and a verbatim member always match. */
+static void check_etags(const char *inm)
+{
+    static const char etag[] = "\"0123456789abcdef-0123456789abcdef\"";
+    char list[600];
+    (void)srv_etag_list_contains(inm, etag);
+    assert(srv_etag_list_contains("*", etag));
+    if (strlen(inm) < 256 && strchr(inm, ',') == NULL) {
+        snprintf(list, sizeof list, "%s, %s", inm, etag);
+        assert(srv_etag_list_contains(list, etag));
+        snprintf(list, sizeof list, "%s", inm);
+        if (srv_etag_list_contains(list, etag))
+            assert(strstr(inm, "0123456789abcdef-0123456789abcdef") || strchr(inm, '*'));
+    }
+}
 
 static size_t split_query(char *q, struct srv_kv *kv, size_t max)
 {
@@ -29,6 +57,9 @@ static size_t split_query(char *q, struct srv_kv *kv, size_t max)
             *eq = '\0';
         kv[n].key = q;
         kv[n].value = eq ? eq + 1 : NULL;
+        decode(q);
+        if (eq)
+            decode(eq + 1);
         n++;
         q = amp ? amp + 1 : NULL;
     }
@@ -56,11 +87,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     buf[size] = '\0';
     char *nl = memchr(buf, '\n', size);
-    char *query = NULL;
+    char *query = NULL, *inm = NULL;
     if (nl) {
         *nl = '\0';
-        query = nl + 1;
+        inm = nl + 1;
+        char *nl2 = strchr(inm, '\n');
+        if (nl2) {
+            *nl2 = '\0';
+            query = nl2 + 1;
+        }
+        check_etags(inm);
     }
+    decode(buf);
     struct srv_match m;
     (void)srv_route_match("GET", buf, &m);
     (void)srv_route_match("POST", buf, &m);

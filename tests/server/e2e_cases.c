@@ -153,6 +153,26 @@ START_TEST(load_failure_exits_2)
 }
 END_TEST
 
+START_TEST(invalid_utf8_id_exits_2)
+{
+    /* A Latin-1 byte in a user ID must not pass into users.tsv (served as
+     * charset=utf-8): the load stops, naming file, line and column. */
+    struct server s;
+    char bad[512], ds[600];
+    snprintf(ds, sizeof ds, "bad=%s", data_path("bad_utf8.csv", bad, sizeof bad));
+    const char *args[] = {"--dataset", ds, NULL};
+    int status = -1;
+    if (server_start(&s, args, NULL, &status) == 0)
+        status = server_wait_exit(&s, 30000);
+    ck_assert_int_eq(status, 2);
+    char *log = server_log(&s);
+    ck_assert_msg(strstr(log, "bad_utf8.csv:3:2: invalid UTF-8 in the user ID") != NULL, "log: %s",
+                  log);
+    free(log);
+    server_cleanup(&s);
+}
+END_TEST
+
 /* Start with args; expect the process to exit with want by itself (before
  * serving, or right after for a dataset that fails to load). */
 static void expect_exit(const char *const *args, const char *const *env, int want)
@@ -373,6 +393,7 @@ TCase *e2e_lifecycle_tcase(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, readiness_during_slow_load);
     tcase_add_test(tc, load_failure_exits_2);
+    tcase_add_test(tc, invalid_utf8_id_exits_2);
     tcase_add_test(tc, bad_options_exit_2);
     tcase_add_test(tc, demo_dataset_by_default);
     tcase_add_test(tc, environment_configuration);

@@ -10,5 +10,7 @@
 TCase *e2e_auth_tcase(void);
 TCase *e2e_lifecycle_tcase(void);
 TCase *e2e_golden_tcase(void);
+TCase *e2e_hostile_tcase(void);
+TCase *e2e_hostile_life_tcase(void);
 
 #endif

@@ -9,9 +9,10 @@
 #include "config.h"
 #include "../check_run.h"
 
-static const char *const env_vars[] = {"RECPREP_LISTEN",   "RECPREP_DATASETS",
-                                       "RECPREP_THREADS",  "RECPREP_TOKEN_FILE",
-                                       "RECPREP_CACHE_MB", "RECPREP_CORS_ORIGINS"};
+static const char *const env_vars[] = {
+    "RECPREP_LISTEN",        "RECPREP_DATASETS",       "RECPREP_THREADS",
+    "RECPREP_TOKEN_FILE",    "RECPREP_CACHE_MB",       "RECPREP_CORS_ORIGINS",
+    "RECPREP_DRAIN_SECONDS", "RECPREP_HEADER_TIMEOUT", "RECPREP_MAX_CLIENT_CONNECTIONS"};
 
 static void clear_env(void)
 {
@@ -162,6 +163,41 @@ START_TEST(errors)
 }
 END_TEST
 
+/* The hostile-client options: defaults, environment, command line, ranges. */
+START_TEST(limits_and_drain)
+{
+    struct srv_config cfg;
+    char msg[256];
+    clear_env();
+    const char *none[] = {NULL};
+    ck_assert_int_eq(parse(&cfg, none, msg, sizeof msg), SRV_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.drain_seconds, 300);
+    ck_assert_uint_eq(cfg.header_timeout, 10);
+    ck_assert_uint_eq(cfg.client_connections, 64);
+    srv_config_cleanup(&cfg);
+    setenv("RECPREP_DRAIN_SECONDS", "7", 1);
+    setenv("RECPREP_HEADER_TIMEOUT", "0", 1);
+    setenv("RECPREP_MAX_CLIENT_CONNECTIONS", "5", 1);
+    const char *cli[] = {"--max-client-connections=9", NULL};
+    ck_assert_int_eq(parse(&cfg, cli, msg, sizeof msg), SRV_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.drain_seconds, 7);
+    ck_assert_uint_eq(cfg.header_timeout, 0);
+    ck_assert_uint_eq(cfg.client_connections, 9);
+    srv_config_cleanup(&cfg);
+    clear_env();
+    static const char *const bad[][2] = {{"--drain-seconds", "86401"},
+                                         {"--drain-seconds", "-1"},
+                                         {"--header-timeout", "1e3"},
+                                         {"--max-client-connections", "4097"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[] = {bad[i][0], bad[i][1], NULL};
+        ck_assert_int_eq(parse(&cfg, args, msg, sizeof msg), SRV_CONFIG_ERROR);
+        ck_assert_ptr_nonnull(strstr(msg, bad[i][0]));
+        srv_config_cleanup(&cfg);
+    }
+}
+END_TEST
+
 START_TEST(names)
 {
     ck_assert(srv_config_valid_name("a", 1));
@@ -187,6 +223,7 @@ static Suite *suite(void)
     tcase_add_test(tc, environment_and_precedence);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, names);
+    tcase_add_test(tc, limits_and_drain);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -699,6 +699,8 @@ static Suite *suite(void)
     suite_add_tcase(s, e2e_auth_tcase());
     suite_add_tcase(s, e2e_lifecycle_tcase());
     suite_add_tcase(s, e2e_golden_tcase());
+    suite_add_tcase(s, e2e_hostile_tcase());
+    suite_add_tcase(s, e2e_hostile_life_tcase());
     return s;
 }
 
