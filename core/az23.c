@@ -113,9 +113,22 @@ static const char *rating_text(rating_memo *m, double v, size_t *len)
     return m->text[k];
 }
 
+/* v in decimal at out (<= 20 bytes, no NUL); faster than snprintf, which
+ * showed in profiles of the az23 files (one timestamp per line). */
 static size_t i64_text(int64_t v, char *out)
 {
-    return (size_t)snprintf(out, 24, "%lld", (long long)v);
+    char tmp[24];
+    size_t n = 0, k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        out[k++] = '-';
+    while (n > 0)
+        out[k++] = tmp[--n];
+    return k;
 }
 
 /* ---- building ---------------------------------------------------------------- */
@@ -360,17 +373,44 @@ static int put(char **buf, size_t *cap, size_t *len, const char *src, size_t n)
     return 0;
 }
 
-/* Items of rows[from, to) joined by ' '. */
-static int put_items(const rp_dataset *ds, const uint32_t *rows, uint32_t from, uint32_t to,
-                     char **buf, size_t *cap, size_t *len)
+/* Make st's history text cover rows [0, j) of user st->user: extended
+ * item by item while the cursor walks a user's rows, so a user's lines cost
+ * O(their bytes) instead of re-rendering every history. */
+static int history_to(const rp_split *s, rpi_az_state *st, const uint32_t *rows, uint32_t j)
 {
-    for (uint32_t j = from; j < to; j++) {
-        size_t il;
-        const char *item = rp_dataset_item_raw(ds, ds->item[rows[j]], &il);
-        if ((j > from && put(buf, cap, len, " ", 1)) || put(buf, cap, len, item, il))
+    const rp_dataset *ds = s->ds;
+    if (st->hist_user != st->user + 1 || st->hist_n > j) {
+        st->hist_user = st->user + 1;
+        st->hist_n = 0;
+        st->hist_len = 0;
+    }
+    if (j > st->hend_cap) {
+        size_t c = j > 2 * st->hend_cap ? j : 2 * st->hend_cap;
+        uint32_t *q = realloc(st->hend, c * sizeof *q);
+        if (!q)
             return -1;
+        st->hend = q;
+        st->hend_cap = c;
+    }
+    for (; st->hist_n < j; st->hist_n++) {
+        size_t il;
+        const char *item = rp_dataset_item_raw(ds, ds->item[rows[st->hist_n]], &il);
+        if ((st->hist_n > 0 && put(&st->hist, &st->hist_cap, &st->hist_len, " ", 1)) ||
+            put(&st->hist, &st->hist_cap, &st->hist_len, item, il))
+            return -1;
+        st->hend[st->hist_n] = (uint32_t)st->hist_len;
     }
     return 0;
+}
+
+/* The history text of items [from, j) (history_to(j) done). */
+static int put_history(const rpi_az_state *st, uint32_t from, uint32_t j, char **buf, size_t *cap,
+                       size_t *len)
+{
+    if (j == 0)
+        return 0;
+    size_t a = from == 0 ? 0 : st->hend[from - 1] + 1;
+    return put(buf, cap, len, st->hist + a, st->hend[j - 1] - a);
 }
 
 /* "user,item,rating,timestamp" of row r. */
@@ -423,13 +463,15 @@ int rpi_az23_line(const rp_split *s, const rpi_file *f, rpi_az_state *st, char *
     uint32_t j = st->pos++, r = rows[j];
     if (st->memo == NULL && (st->memo = calloc(1, sizeof(rating_memo))) == NULL)
         return -1;
+    if (f->kind != RPI_AZ_ROWS && history_to(s, st, rows, j) != 0)
+        return -1;
     if (f->kind == RPI_AZ_INTER) {
         size_t ul, il;
         const char *user = rp_dataset_user_raw(ds, ds->user[r], &ul);
         const char *item = rp_dataset_item_raw(ds, ds->item[r], &il);
         uint32_t m = s->p.max_len, from = j > m ? j - m : 0;
         return put(buf, cap, len, user, ul) || put(buf, cap, len, "\t", 1) ||
-                       put_items(ds, rows, from, j, buf, cap, len) || put(buf, cap, len, "\t", 1) ||
+                       put_history(st, from, j, buf, cap, len) || put(buf, cap, len, "\t", 1) ||
                        put(buf, cap, len, item, il)
                    ? -1
                    : 1;
@@ -437,7 +479,7 @@ int rpi_az23_line(const rp_split *s, const rpi_file *f, rpi_az_state *st, char *
     if (put_row(ds, r, st->memo, buf, cap, len))
         return -1;
     if (f->kind == RPI_AZ_WHIS &&
-        (put(buf, cap, len, ",", 1) || put_items(ds, rows, 0, j, buf, cap, len)))
+        (put(buf, cap, len, ",", 1) || put_history(st, 0, j, buf, cap, len)))
         return -1;
     return 1;
 }
@@ -445,5 +487,7 @@ int rpi_az23_line(const rp_split *s, const rpi_file *f, rpi_az_state *st, char *
 void rpi_az_state_cleanup(rpi_az_state *st)
 {
     free(st->memo);
-    st->memo = NULL;
+    free(st->hist);
+    free(st->hend);
+    memset(st, 0, sizeof *st);
 }

@@ -96,6 +96,12 @@ typedef struct rpi_az_state {
     uint32_t user, pos;           /* next row: the pos-th of user's kept rows */
     int header_done;              /* .inter files: the RecBole header was produced */
     struct rpi_rating_memo *memo; /* texts of recent ratings; allocated on use */
+    /* The current user's history text "i0 i1 ..." for rows [0, hist_n), and
+     * where each item ends in it: lines of one user reuse it. */
+    char *hist;
+    uint32_t *hend;
+    size_t hist_cap, hend_cap, hist_len;
+    uint32_t hist_user, hist_n; /* hist_user: user + 1, 0 = none */
 } rpi_az_state;
 
 /* Free what rendering allocated in st. */

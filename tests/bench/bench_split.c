@@ -91,7 +91,7 @@ int main(int argc, char **argv)
         best_run = min_d(best_run, now() - t0);
         best_cpu = min_d(best_cpu, cpu() - c0);
         t0 = now();
-        json_t *j = rp_split_summary(s);
+        json_t *j = rp_split_summary(s, NULL);
         best_sum = min_d(best_sum, now() - t0);
         json_decref(j);
     }

@@ -17,5 +17,5 @@ input=$work/gen-2023070.csv
 [ -s "$input" ] || "$build/recprep" generate "$input" --rows 2023070
 ${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$here/../../include" \
     "$here/bench_split.c" "$build/core/librecprep_core.a" \
-    $(pkg-config --cflags --libs jansson zlib) -lpthread -lm -o "$work/bench_split"
+    $(pkg-config --cflags --libs jansson zlib nettle) -lpthread -lm -o "$work/bench_split"
 "$work/bench_split" "$input" "$method" "$k" "$runs"
