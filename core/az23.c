@@ -33,20 +33,19 @@
 #include "split_impl.h"
 
 #define INTER_HEADER "user_id:token\titem_id_list:token_seq\titem_id:token"
-#define PYFLOAT_MAX 32
 
 /* ---- number text ----------------------------------------------------------- */
 
 /* Python's repr(float): the shortest digits that read back to v, in fixed
  * notation when the decimal exponent is in [-4, 16), else d[.ddd]e+XX.
  * NaN (no rating) is "". Returns the length written to out (>= 32 bytes). */
-static size_t pyfloat(double v, char *out)
+size_t rpi_pyfloat(double v, char *out)
 {
     char e[40];
     if (isnan(v))
         return 0;
     if (isinf(v))
-        return (size_t)snprintf(out, PYFLOAT_MAX, "%s", v < 0 ? "-inf" : "inf");
+        return (size_t)snprintf(out, RPI_PYFLOAT_MAX, "%s", v < 0 ? "-inf" : "inf");
     for (int prec = 0; prec < 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec, v);
         if (strtod(e, NULL) == v)
@@ -95,7 +94,7 @@ static size_t pyfloat(double v, char *out)
 struct rpi_rating_memo {
     uint64_t bits[MEMO_SLOTS];
     uint8_t len[MEMO_SLOTS], used[MEMO_SLOTS];
-    char text[MEMO_SLOTS][PYFLOAT_MAX];
+    char text[MEMO_SLOTS][RPI_PYFLOAT_MAX];
 };
 typedef struct rpi_rating_memo rating_memo;
 
@@ -106,7 +105,7 @@ static const char *rating_text(rating_memo *m, double v, size_t *len)
     size_t k = (size_t)((b * 0x9E3779B97F4A7C15ull) >> 58);
     if (!m->used[k] || m->bits[k] != b) {
         m->bits[k] = b;
-        m->len[k] = (uint8_t)pyfloat(v, m->text[k]);
+        m->len[k] = (uint8_t)rpi_pyfloat(v, m->text[k]);
         m->used[k] = 1;
     }
     *len = m->len[k];

@@ -112,6 +112,12 @@ void rpi_az_state_cleanup(rpi_az_state *st);
 int rpi_az23_line(const rp_split *s, const rpi_file *f, rpi_az_state *st, char **buf, size_t *cap,
                   size_t *len);
 
+/* Python's repr(float) of v into out (>= RPI_PYFLOAT_MAX bytes, no NUL):
+ * "5.0", "3.5", "1e-05", "1.5e+16"; "" for NaN (no rating). Returns the
+ * length. az23.c. */
+#define RPI_PYFLOAT_MAX 32
+size_t rpi_pyfloat(double v, char *out);
+
 /* Index into s->files of a file name, or -1. */
 int rpi_split_file_index(const rp_split *s, const char *name);
 

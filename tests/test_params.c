@@ -144,11 +144,91 @@ START_TEST(method_names)
 }
 END_TEST
 
+/* rp_params_set: the recipe table decides which names exist; one grammar. */
+START_TEST(set_reads_the_recipe_table)
+{
+    rp_error err = {0};
+    rp_params p = rp_params_defaults(RP_METHOD_SASREC);
+    ck_assert_int_eq(rp_params_set(&p, "max_len", "5", &err), RP_ERR_PARAM_UNKNOWN);
+    ck_assert_str_eq(err.param, "max_len");
+    rp_error_clear(&err);
+    ck_assert_int_eq(rp_params_set(&p, "k", "3", &err), RP_OK);
+    ck_assert_int_eq(rp_params_set(&p, "k", "4", &err), RP_ERR_PARAM); /* repeated */
+    rp_error_clear(&err);
+    ck_assert_int_eq(rp_params_set(&p, "user_k", "0", &err), RP_ERR_PARAM);
+    ck_assert_str_eq(err.param, "user_k");
+    ck_assert_int_eq(rp_params_set(&p, "dedup", "first", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_set(&p, "min_rating", "0", NULL), RP_OK); /* 0 is a value */
+    ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
+    ck_assert_uint_eq(p.user_k, 3);
+    ck_assert_uint_eq(p.item_k, 3);
+    char buf[160];
+    rp_params_canonical(&p, buf, sizeof buf);
+    ck_assert_str_eq(buf, "sasrec:user_k=3,item_k=3,min_rating=0,dedup=first");
+}
+END_TEST
+
+/* az23: k = 0 turns the k-core off; max_len and the split times default. */
+START_TEST(az23_defaults_and_k0)
+{
+    char buf[200];
+    rp_error err = {0};
+    rp_params p = rp_params_defaults(RP_METHOD_AZ23_TIMESTAMP);
+    ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
+    rp_params_canonical(&p, buf, sizeof buf);
+    ck_assert_str_eq(buf, "az23-timestamp:user_k=5,item_k=5,max_len=50,val_time=1628643414042,"
+                          "test_time=1658002729837");
+    p = rp_params_defaults(RP_METHOD_AZ23_LAST_OUT);
+    ck_assert_int_eq(rp_params_set(&p, "k", "0", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
+    ck_assert_uint_eq(p.user_k, 0);
+    rp_params_canonical(&p, buf, sizeof buf);
+    ck_assert_str_eq(buf, "az23-last-out:user_k=0,item_k=0,max_len=50");
+    p = rp_params_defaults(RP_METHOD_AZ23_LAST_OUT);
+    ck_assert_int_eq(rp_params_set(&p, "k", "0", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_set(&p, "user_k", "3", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_resolve(&p, &err), RP_ERR_PARAM); /* ambiguous: refused */
+    ck_assert_str_eq(err.param, "k");
+    /* k = 0 is only a value where the table says so */
+    p = rp_params_defaults(RP_METHOD_FULL);
+    ck_assert_int_eq(rp_params_set(&p, "k", "0", NULL), RP_ERR_PARAM);
+    p = rp_params_defaults(RP_METHOD_AZ23_TIMESTAMP);
+    ck_assert_int_eq(rp_params_set(&p, "val_time", "9", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_set(&p, "test_time", "8", NULL), RP_OK);
+    rp_error_clear(&err);
+    ck_assert_int_eq(rp_params_resolve(&p, &err), RP_ERR_PARAM);
+    ck_assert_str_eq(err.param, "test_time");
+}
+END_TEST
+
+START_TEST(filters_are_checked)
+{
+    rp_error err = {0};
+    rp_params p = rp_params_defaults(RP_METHOD_FULL);
+    ck_assert_int_eq(rp_params_set(&p, "since", "10", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_set(&p, "until", "10", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_resolve(&p, &err), RP_ERR_PARAM);
+    ck_assert_str_eq(err.param, "until");
+    p = rp_params_defaults(RP_METHOD_FULL);
+    ck_assert_int_eq(rp_params_set(&p, "dedup", "all", NULL), RP_ERR_PARAM);
+    ck_assert_int_eq(rp_params_set(&p, "min_rating", "-1", NULL), RP_ERR_PARAM);
+    ck_assert_int_eq(rp_params_set(&p, "min_rating", "1e3", NULL), RP_ERR_PARAM);
+    ck_assert_int_eq(rp_params_set(&p, "max_len", "4", NULL), RP_OK);
+    ck_assert_int_eq(rp_params_resolve(&p, NULL), RP_OK);
+    char buf[80];
+    rp_params_canonical(&p, buf, sizeof buf);
+    ck_assert_str_eq(buf, "full:user_k=5,item_k=5,max_len=4");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("params");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, defaults_resolve);
+    tcase_add_test(tc, set_reads_the_recipe_table);
+    tcase_add_test(tc, az23_defaults_and_k0);
+    tcase_add_test(tc, filters_are_checked);
     tcase_add_test(tc, min_len_follows_user_k);
     tcase_add_test(tc, bad_quantiles_named);
     tcase_add_test(tc, uint_bounds);
