@@ -107,21 +107,6 @@ static rp_status boundaries(tctx *t)
     return RP_OK;
 }
 
-/* Validation and test rows whose user or item the train k-core dropped. */
-static void count_dropped(tctx *t)
-{
-    const rp_dataset *ds = t->ds;
-    for (uint32_t r = 0; r < ds->n_rows; r++) {
-        if (t->part[r] == 0 || (t->alive != NULL && !t->alive[r]))
-            continue;
-        rpi_dropped *d = &t->s->dropped[t->part[r] - 1];
-        int nu = !t->kc.user_kept[ds->user[r]], ni = !t->kc.item_kept[ds->item[r]];
-        d->rows += nu || ni;
-        d->user_not_kept += (uint64_t)nu;
-        d->item_not_kept += (uint64_t)ni;
-    }
-}
-
 /* Kept users in order of their first train row (file order): a kept user's
  * first train row is the first of its file-order rows with train set, and
  * the kept users (tens of thousands) are then sorted by it. This visits only
@@ -249,7 +234,10 @@ static void train_file(tctx *t)
     }
 }
 
-/* Users in order of their first kept row in by_time[from..to); part 1 = validation, 2 = test. */
+/* Users in order of their first kept row in by_time[from..to); part 1 =
+ * validation, 2 = test. The same walk counts the surviving rows dropped
+ * because the train k-core left their user (no user ID) or item (no item
+ * ID) out: the accounting costs no pass of its own. */
 static rp_status later_file(tctx *t, size_t from, size_t to, int part)
 {
     rp_split *s = t->s;
@@ -258,9 +246,19 @@ static rp_status later_file(tctx *t, size_t from, size_t to, int part)
     uint8_t *listed = calloc((size_t)s->n_users + 1, 1);
     if (!listed)
         return RP_ERR_NOMEM;
+    rpi_dropped *d = &s->dropped[part - 1];
     for (size_t p = from; p < to; p++) {
         uint32_t r = ds->by_time[p], id = t->uid[ds->user[r]];
-        if (id == 0 || t->rid[r] == 0 || listed[id])
+        if (id == 0 || t->rid[r] == 0) {
+            if (t->alive == NULL || t->alive[r]) {
+                int ni = t->iid[ds->item[r]] == 0;
+                d->rows++;
+                d->user_not_kept += id == 0;
+                d->item_not_kept += (uint64_t)ni;
+            }
+            continue;
+        }
+        if (listed[id])
             continue;
         listed[id] = 1;
         uint32_t tl = t->tlen[id - 1], vl = t->vlen[id - 1];
@@ -305,8 +303,6 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
         rc = boundaries(&t);
     if (rc == RP_OK)
         rc = rp_kcore_run(t.ds, t.train, s->p.user_k, s->p.item_k, &t.kc);
-    if (rc == RP_OK)
-        count_dropped(&t);
     if (rc == RP_OK)
         rc = rpi_split_take_rounds(s, &t.kc);
     if (rc == RP_OK)
