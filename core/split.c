@@ -67,6 +67,20 @@ void rpi_split_file_set(rp_split *s, size_t f, rpi_file_kind kind, int part)
     s->files[f].part = part;
 }
 
+rp_status rpi_split_user_files(rp_split *s, rpi_file_kind kind)
+{
+    rpi_split_file_set(s, 0, kind, 0);
+    rpi_split_file_set(s, 1, RPI_TSV_USERS, 0);
+    rpi_split_file_set(s, 2, RPI_TSV_ITEMS, 0);
+    if (rpi_seqfile_alloc(&s->seqs[0], s->n_users) != RP_OK)
+        return RP_ERR_NOMEM;
+    for (uint32_t id = 1; id <= s->n_users; id++) {
+        uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
+        rpi_seqfile_add(&s->seqs[0], id, kind == RPI_SEQ_PAIRS ? 1 : len, len);
+    }
+    return rpi_split_count(s);
+}
+
 rp_status rpi_split_take_rounds(rp_split *s, const rp_kcore *kc)
 {
     s->rounds = malloc((kc->n_rounds + 1) * sizeof *s->rounds);

@@ -93,20 +93,6 @@ static rp_status build_sequences(rp_split *s, const uint8_t *alive, const uint32
     return RP_OK;
 }
 
-static rp_status build_file(rp_split *s)
-{
-    rpi_split_file_set(s, 0, RPI_SEQ_PREFIX, 0);
-    rpi_split_file_set(s, 1, RPI_TSV_USERS, 0);
-    rpi_split_file_set(s, 2, RPI_TSV_ITEMS, 0);
-    if (rpi_seqfile_alloc(&s->seqs[0], s->n_users) != RP_OK)
-        return RP_ERR_NOMEM;
-    for (uint32_t id = 1; id <= s->n_users; id++) {
-        uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
-        rpi_seqfile_add(&s->seqs[0], id, len, len);
-    }
-    return rpi_split_count(s);
-}
-
 rp_status rpi_split_full(rp_split *s, rp_error *err)
 {
     rp_kcore kc;
@@ -128,7 +114,7 @@ rp_status rpi_split_full(rp_split *s, rp_error *err)
     if (rc == RP_OK)
         rc = build_sequences(s, alive, iid);
     if (rc == RP_OK)
-        rc = build_file(s);
+        rc = rpi_split_user_files(s, RPI_SEQ_PREFIX);
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "full: ID assignment disagrees with the k-core");
     free(iid);

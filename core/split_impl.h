@@ -144,6 +144,10 @@ rp_status rpi_seqfile_alloc(rpi_seqfile *f, uint32_t cap);
 void rpi_seqfile_add(rpi_seqfile *f, uint32_t uid, uint32_t lo, uint32_t hi);
 /* Set file f of the recipe's list to (kind, part). */
 void rpi_split_file_set(rp_split *s, size_t f, rpi_file_kind kind, int part);
+/* The files of a recipe with one entry per user (full, sasrec, s3rec):
+ * file 0 of kind (uid, len, len) or pairs (uid, 1, len), then users.tsv and
+ * items.tsv; counted. */
+rp_status rpi_split_user_files(rp_split *s, rpi_file_kind kind);
 /* Count lines and bytes of the renumbering recipes' files. */
 rp_status rpi_split_count(rp_split *s);
 /* Copy a k-core trace into s. */

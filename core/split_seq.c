@@ -51,21 +51,6 @@ static rp_status build_sequences(rp_split *s, const uint8_t *keep, const uint32_
     return RP_OK;
 }
 
-/* data.txt (kind, one entry per user), users.tsv, items.tsv; then count. */
-static rp_status build_files(rp_split *s, rpi_file_kind kind)
-{
-    rpi_split_file_set(s, 0, kind, 0);
-    rpi_split_file_set(s, 1, RPI_TSV_USERS, 0);
-    rpi_split_file_set(s, 2, RPI_TSV_ITEMS, 0);
-    if (rpi_seqfile_alloc(&s->seqs[0], s->n_users) != RP_OK)
-        return RP_ERR_NOMEM;
-    for (uint32_t id = 1; id <= s->n_users; id++) {
-        uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
-        rpi_seqfile_add(&s->seqs[0], id, kind == RPI_SEQ_PAIRS ? 1 : len, len);
-    }
-    return rpi_split_count(s);
-}
-
 /* ---- sasrec ------------------------------------------------------------- */
 
 /* keep[r]: surviving rows whose user and item reach the thresholds in one
@@ -137,7 +122,7 @@ rp_status rpi_split_sasrec(rp_split *s, rp_error *err)
     if (rc == RP_OK)
         rc = build_sequences(s, keep, ci, kept);
     if (rc == RP_OK)
-        rc = build_files(s, RPI_SEQ_PAIRS);
+        rc = rpi_split_user_files(s, RPI_SEQ_PAIRS);
     free(alive);
     free(keep);
     free(cu);
@@ -211,7 +196,7 @@ rp_status rpi_split_s3rec(rp_split *s, rp_error *err)
     if (rc == RP_OK)
         rc = build_sequences(s, keep, iid, kept);
     if (rc == RP_OK)
-        rc = build_files(s, RPI_SEQ_PREFIX);
+        rc = rpi_split_user_files(s, RPI_SEQ_PREFIX);
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "s3rec: ID assignment disagrees with the k-core");
     free(alive);

@@ -107,44 +107,13 @@ static rp_status boundaries(tctx *t)
     return RP_OK;
 }
 
-/* Kept users in order of their first train row (file order): a kept user's
- * first train row is the first of its file-order rows with train set, and
- * the kept users (tens of thousands) are then sorted by it. This visits only
- * kept users' rows instead of every row of the log with random reads of
- * per-user flags. Fills s->user_dense[0..n_users); RP_ERR_NOMEM. */
-typedef struct first_row {
-    uint32_t row, user;
-} first_row;
-
-static int by_row(const void *a, const void *b)
-{
-    uint32_t x = ((const first_row *)a)->row, y = ((const first_row *)b)->row;
-    return (x > y) - (x < y);
-}
-
+/* Kept users in order of their first train row (file order): filter.c's
+ * user order over the train mask, which for the few users a k-core keeps
+ * sorts their first train rows instead of walking every row of the log. */
 static rp_status order_kept_users(tctx *t)
 {
-    const rp_dataset *ds = t->ds;
-    rp_split *s = t->s;
-    first_row *fr = malloc(((size_t)t->kc.users + 1) * sizeof *fr);
-    size_t n = 0;
-    if (!fr)
-        return RP_ERR_NOMEM;
-    for (uint32_t u = 0; u < ds->n_users && n < t->kc.users; u++) {
-        if (!t->kc.user_kept[u])
-            continue;
-        uint32_t p = ds->user_off[u];
-        while (p < ds->user_off[u + 1] && !t->train[ds->user_rows[p]])
-            p++;
-        if (p < ds->user_off[u + 1]) /* always: kept users have train rows */
-            fr[n++] = (first_row){ds->user_rows[p], u};
-    }
-    qsort(fr, n, sizeof *fr, by_row);
-    for (size_t k = 0; k < n; k++)
-        s->user_dense[k] = fr[k].user;
-    s->n_users = (uint32_t)n;
-    free(fr);
-    return RP_OK;
+    return rpi_users_by_first_row(t->ds, t->train, t->kc.user_kept, t->kc.users, t->s->user_dense,
+                                  &t->s->n_users);
 }
 
 static rp_status assign_ids(tctx *t)
