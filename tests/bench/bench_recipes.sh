@@ -10,8 +10,8 @@ runs=${2:-3}
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$build/recprep" generate "$work/log.csv" >/dev/null
-recipes=$("$build/recprep" recipes | grep -o '"name": "[a-z0-9-]*"' | grep -v '"name": "[a-z_]*_*[a-z]*k"' |
-          sed 's/.*: "//; s/"//' | grep -E '^(temporal|full|sasrec|s3rec|az23-last-out|az23-timestamp)$' | sort -u)
+# recipe names: the "name" right before each "title" of `recprep recipes`
+recipes=$("$build/recprep" recipes | grep -B1 '"title"' | sed -n 's/.*"name": "\(.*\)",/\1/p')
 echo "recipe            CLI best of $runs (s)"
 for r in $recipes; do
   best=999
