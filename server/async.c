@@ -6,7 +6,9 @@
  * suspends the connection (MHD_suspend_connection) and queues a job; the
  * worker fetches the result through the blocking single-flight cache, stores
  * it in the request and resumes the connection; libmicrohttpd then calls the
- * access handler again, which re-dispatches and finds the result waiting.
+ * access handler again, which calls the handler's resume callback with what
+ * the first call parsed (key, parameters, file, ETag) kept in rq->pending:
+ * route and parameters are parsed once per request.
  * Invariants: a suspended request is never completed by MHD (suspended
  * connections are not polled), so the request context outlives the job;
  * the worker's writes happen before MHD_resume_connection (a mutex inside
@@ -41,8 +43,7 @@ static void run(struct srv_job *job)
     MHD_resume_connection(rq->conn);
 }
 
-/* The outcome of a finished job. */
-static enum srv_acquire collect(struct srv_req *rq, struct srv_entry **e, int *ret)
+enum srv_acquire srv_result_collect(struct srv_req *rq, struct srv_entry **e, int *ret)
 {
     struct srv_pending *p = &rq->pending;
     p->done = 0;
@@ -55,32 +56,53 @@ static enum srv_acquire collect(struct srv_req *rq, struct srv_entry **e, int *r
     return SRV_ACQ_READY;
 }
 
-enum srv_acquire srv_result_acquire(struct srv_req *rq, const char *key, size_t key_len,
-                                    srv_compute_fn fn, const void *arg, size_t arg_size,
-                                    const char *file, struct srv_entry **e, int *ret)
+/* Copy what the worker and the resume need into rq->pending. */
+static int pending_set(struct srv_pending *p, const struct srv_acquire_req *a)
+{
+    if (a->key_len > sizeof p->key || a->arg_size > sizeof p->arg ||
+        (a->file != NULL && strlen(a->file) >= sizeof p->file) ||
+        (a->etag != NULL && strlen(a->etag) >= sizeof p->etag) || a->resume == NULL)
+        return -1;
+    memcpy(p->key, a->key, a->key_len);
+    p->key_len = a->key_len;
+    memcpy(p->arg, a->arg, a->arg_size);
+    p->fn = a->fn;
+    p->file[0] = p->etag[0] = '\0';
+    if (a->file != NULL)
+        memcpy(p->file, a->file, strlen(a->file) + 1);
+    if (a->etag != NULL)
+        memcpy(p->etag, a->etag, strlen(a->etag) + 1);
+    p->resume = a->resume;
+    return 0;
+}
+
+enum srv_acquire srv_result_acquire(struct srv_req *rq, const struct srv_acquire_req *a,
+                                    struct srv_entry **e, int *ret)
 {
     struct srv_pending *p = &rq->pending;
-    if (p->done)
-        return collect(rq, e, ret);
-    if (srv_cache_peek(rq->app->cache, key, key_len, e)) {
-        if (file == NULL || srv_entry_file_cached(*e, file))
+    if (srv_cache_peek(rq->app->cache, a->key, a->key_len, e)) {
+        if (a->file == NULL || srv_entry_file_cached(*e, a->file))
             return SRV_ACQ_READY;
         srv_entry_release(*e); /* ready, but the file must be built: worker */
     }
-    if (key_len > sizeof p->key || arg_size > sizeof p->arg ||
-        (file != NULL && strlen(file) >= sizeof p->file)) {
+    if (pending_set(p, a) != 0) {
         *ret = srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
         return SRV_ACQ_REPLIED;
     }
-    memcpy(p->key, key, key_len);
-    p->key_len = key_len;
-    memcpy(p->arg, arg, arg_size);
-    p->fn = fn;
-    p->file[0] = '\0';
-    if (file != NULL)
-        memcpy(p->file, file, strlen(file) + 1);
     p->job.run = run;
     MHD_suspend_connection(rq->conn);
     srv_pool_submit(rq->app->pool, &p->job);
     return SRV_ACQ_SUSPENDED;
+}
+
+int srv_resume_json(struct srv_req *rq)
+{
+    struct srv_entry *e;
+    int ret;
+    if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
+        return ret;
+    const struct srv_result *res = srv_entry_result(e);
+    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, rq->pending.etag);
+    srv_entry_release(e);
+    return ret;
 }

@@ -105,7 +105,8 @@ static int reply_cached_json(struct srv_req *rq, const struct srv_dataset *d, co
     if (srv_etag_matches(rq, etag))
         return srv_reply_not_modified(rq, etag);
     struct srv_entry *e;
-    switch (srv_result_acquire(rq, key, n, fn, arg, arg_size, NULL, &e, &ret)) {
+    const struct srv_acquire_req a = {key, n, fn, arg, arg_size, NULL, etag, srv_resume_json};
+    switch (srv_result_acquire(rq, &a, &e, &ret)) {
     case SRV_ACQ_SUSPENDED:
         return MHD_YES;
     case SRV_ACQ_REPLIED:

@@ -258,7 +258,6 @@ static int dispatch(struct srv_req *rq, const char *url)
 {
     struct srv_app *app = rq->app;
     struct srv_match m;
-    rq->n_args = rq->args_bytes = 0; /* dispatch runs again after a resume */
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, rq);
     if (rq->bad_target)
         return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request", NULL,
@@ -309,6 +308,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (rq->status != 0)
         return MHD_YES;
+    if (rq->pending.done) /* resumed: parsed and authorised on the first call */
+        return rq->pending.resume(rq) == MHD_YES ? MHD_YES : MHD_NO;
     return dispatch(rq, url) == MHD_YES ? MHD_YES : MHD_NO;
 }
 

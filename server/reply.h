@@ -63,8 +63,8 @@ int srv_reply_error_header(struct srv_req *rq, unsigned status, const char *code
 /* Error reply for a core status (the one status table). */
 int srv_reply_status(struct srv_req *rq, rp_status st, const rp_error *err);
 
-/* Strong ETag text "\"<fp>-<tag>\"" (16 hex digits each) into buf[40]. */
-#define SRV_ETAG_LEN 40
+/* Strong ETag text "\"<fp>-<tag>\"" (16 hex digits each) into
+ * buf[SRV_ETAG_LEN]. */
 void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag);
 
 /* 1 if the request's If-None-Match lists etag (or '*'), else 0. */
