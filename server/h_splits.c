@@ -123,23 +123,33 @@ static int prepare(struct srv_req *rq, const struct srv_match *m, struct split_r
     return 0;
 }
 
-/* ETag of one representation of the result: fingerprint + hash(key, what).
- * Known from the dataset's identity and the canonical parameters alone, so
- * a conditional request is answered before anything is computed. */
-static void result_etag(const struct split_req *sr, const char *what, char *etag)
+/* The canonical parameters inside the key (after its second NUL). */
+static struct srv_slice key_params(const char *key, size_t key_len)
 {
-    uint64_t h = srv_fnv1a(SRV_FNV_INIT, sr->key, sr->key_len);
-    h = srv_fnv1a(h, "", 1);
-    srv_etag(etag, sr->d->fingerprint, srv_fnv1a(h, what, strlen(what)));
+    const char *p = memchr(key, 0, key_len);
+    p = p ? memchr(p + 1, 0, key_len - (size_t)(p + 1 - key)) : NULL;
+    p = p ? p + 1 : key + key_len;
+    return (struct srv_slice){p, key_len - (size_t)(p - key)};
 }
 
-/* The canonical parameters inside the key (after its second NUL). */
-static struct srv_slice key_params(const struct split_req *sr)
+/* ETag of one representation of the result: the dataset's fingerprint (its
+ * parsed content) + a hash of name, canonical parameters and what. Known
+ * before anything is computed, so a conditional request is answered first.
+ * A file's bytes depend on content and parameters only, so its tag leaves
+ * out the input's SHA-256 (stable when the digest lands, and across
+ * restarts); a summary carries the digest, so its tag includes it. */
+static void result_etag(const struct split_req *sr, const char *what, char *etag)
 {
-    const char *p = memchr(sr->key, 0, sr->key_len);
-    p = p ? memchr(p + 1, 0, sr->key_len - (size_t)(p + 1 - sr->key)) : NULL;
-    p = p ? p + 1 : sr->key + sr->key_len;
-    return (struct srv_slice){p, sr->key_len - (size_t)(p - sr->key)};
+    uint64_t h;
+    if (strcmp(what, "summary") == 0) {
+        h = srv_fnv1a(SRV_FNV_INIT, sr->key, sr->key_len);
+    } else {
+        struct srv_slice params = key_params(sr->key, sr->key_len);
+        h = srv_fnv1a(SRV_FNV_INIT, sr->d->name, strlen(sr->d->name) + 1);
+        h = srv_fnv1a(h, params.ptr, params.len);
+    }
+    h = srv_fnv1a(h, "", 1);
+    srv_etag(etag, sr->d->fingerprint, srv_fnv1a(h, what, strlen(what)));
 }
 
 /* The request's state kept across a suspension, from rq->pending. */
@@ -296,7 +306,7 @@ static const char *known_file(const rp_recipe *r, const char *name, size_t len)
  * table), which need no quoting. */
 static void disposition(const struct split_req *sr, const char *name, char *buf, size_t cap)
 {
-    struct srv_slice params = key_params(sr);
+    struct srv_slice params = key_params(sr->key, sr->key_len);
     uint64_t h = srv_fnv1a(SRV_FNV_INIT, params.ptr, params.len);
     const rp_recipe *r = rp_recipe_get(sr->job.p.method);
     snprintf(buf, cap, "attachment; filename=\"%s-%s-%08x-%s\"", sr->d->name, r->name,

@@ -707,6 +707,7 @@ static Suite *suite(void)
     suite_add_tcase(s, e2e_golden_tcase());
     suite_add_tcase(s, e2e_hostile_tcase());
     suite_add_tcase(s, e2e_hostile_life_tcase());
+    suite_add_tcase(s, e2e_serve_tcase());
     return s;
 }
 

@@ -1,0 +1,289 @@
+/*
+ * tests/server/e2e_serve.c - serving files the way HTTP clients expect
+ * (issue 8): conditional requests answered before computing, download
+ * names, byte ranges and resumed downloads, against the real recprepd.
+ *
+ * The "serve" case shares one server on data/small.csv; the cold-cache and
+ * streamed-file tests start their own (the demo dataset, whose files are
+ * large enough to be streamed with --cache-mb 1).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2e_cases.h"
+#include "e2e_util.h"
+
+#define TRAIN "/v1/datasets/small/splits/temporal/train.txt?k=2"
+
+static struct server srv;
+
+static void serve_start(void)
+{
+    char small[512], ds[600];
+    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    const char *args[] = {"--dataset", ds, "--threads", "2", NULL};
+    if (server_start(&srv, args, NULL, NULL) != 0 || server_wait_ready(&srv, 30000) != 0) {
+        fprintf(stderr, "cannot start recprepd\n");
+        exit(1);
+    }
+}
+
+static void serve_stop(void)
+{
+    server_stop(&srv, 30000);
+    server_cleanup(&srv);
+}
+
+/* GET path on s with the headers; asserts the transport worked. */
+static struct resp get(const struct server *s, const char *path, const char *const *hdrs)
+{
+    struct resp r;
+    ck_assert_int_eq(http(s, "GET", path, hdrs, &r), 0);
+    return r;
+}
+
+/* The value of a counter line "name value" in /metrics of s. */
+static double counter(const struct server *s, const char *name)
+{
+    struct resp r = get(s, "/metrics", NULL);
+    double v = -1;
+    size_t n = strlen(name);
+    for (const char *p = r.body; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            v = strtod(p + n + 1, NULL);
+    resp_free(&r);
+    ck_assert_msg(v >= 0, "no metric %s", name);
+    return v;
+}
+
+static void header(const struct resp *r, const char *name, char *buf, size_t cap)
+{
+    ck_assert_msg(resp_header(r, name, buf, cap) != NULL, "no %s header", name);
+}
+
+/* ETags are known from the dataset's content and the canonical parameters:
+ * a second server, with an empty cache, answers 304 (and 404 for a file the
+ * recipe does not have) without computing anything. */
+START_TEST(conditional_on_cold_cache)
+{
+    static const char *const paths[] = {"/v1/datasets/demo/splits/temporal?k=3",
+                                        "/v1/datasets/demo/splits/temporal/train.txt?k=3"};
+    char etags[2][64], inm[200];
+    struct server a, b;
+    ck_assert_int_eq(server_start(&a, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&a, 60000), 0);
+    for (int i = 0; i < 2; i++) {
+        struct resp r = get(&a, paths[i], NULL);
+        ck_assert_int_eq(r.status, 200);
+        header(&r, "ETag", etags[i], sizeof etags[i]);
+        resp_free(&r);
+    }
+    ck_assert_int_eq(server_stop(&a, 30000), 0);
+    server_cleanup(&a);
+
+    ck_assert_int_eq(server_start(&b, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&b, 60000), 0);
+    for (int i = 0; i < 2; i++) {
+        snprintf(inm, sizeof inm, "If-None-Match: %s", etags[i]);
+        const char *hdrs[] = {inm, NULL};
+        struct resp r = get(&b, paths[i], hdrs);
+        ck_assert_int_eq(r.status, 304);
+        ck_assert_uint_eq(r.len, 0);
+        resp_free(&r);
+    }
+    struct resp r = get(&b, "/v1/datasets/demo/splits/temporal/nope.txt?k=3", NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    ck_assert_double_eq(counter(&b, "recprep_cache_misses_total"), 0);
+    /* A stale tag is not a match: now the result is computed, once. */
+    const char *stale[] = {"If-None-Match: \"0000000000000000-0000000000000000\"", NULL};
+    r = get(&b, paths[1], stale);
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    ck_assert_double_eq(counter(&b, "recprep_cache_misses_total"), 1);
+    ck_assert_int_eq(server_stop(&b, 30000), 0);
+    server_cleanup(&b);
+}
+END_TEST
+
+/* The filename of the Content-Disposition of path. */
+static void download_name(const char *path, char *name, size_t cap)
+{
+    struct resp r = get(&srv, path, NULL);
+    char cd[256];
+    ck_assert_int_eq(r.status, 200);
+    header(&r, "Content-Disposition", cd, sizeof cd);
+    const char *q = strstr(cd, "filename=\"");
+    ck_assert_ptr_nonnull(q);
+    snprintf(name, cap, "%.*s", (int)strcspn(q + 10, "\""), q + 10);
+    resp_free(&r);
+}
+
+/* <dataset>-<recipe>-<8 hex of the canonical parameters>-<file>: equal for
+ * equal canonical parameters however spelled, different otherwise. */
+START_TEST(download_names)
+{
+    char a[128], b[128], c[128], d[128];
+    download_name(TRAIN, a, sizeof a);
+    download_name("/v1/datasets/small/splits/temporal/train.txt?user_k=2&item_k=2", b, sizeof b);
+    download_name("/v1/datasets/small/splits/temporal/train.txt?k=3", c, sizeof c);
+    download_name("/v1/datasets/small/splits/temporal/test.txt?k=2", d, sizeof d);
+    ck_assert_int_eq(strlen(a), strlen("small-temporal-01234567-train.txt"));
+    ck_assert_int_eq(strncmp(a, "small-temporal-", 15), 0);
+    ck_assert_uint_eq(strspn(a + 15, "0123456789abcdef"), 8);
+    ck_assert_str_eq(a + 23, "-train.txt");
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    ck_assert_int_eq(strncmp(a, d, 23), 0);
+    ck_assert_str_eq(d + 23, "-test.txt");
+}
+END_TEST
+
+/* GET TRAIN with one extra header; returns the response. */
+static struct resp get_with(const struct server *s, const char *path, const char *h1,
+                            const char *h2)
+{
+    const char *hdrs[] = {h1, h2, NULL};
+    return get(s, path, hdrs);
+}
+
+/* A 206 for [start, start + len) of full (full_len bytes). */
+static void expect_part(const struct resp *r, const char *full, size_t full_len, size_t start,
+                        size_t len)
+{
+    char h[128], want[128];
+    ck_assert_int_eq(r->status, 206);
+    ck_assert_uint_eq(r->len, len);
+    ck_assert(memcmp(r->body, full + start, len) == 0);
+    header(r, "Content-Range", h, sizeof h);
+    snprintf(want, sizeof want, "bytes %zu-%zu/%zu", start, start + len - 1, full_len);
+    ck_assert_str_eq(h, want);
+}
+
+/* Single ranges of every form, If-Range, multi-range and 416 on path. */
+static void check_ranges(const struct server *s, const char *path)
+{
+    char h[128], etag[64], ifr[200];
+    struct resp full = get(s, path, NULL), r;
+    ck_assert_int_eq(full.status, 200);
+    ck_assert_uint_gt(full.len, 100);
+    header(&full, "Accept-Ranges", h, sizeof h);
+    ck_assert_str_eq(h, "bytes");
+    header(&full, "ETag", etag, sizeof etag);
+    size_t n = full.len;
+
+    r = get_with(s, path, "Range: bytes=10-19", NULL);
+    expect_part(&r, full.body, n, 10, 10);
+    resp_free(&r);
+    r = get_with(s, path, "Range: bytes=-7", NULL);
+    expect_part(&r, full.body, n, n - 7, 7);
+    resp_free(&r);
+    r = get_with(s, path, "Range: bytes=50-", NULL);
+    expect_part(&r, full.body, n, 50, n - 50);
+    resp_free(&r);
+    snprintf(h, sizeof h, "Range: bytes=%zu-%zu", n - 3, n + 1000);
+    r = get_with(s, path, h, NULL);
+    expect_part(&r, full.body, n, n - 3, 3);
+    resp_free(&r);
+
+    snprintf(ifr, sizeof ifr, "If-Range: %s", etag);
+    r = get_with(s, path, "Range: bytes=0-4", ifr);
+    expect_part(&r, full.body, n, 0, 5);
+    resp_free(&r);
+    r = get_with(s, path, "Range: bytes=0-4", "If-Range: \"0000000000000000-0000000000000000\"");
+    ck_assert_int_eq(r.status, 200); /* changed since: the whole body */
+    ck_assert(r.len == n && memcmp(r.body, full.body, n) == 0);
+    resp_free(&r);
+    r = get_with(s, path, "Range: bytes=0-1,5-9", NULL);
+    ck_assert_int_eq(r.status, 200); /* several ranges: the whole body */
+    ck_assert_uint_eq(r.len, n);
+    resp_free(&r);
+    r = get_with(s, path, "Range: bytes=9-3", NULL);
+    ck_assert_int_eq(r.status, 200); /* malformed: ignored */
+    resp_free(&r);
+
+    snprintf(h, sizeof h, "Range: bytes=%zu-", n);
+    r = get_with(s, path, h, NULL);
+    ck_assert_int_eq(r.status, 416);
+    header(&r, "Content-Range", h, sizeof h);
+    snprintf(ifr, sizeof ifr, "bytes */%zu", n);
+    ck_assert_str_eq(h, ifr);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"range_not_satisfiable\""));
+    resp_free(&r);
+    resp_free(&full);
+}
+
+START_TEST(byte_ranges)
+{
+    check_ranges(&srv, TRAIN);
+}
+END_TEST
+
+/* `curl -C -` (the command-line tool) completes a file that holds the first
+ * cut bytes of path; the result equals a plain download. extra: more curl
+ * options ("" or "--compressed"). */
+static void curl_resume(const struct server *s, const char *path, size_t cut, const char *extra)
+{
+    struct resp full = get(s, path, NULL);
+    ck_assert_int_eq(full.status, 200);
+    ck_assert_uint_lt(cut, full.len);
+    char file[128], cmd[512];
+    snprintf(file, sizeof file, "%s/partial", s->dir);
+    FILE *f = fopen(file, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(full.body, 1, cut, f), cut);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "curl -sS %s -C - -o '%s' 'http://127.0.0.1:%u%s'", extra, file,
+             s->port, path);
+    ck_assert_int_eq(system(cmd), 0);
+    size_t len;
+    char *got = read_file(file, &len);
+    unlink(file);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(len, full.len);
+    ck_assert(memcmp(got, full.body, len) == 0);
+    free(got);
+    resp_free(&full);
+}
+
+START_TEST(resumed_download)
+{
+    curl_resume(&srv, TRAIN, 1000, "");
+    curl_resume(&srv, TRAIN, 1, "");
+}
+END_TEST
+
+/* Files larger than a quarter of the cache are streamed through a cursor:
+ * ranges over them skip the bytes before the range. */
+START_TEST(ranges_of_streamed_files)
+{
+    struct server s;
+    const char *args[] = {"--cache-mb", "1", NULL};
+    ck_assert_int_eq(server_start(&s, args, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
+    const char *path = "/v1/datasets/demo/splits/temporal/train.txt";
+    struct resp r = get(&s, path, NULL);
+    ck_assert_uint_gt(r.len, 256 * 1024); /* more than 1 MB / 4: streamed */
+    resp_free(&r);
+    check_ranges(&s, path);
+    curl_resume(&s, path, 200 * 1024, "");
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    server_cleanup(&s);
+}
+END_TEST
+
+TCase *e2e_serve_tcase(void)
+{
+    TCase *tc = tcase_create("serve");
+    tcase_add_unchecked_fixture(tc, serve_start, serve_stop);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, download_names);
+    tcase_add_test(tc, byte_ranges);
+    tcase_add_test(tc, resumed_download);
+    tcase_add_test(tc, conditional_on_cold_cache);
+    tcase_add_test(tc, ranges_of_streamed_files);
+    return tc;
+}
