@@ -55,6 +55,7 @@ struct srv_pending {
     size_t key_len;
     char file[SRV_JOB_FILE_MAX]; /* "" or a file to materialise too */
     char etag[SRV_ETAG_LEN];     /* of the representation asked for */
+    int gzip;                    /* build the gzip coding too (cache.h: srv_entry_gzip) */
     /* Called instead of routing again once the worker resumed the
      * connection: route, parameters and key were parsed on the first call
      * and live here (key, arg, file, etag). */

@@ -24,6 +24,7 @@
 
 #include <microhttpd.h>
 
+#include "encoding.h"
 #include "reply.h"
 
 static void run(struct srv_job *job)
@@ -34,11 +35,13 @@ static void run(struct srv_job *job)
     rp_error_clear(&p->err);
     p->status =
         srv_cache_get(rq->app->cache, p->key, p->key_len, p->fn, p->arg, &p->entry, &hit, &p->err);
-    if (p->status == RP_OK && p->file[0] != '\0') {
-        const char *data;
-        size_t len;
-        (void)srv_entry_file(p->entry, p->file, &data, &len); /* the handler reports errors */
-    }
+    const char *data, *file = p->file[0] != '\0' ? p->file : NULL;
+    size_t len;
+    /* the handler reports errors (and serves identity when gzip fails) */
+    if (p->status == RP_OK && file != NULL)
+        (void)srv_entry_file(p->entry, file, &data, &len);
+    if (p->status == RP_OK && p->gzip)
+        (void)srv_entry_gzip(p->entry, file, &data, &len);
     p->done = 1;
     MHD_resume_connection(rq->conn);
 }
@@ -73,6 +76,7 @@ static int pending_set(struct srv_pending *p, const struct srv_acquire_req *a)
     if (a->etag != NULL)
         memcpy(p->etag, a->etag, strlen(a->etag) + 1);
     p->resume = a->resume;
+    p->gzip = a->gzip;
     return 0;
 }
 
@@ -81,9 +85,10 @@ enum srv_acquire srv_result_acquire(struct srv_req *rq, const struct srv_acquire
 {
     struct srv_pending *p = &rq->pending;
     if (srv_cache_peek(rq->app->cache, a->key, a->key_len, e)) {
-        if (a->file == NULL || srv_entry_file_cached(*e, a->file))
+        if ((a->file == NULL || srv_entry_file_cached(*e, a->file)) &&
+            (!a->gzip || srv_entry_gzip_cached(*e, a->file)))
             return SRV_ACQ_READY;
-        srv_entry_release(*e); /* ready, but the file must be built: worker */
+        srv_entry_release(*e); /* ready, but a body must be built: worker */
     }
     if (pending_set(p, a) != 0) {
         *ret = srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
@@ -101,8 +106,7 @@ int srv_resume_json(struct srv_req *rq)
     int ret;
     if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
         return ret;
-    const struct srv_result *res = srv_entry_result(e);
-    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, rq->pending.etag);
+    ret = srv_reply_result_json(rq, e, rq->pending.etag);
     srv_entry_release(e);
     return ret;
 }

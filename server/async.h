@@ -16,8 +16,8 @@ enum srv_acquire {
 
 /* What a handler asks for: the result for key (computed by fn(arg) on a
  * miss, arg_size bytes copied), with file (may be NULL) materialised as
- * well; etag names the representation and resume answers the request once
- * the result is there. */
+ * well (and its gzip coding when gzip is set); etag names the representation and resume answers the
+ * request once the result is there. */
 struct srv_acquire_req {
     const char *key;
     size_t key_len;
@@ -27,6 +27,7 @@ struct srv_acquire_req {
     const char *file;
     const char *etag;
     int (*resume)(struct srv_req *rq);
+    int gzip; /* the gzip coding of the body is wanted: compress on the worker too */
 };
 
 /* The result of a->key. When it is not ready the request is suspended with

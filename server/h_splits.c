@@ -36,6 +36,7 @@
 #include <microhttpd.h>
 
 #include "async.h"
+#include "encoding.h"
 #include "handlers.h"
 #include "params.h"
 #include "range.h"
@@ -164,10 +165,10 @@ static void split_req_restore(struct srv_req *rq, struct split_req *sr)
 
 /* The result, or 1 when the request was suspended or answered (*ret). */
 static int lookup(struct srv_req *rq, struct split_req *sr, const char *file, const char *etag,
-                  int (*resume)(struct srv_req *), struct srv_entry **e, int *ret)
+                  int (*resume)(struct srv_req *), int gzip, struct srv_entry **e, int *ret)
 {
-    const struct srv_acquire_req a = {sr->key,        sr->key_len, split_compute, &sr->job,
-                                      sizeof sr->job, file,        etag,          resume};
+    const struct srv_acquire_req a = {sr->key, sr->key_len, split_compute, &sr->job, sizeof sr->job,
+                                      file,    etag,        resume,        gzip};
     switch (srv_result_acquire(rq, &a, e, ret)) {
     case SRV_ACQ_READY:
         return 0;
@@ -188,12 +189,11 @@ int h_split_summary(struct srv_req *rq, const struct srv_match *m)
     if (prepare(rq, m, &sr, &ret))
         return ret;
     result_etag(&sr, "summary", etag);
-    if (srv_etag_matches(rq, etag))
-        return srv_reply_not_modified(rq, etag);
-    if (lookup(rq, &sr, NULL, etag, srv_resume_json, &e, &ret))
+    if (srv_not_modified(rq, etag, &ret))
         return ret;
-    const struct srv_result *res = srv_entry_result(e);
-    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
+    if (lookup(rq, &sr, NULL, etag, srv_resume_json, srv_req_gzip(rq), &e, &ret))
+        return ret;
+    ret = srv_reply_result_json(rq, e, etag);
     srv_entry_release(e);
     return ret;
 }
@@ -313,26 +313,68 @@ static void disposition(const struct split_req *sr, const char *name, char *buf,
              (unsigned)((h ^ (h >> 32)) & 0xffffffffu), name);
 }
 
-static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry *e,
-                     const char *name, const char *etag)
+/* Which coding a file request gets: gzip when accepted, except for a Range
+ * without If-Range - a resume by offset into the decoded file, which is
+ * what `curl -C - --compressed` sends - or with If-Range naming the
+ * identity tag. A Range with If-Range naming the gzip tag is a range of
+ * the gzip bytes. */
+static int file_wants_gzip(struct srv_req *rq, const char *etag)
 {
-    char cd[SRV_NAME_MAX + 160], cr[SRV_CONTENT_RANGE_LEN];
+    if (!srv_req_gzip(rq))
+        return 0;
+    const char *range =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+    const char *if_range =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_RANGE);
+    char gz[SRV_ETAG_LEN];
+    srv_etag_gzip(etag, gz);
+    return range == NULL || (if_range != NULL && strcmp(if_range, gz) == 0);
+}
+
+/* Switch b to the gzip coding when it is wanted and there is one (files in
+ * memory of SRV_GZIP_MIN bytes or more); the tag follows. */
+static int use_gzip(struct file_body *b, int want, const char *etag, char *tag)
+{
+    const char *data;
+    size_t len;
+    snprintf(tag, SRV_ETAG_LEN, "%s", etag);
+    if (!want || b->data == NULL || srv_entry_gzip(b->e, b->name, &data, &len) != RP_OK)
+        return 0;
+    b->data = data;
+    b->size = len;
+    srv_etag_gzip(etag, tag);
+    return 1;
+}
+
+static void file_headers(struct MHD_Response *resp, const char *tag, const char *cd, int gzip)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SRV_CT_TEXT);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, tag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (gzip)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+}
+
+static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry *e,
+                     const char *name, const char *etag, int want_gzip)
+{
+    char cd[SRV_NAME_MAX + 160], cr[SRV_CONTENT_RANGE_LEN], tag[SRV_ETAG_LEN];
     struct file_body b;
     struct srv_range r;
     rp_status st = file_body(e, name, &b);
     if (st != RP_OK)
         return srv_reply_status(rq, st, NULL);
-    enum srv_range_kind kind = srv_request_range(rq, etag, b.size, &r);
+    int gzip = use_gzip(&b, want_gzip, etag, tag);
+    enum srv_range_kind kind = srv_request_range(rq, tag, b.size, &r);
     if (kind == SRV_RANGE_UNSATISFIABLE)
         return srv_reply_unsatisfiable(rq, b.size);
     struct MHD_Response *resp = body_response(rq, &b, &r);
     if (resp == NULL)
         return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
     disposition(sr, name, cd, sizeof cd);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SRV_CT_TEXT);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    file_headers(resp, tag, cd, gzip);
     if (kind == SRV_RANGE_PART) {
         srv_content_range(cr, kind, &r, b.size);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
@@ -352,7 +394,7 @@ static int file_resume(struct srv_req *rq)
     split_req_restore(rq, &sr);
     const char *file = rq->pending.file;
     const char *name = known_file(rp_recipe_get(sr.job.p.method), file, strlen(file));
-    ret = name != NULL ? send_file(rq, &sr, e, name, rq->pending.etag)
+    ret = name != NULL ? send_file(rq, &sr, e, name, rq->pending.etag, rq->pending.gzip)
                        : srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
     srv_entry_release(e);
     return ret;
@@ -374,11 +416,12 @@ int h_split_file(struct srv_req *rq, const struct srv_match *m)
         return srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
                                "unknown file for this recipe");
     result_etag(&sr, name, etag);
-    if (srv_etag_matches(rq, etag))
-        return srv_reply_not_modified(rq, etag);
-    if (lookup(rq, &sr, name, etag, file_resume, &e, &ret))
+    if (srv_not_modified(rq, etag, &ret))
         return ret;
-    ret = send_file(rq, &sr, e, name, etag);
+    int gzip = file_wants_gzip(rq, etag);
+    if (lookup(rq, &sr, name, etag, file_resume, gzip, &e, &ret))
+        return ret;
+    ret = send_file(rq, &sr, e, name, etag, gzip);
     srv_entry_release(e);
     return ret;
 }

@@ -247,11 +247,23 @@ int srv_etag_matches(struct srv_req *rq, const char *etag)
     return inm != NULL && srv_etag_list_contains(inm, etag);
 }
 
-int srv_reply_not_modified(struct srv_req *rq, const char *etag)
+static int not_modified(struct srv_req *rq, const char *etag, int vary)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     return srv_reply_response(rq, MHD_HTTP_NOT_MODIFIED, resp, 0);
+}
+
+int srv_reply_not_modified(struct srv_req *rq, const char *etag)
+{
+    return not_modified(rq, etag, 0);
+}
+
+int srv_reply_not_modified_vary(struct srv_req *rq, const char *etag)
+{
+    return not_modified(rq, etag, 1);
 }

@@ -77,4 +77,7 @@ int srv_etag_list_contains(const char *list, const char *etag);
 /* 304 Not Modified with the ETag. */
 int srv_reply_not_modified(struct srv_req *rq, const char *etag);
 
+/* The same with Vary: Accept-Encoding (resources served in two codings). */
+int srv_reply_not_modified_vary(struct srv_req *rq, const char *etag);
+
 #endif
