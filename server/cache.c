@@ -28,6 +28,7 @@
 #include <uthash.h>
 
 #include "gzip.h"
+#include "util.h"
 #include "recprep/cursor.h"
 
 #define MAX_FILES 10 /* a recipe's files at most (RPI_MAX_FILES in the core) */
@@ -65,6 +66,7 @@ struct srv_cache {
     struct srv_entry *head, *tail;
     size_t bytes, max_bytes;
     uint64_t hits, misses, evictions, entries;
+    uint64_t gzips, gzip_ns, gzip_in, gzip_out; /* compressions: count, time, bytes */
 };
 
 struct srv_cache *srv_cache_new(size_t max_bytes)
@@ -398,6 +400,7 @@ rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **dat
 }
 
 struct gzip_ctx {
+    struct srv_cache *c;
     const char *data;
     size_t len;
 };
@@ -405,7 +408,18 @@ struct gzip_ctx {
 static rp_status build_gzip(void *ctx, char **buf, size_t *len)
 {
     const struct gzip_ctx *gc = ctx;
-    return srv_gzip(gc->data, gc->len, buf, len);
+    uint64_t t0 = srv_now_ns();
+    rp_status st = srv_gzip(gc->data, gc->len, buf, len);
+    uint64_t ns = srv_now_ns() - t0;
+    pthread_mutex_lock(&gc->c->mu);
+    if (st == RP_OK) {
+        gc->c->gzips++;
+        gc->c->gzip_ns += ns;
+        gc->c->gzip_in += gc->len;
+        gc->c->gzip_out += *len;
+    }
+    pthread_mutex_unlock(&gc->c->mu);
+    return st;
 }
 
 /* The identity bytes that slot gz[*slot] encodes: a file or the JSON. */
@@ -424,7 +438,7 @@ static rp_status identity_of(struct srv_entry *e, const char *name, const char *
 
 rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **data, size_t *len)
 {
-    struct gzip_ctx gc;
+    struct gzip_ctx gc = {e->cache, NULL, 0};
     int slot;
     rp_status st = identity_of(e, name, &gc.data, &gc.len, &slot);
     if (st != RP_OK)
@@ -478,5 +492,9 @@ void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out)
     out->bytes = c->bytes;
     out->max_bytes = c->max_bytes;
     out->entries = c->entries;
+    out->gzips = c->gzips;
+    out->gzip_seconds = (double)c->gzip_ns / 1e9;
+    out->gzip_in = c->gzip_in;
+    out->gzip_out = c->gzip_out;
     pthread_mutex_unlock(&c->mu);
 }

@@ -39,6 +39,8 @@ typedef rp_status (*srv_compute_fn)(void *arg, struct srv_result *out, rp_error 
 struct srv_cache_counters {
     uint64_t hits, misses, evictions;
     uint64_t bytes, max_bytes, entries;
+    uint64_t gzips, gzip_in, gzip_out; /* gzip codings built, bytes in and out */
+    double gzip_seconds;               /* time spent compressing */
 };
 
 /* New cache holding at most max_bytes of finished results. NULL on OOM. */

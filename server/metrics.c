@@ -151,6 +151,20 @@ static void render_cache(struct srv_app *app, struct srv_buf *b)
                    "# TYPE recprep_cache_entries gauge\n"
                    "recprep_cache_entries %" PRIu64 "\n",
                    c.hits, c.misses, c.evictions, c.bytes, c.max_bytes, c.entries);
+    srv_buf_printf(b,
+                   "# HELP recprep_gzip_total Bodies compressed (once per cached result).\n"
+                   "# TYPE recprep_gzip_total counter\n"
+                   "recprep_gzip_total %" PRIu64 "\n"
+                   "# HELP recprep_gzip_seconds_total Time spent compressing.\n"
+                   "# TYPE recprep_gzip_seconds_total counter\n"
+                   "recprep_gzip_seconds_total %.6f\n"
+                   "# HELP recprep_gzip_input_bytes_total Bytes compressed.\n"
+                   "# TYPE recprep_gzip_input_bytes_total counter\n"
+                   "recprep_gzip_input_bytes_total %" PRIu64 "\n"
+                   "# HELP recprep_gzip_output_bytes_total Bytes they compressed to.\n"
+                   "# TYPE recprep_gzip_output_bytes_total counter\n"
+                   "recprep_gzip_output_bytes_total %" PRIu64 "\n",
+                   c.gzips, c.gzip_seconds, c.gzip_in, c.gzip_out);
 }
 
 static void render_datasets(struct srv_app *app, struct srv_buf *b)

@@ -1,17 +1,21 @@
 /*
  * tests/server/e2e_serve.c - serving files the way HTTP clients expect
  * (issue 8): conditional requests answered before computing, download
- * names, byte ranges and resumed downloads, against the real recprepd.
+ * names, byte ranges and resumed downloads, gzip, against the real
+ * recprepd.
  *
  * The "serve" case shares one server on data/small.csv; the cold-cache and
  * streamed-file tests start their own (the demo dataset, whose files are
  * large enough to be streamed with --cache-mb 1).
  */
 #include <check.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "e2e_cases.h"
 #include "e2e_util.h"
@@ -275,6 +279,132 @@ START_TEST(ranges_of_streamed_files)
 }
 END_TEST
 
+/* gunzip data[0..len) into a malloc'd buffer; NULL unless it is one
+ * complete gzip member. */
+static char *gunzip(const char *data, size_t len, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    size_t cap = 64 * len + 1024;
+    char *out = malloc(cap);
+    if (out == NULL || inflateInit2(&z, 15 + 16) != Z_OK) {
+        free(out);
+        return NULL;
+    }
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = inflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || z.avail_in != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+#define GZ "Accept-Encoding: gzip"
+
+/* path served with and without gzip: the same bytes once decoded, distinct
+ * strong ETags, Vary on both; the gzip tag gets a 304 only from a client
+ * that accepts gzip. */
+static void check_gzip(const char *path)
+{
+    char tag_id[64], tag_gz[64], h[128], inm[200];
+    struct resp id = get(&srv, path, NULL), gz = get_with(&srv, path, GZ, NULL);
+    ck_assert_int_eq(id.status, 200);
+    ck_assert_int_eq(gz.status, 200);
+    ck_assert_ptr_null(resp_header(&id, "Content-Encoding", h, sizeof h));
+    header(&gz, "Content-Encoding", h, sizeof h);
+    ck_assert_str_eq(h, "gzip");
+    header(&id, "Vary", h, sizeof h);
+    ck_assert_str_eq(h, "Accept-Encoding");
+    header(&gz, "Vary", h, sizeof h);
+    ck_assert_str_eq(h, "Accept-Encoding");
+    header(&id, "ETag", tag_id, sizeof tag_id);
+    header(&gz, "ETag", tag_gz, sizeof tag_gz);
+    ck_assert_str_ne(tag_id, tag_gz);
+    ck_assert(tag_gz[0] == '"' && tag_gz[strlen(tag_gz) - 1] == '"'); /* strong */
+    ck_assert_uint_lt(gz.len, id.len);
+    size_t n;
+    char *plain = gunzip(gz.body, gz.len, &n);
+    ck_assert_ptr_nonnull(plain);
+    ck_assert(n == id.len && memcmp(plain, id.body, n) == 0);
+    free(plain);
+    snprintf(inm, sizeof inm, "If-None-Match: %s", tag_gz);
+    struct resp r = get_with(&srv, path, inm, GZ);
+    ck_assert_int_eq(r.status, 304);
+    header(&r, "ETag", h, sizeof h);
+    ck_assert_str_eq(h, tag_gz);
+    resp_free(&r);
+    r = get_with(&srv, path, inm, NULL);
+    ck_assert_int_eq(r.status, 200); /* has the gzip bytes, wants identity */
+    ck_assert(r.len == id.len && memcmp(r.body, id.body, n) == 0);
+    resp_free(&r);
+    resp_free(&id);
+    resp_free(&gz);
+}
+
+START_TEST(gzip_round_trip)
+{
+    double gzips0 = counter(&srv, "recprep_gzip_total");
+    check_gzip(TRAIN);
+    check_gzip("/v1/datasets/small/splits/full/users.tsv");
+    check_gzip("/v1/datasets/small/kcore/curve?max_k=40");
+    /* compressed once per cached result, however often it is asked */
+    double gzips1 = counter(&srv, "recprep_gzip_total");
+    ck_assert_double_eq(gzips1, gzips0 + 3);
+    for (int i = 0; i < 3; i++) {
+        struct resp r = get_with(&srv, TRAIN, GZ, NULL);
+        ck_assert_int_eq(r.status, 200);
+        resp_free(&r);
+    }
+    ck_assert_double_eq(counter(&srv, "recprep_gzip_total"), gzips1);
+}
+END_TEST
+
+/* Bodies under 1 KB stay identity even for gzip clients. */
+START_TEST(small_bodies_stay_identity)
+{
+    char h[64];
+    struct resp r = get_with(&srv, "/v1/datasets/small/splits/temporal?k=2", GZ, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_lt(r.len, 1024);
+    ck_assert_ptr_null(resp_header(&r, "Content-Encoding", h, sizeof h));
+    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    json_decref(j);
+    resp_free(&r);
+}
+END_TEST
+
+/* A Range with If-Range naming the gzip tag is a range of the gzip bytes;
+ * a bare Range (a resume by offset into the decoded file) gets identity. */
+START_TEST(ranges_over_the_coding_served)
+{
+    char tag[64], ifr[200], h[64];
+    struct resp gz = get_with(&srv, TRAIN, GZ, NULL);
+    header(&gz, "ETag", tag, sizeof tag);
+    snprintf(ifr, sizeof ifr, "If-Range: %s", tag);
+    const char *hdrs[] = {GZ, "Range: bytes=100-", ifr, NULL};
+    struct resp r = get(&srv, TRAIN, hdrs);
+    expect_part(&r, gz.body, gz.len, 100, gz.len - 100);
+    header(&r, "Content-Encoding", h, sizeof h);
+    ck_assert_str_eq(h, "gzip");
+    resp_free(&r);
+    struct resp id = get(&srv, TRAIN, NULL);
+    r = get_with(&srv, TRAIN, GZ, "Range: bytes=100-");
+    expect_part(&r, id.body, id.len, 100, id.len - 100);
+    ck_assert_ptr_null(resp_header(&r, "Content-Encoding", h, sizeof h));
+    resp_free(&r);
+    resp_free(&id);
+    resp_free(&gz);
+    curl_resume(&srv, TRAIN, 1000, "--compressed");
+}
+END_TEST
+
 TCase *e2e_serve_tcase(void)
 {
     TCase *tc = tcase_create("serve");
@@ -283,6 +413,9 @@ TCase *e2e_serve_tcase(void)
     tcase_add_test(tc, download_names);
     tcase_add_test(tc, byte_ranges);
     tcase_add_test(tc, resumed_download);
+    tcase_add_test(tc, gzip_round_trip);
+    tcase_add_test(tc, small_bodies_stay_identity);
+    tcase_add_test(tc, ranges_over_the_coding_served);
     tcase_add_test(tc, conditional_on_cold_cache);
     tcase_add_test(tc, ranges_of_streamed_files);
     return tc;
