@@ -230,7 +230,8 @@ static int preflight(struct srv_req *rq)
     if (resp == NULL)
         return MHD_NO;
     MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, If-None-Match");
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                            "Authorization, If-None-Match, Range, If-Range");
     MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
     return srv_reply_response(rq, MHD_HTTP_NO_CONTENT, resp, 0);
 }

@@ -42,8 +42,9 @@ static void add_common_headers(struct srv_req *rq, struct MHD_Response *resp)
 {
     if (rq->cors_origin != NULL) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", rq->cors_origin);
-        MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-                                "ETag, Content-Disposition, Content-Length");
+        MHD_add_response_header(
+            resp, "Access-Control-Expose-Headers",
+            "ETag, Content-Disposition, Content-Length, Content-Range, Accept-Ranges");
         if (strcmp(rq->cors_origin, "*") != 0)
             MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
     }
