@@ -83,6 +83,11 @@ struct srv_req {
     size_t args_bytes;
     char method_name[16];
     char path[SRV_LOG_PATH_MAX];
+    char query[SRV_LOG_PATH_MAX]; /* raw query string (after '?'), cut to fit */
+    char client[48];              /* numeric client address */
+    int gzip;                     /* the body is sent gzip'd */
+    uint64_t queued_ns;           /* when the response was queued (srv_now_ns) */
+    uint64_t first_byte_ns;       /* when its first body byte was produced; 0 before */
     struct srv_pending pending;
 };
 

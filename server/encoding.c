@@ -77,5 +77,6 @@ int srv_reply_result_json(struct srv_req *rq, struct srv_entry *e, const char *e
     MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     if (gzip)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    rq->gzip = gzip;
     return srv_reply_response(rq, MHD_HTTP_OK, resp, len);
 }

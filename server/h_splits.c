@@ -375,6 +375,7 @@ static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry 
         return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
     disposition(sr, name, cd, sizeof cd);
     file_headers(resp, tag, cd, gzip);
+    rq->gzip = gzip;
     if (kind == SRV_RANGE_PART) {
         srv_content_range(cr, kind, &r, b.size);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);

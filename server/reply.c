@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "recprep/json.h"
+#include "util.h"
 
 /* The one table from core status to HTTP status and stable error code.
  * Client faults (4xx) stay apart from our own faults (5xx). */
@@ -56,6 +57,7 @@ int srv_reply_response(struct srv_req *rq, unsigned status, struct MHD_Response 
     if (resp == NULL)
         return MHD_NO;
     add_common_headers(rq, resp);
+    rq->queued_ns = srv_now_ns();
     enum MHD_Result r = MHD_queue_response(rq->conn, status, resp);
     MHD_destroy_response(resp);
     rq->status = status;

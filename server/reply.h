@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "recprep/error.h"
+#include "util.h"
 
 #define SRV_CT_JSON "application/json"
 #define SRV_CT_TEXT "text/plain; charset=utf-8"
@@ -37,6 +38,8 @@ struct MHD_Response *srv_response_mem(struct srv_req *rq, const char *data, size
 static inline void srv_reply_progress(struct srv_req *rq, uint64_t pos)
 {
     rq->sent = pos;
+    if (rq->first_byte_ns == 0)
+        rq->first_byte_ns = srv_now_ns(); /* time to first byte, for the access log */
 }
 
 /* Reply with a copy of data (small bodies). */

@@ -9,6 +9,7 @@
  * large enough to be streamed with --cache-mb 1).
  */
 #include <check.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -405,6 +406,118 @@ START_TEST(ranges_over_the_coding_served)
 }
 END_TEST
 
+/* A log whose users.tsv is ~16 MB (4,000 users with 4,000-byte IDs), more
+ * than loopback socket buffers hold, so a client that leaves early really
+ * cuts the response. */
+static void big_ids_csv(char *path, size_t cap)
+{
+    snprintf(path, cap, "/tmp/recprepd-serve-big-%d.csv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    static char id[4001];
+    memset(id, 'u', 4000);
+    for (int i = 0; i < 4000; i++) {
+        snprintf(id + 3990, 11, "%010d", i);
+        fprintf(f, "%s,B%d,5,%d\n", id, i % 7, 1000 + i);
+    }
+    fclose(f);
+}
+
+static size_t stop_after_64k(char *p, size_t size, size_t n, void *cls)
+{
+    size_t *got = cls;
+    (void)p;
+    *got += size * n;
+    return *got >= 64 * 1024 ? 0 : size * n; /* 0: libcurl aborts the transfer */
+}
+
+/* The access-log line (parsed) whose path is path, or NULL. */
+static json_t *log_line(const struct server *s, const char *path)
+{
+    char *log = server_log(s), key[256];
+    json_t *found = NULL;
+    snprintf(key, sizeof key, "\"path\":\"%s\"", path);
+    for (const char *p = strstr(log, key); p != NULL; p = strstr(p + 1, key)) {
+        const char *start = p, *end = strchr(p, '\n');
+        while (start > log && start[-1] != '\n')
+            start--;
+        json_decref(found);
+        found = end ? json_loadb(start, (size_t)(end - start), 0, NULL) : NULL;
+    }
+    free(log);
+    return found;
+}
+
+/* An aborted download logs the bytes actually sent; every line carries
+ * client, query, encoding and time to first byte; --quiet-probes leaves
+ * successful health probes out. */
+START_TEST(access_log_of_aborted_download)
+{
+    struct server s;
+    char csv[128], ds[200], url[256];
+    big_ids_csv(csv, sizeof csv);
+    snprintf(ds, sizeof ds, "big=%s", csv);
+    const char *args[] = {"--dataset", ds, "--quiet-probes", NULL};
+    ck_assert_int_eq(server_start(&s, args, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
+    const char *path = "/v1/datasets/big/splits/full/users.tsv";
+    snprintf(url, sizeof url, "%s?k=1", path);
+    struct resp r = get(&s, url, NULL); /* computed and cached: the next one starts at once */
+    ck_assert_int_eq(r.status, 200);
+    size_t full = r.len;
+    resp_free(&r);
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s?k=1", s.port, path);
+    size_t got = 0;
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stop_after_64k);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_WRITE_ERROR);
+    curl_easy_cleanup(c);
+
+    json_t *j = NULL;
+    for (int waited = 0; waited < 10000; waited += 50, sleep_ms(50)) {
+        json_decref(j);
+        j = log_line(&s, path);
+        if (j != NULL && json_is_true(json_object_get(j, "incomplete")))
+            break;
+    }
+    ck_assert_msg(j != NULL && json_is_true(json_object_get(j, "incomplete")),
+                  "no incomplete line");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "bytes_expected")), (json_int_t)full);
+    ck_assert_int_lt(json_integer_value(json_object_get(j, "bytes")), (json_int_t)full);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "query")), "k=1");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "client")), "127.0.0.1");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "encoding")), "identity");
+    json_int_t ttfb = json_integer_value(json_object_get(j, "first_byte_us"));
+    ck_assert(json_is_integer(json_object_get(j, "first_byte_us")));
+    ck_assert_int_le(ttfb, json_integer_value(json_object_get(j, "microseconds")));
+    json_decref(j);
+
+    char ce[32];
+    r = get_with(&s, "/v1/datasets/big/splits/full?k=1", GZ, NULL);
+    const char *coding = resp_header(&r, "Content-Encoding", ce, sizeof ce) ? ce : "identity";
+    resp_free(&r);
+    r = get(&s, "/healthz", NULL);
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    r = get(&s, "/v1/datasets/big", NULL);
+    resp_free(&r);
+    j = log_line(&s, "/v1/datasets/big"); /* logged after /healthz */
+    ck_assert_ptr_nonnull(j);
+    json_decref(j);
+    ck_assert_ptr_null(log_line(&s, "/healthz"));
+    j = log_line(&s, "/v1/datasets/big/splits/full");
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "encoding")), coding);
+    json_decref(j);
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    server_cleanup(&s);
+    unlink(csv);
+}
+END_TEST
+
 TCase *e2e_serve_tcase(void)
 {
     TCase *tc = tcase_create("serve");
@@ -418,5 +531,6 @@ TCase *e2e_serve_tcase(void)
     tcase_add_test(tc, ranges_over_the_coding_served);
     tcase_add_test(tc, conditional_on_cold_cache);
     tcase_add_test(tc, ranges_of_streamed_files);
+    tcase_add_test(tc, access_log_of_aborted_download);
     return tc;
 }
