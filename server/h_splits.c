@@ -38,6 +38,7 @@
 #include "async.h"
 #include "encoding.h"
 #include "handlers.h"
+#include "metrics.h"
 #include "params.h"
 #include "range.h"
 #include "recprep/cursor.h"
@@ -66,7 +67,9 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     const struct split_job *job = arg;
     rp_split *s = NULL;
     srv_test_delay("RECPREP_TEST_COMPUTE_DELAY_MS");
+    uint64_t t0 = srv_now_ns();
     rp_status st = rp_split_run(job->ds, &job->p, &s, err);
+    srv_metrics_compute((int)job->p.method, srv_now_ns() - t0);
     if (st != RP_OK)
         return st;
     rp_provenance prov;

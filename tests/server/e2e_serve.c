@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -518,6 +519,29 @@ START_TEST(access_log_of_aborted_download)
 }
 END_TEST
 
+/* Process and build metrics, rows per dataset, compute time per recipe. */
+START_TEST(process_and_recipe_metrics)
+{
+    struct resp r = get(&srv, "/v1/datasets/small/splits/temporal?k=2", NULL);
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    ck_assert_double_gt(counter(&srv, "process_resident_memory_bytes"), 1024 * 1024);
+    double start = counter(&srv, "process_start_time_seconds");
+    double now = (double)time(NULL);
+    ck_assert_msg(start > now - 3600 && start <= now + 1, "start %f now %f", start, now);
+    ck_assert_double_ge(counter(&srv, "process_open_fds"), 4); /* stdio + listening socket */
+    ck_assert_double_eq(counter(&srv, "recprep_dataset_rows{dataset=\"small\"}"), 2000);
+    ck_assert_double_ge(counter(&srv, "recprep_computations_total{recipe=\"temporal\"}"), 1);
+    ck_assert_double_gt(counter(&srv, "recprep_compute_seconds_total{recipe=\"temporal\"}"), 0);
+    ck_assert_double_eq(counter(&srv, "recprep_computations_total{recipe=\"az23-timestamp\"}"), 0);
+    r = get(&srv, "/metrics", NULL);
+    const char *bi = strstr(r.body, "\nrecprep_build_info{version=\"");
+    ck_assert_ptr_nonnull(bi);
+    ck_assert_ptr_nonnull(strstr(bi, "\"} 1\n"));
+    resp_free(&r);
+}
+END_TEST
+
 TCase *e2e_serve_tcase(void)
 {
     TCase *tc = tcase_create("serve");
@@ -532,5 +556,6 @@ TCase *e2e_serve_tcase(void)
     tcase_add_test(tc, conditional_on_cold_cache);
     tcase_add_test(tc, ranges_of_streamed_files);
     tcase_add_test(tc, access_log_of_aborted_download);
+    tcase_add_test(tc, process_and_recipe_metrics);
     return tc;
 }
