@@ -24,6 +24,7 @@
  */
 #include "http.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,15 @@ int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size
         return -1;
     }
     int fd = socket(res->ai_family, SOCK_STREAM, 0), one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(msg, cap, "--listen %s:%u: cannot listen", host, port);
+    const char *step = fd < 0 ? "socket" : NULL;
+    if (step == NULL && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+        step = "setsockopt";
+    if (step == NULL && bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+        step = "bind";
+    if (step == NULL && listen(fd, 1024) != 0)
+        step = "listen";
+    if (step != NULL) { /* "Address already in use", "Permission denied", ... */
+        snprintf(msg, cap, "--listen %s:%u: cannot %s: %s", host, port, step, strerror(errno));
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);

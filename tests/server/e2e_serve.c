@@ -542,6 +542,36 @@ START_TEST(process_and_recipe_metrics)
 }
 END_TEST
 
+/* Start with args, expect exit status 2 and a log containing want. */
+static void expect_start_error(const char *const *args, const char *want)
+{
+    struct server s;
+    int status = -1;
+    if (server_start(&s, args, NULL, &status) == 0) {
+        status = server_wait_exit(&s, 20000);
+        if (status == -1)
+            server_stop(&s, 1000);
+    }
+    ck_assert_int_eq(status, 2);
+    char *log = server_log(&s);
+    ck_assert_msg(strstr(log, want) != NULL, "'%s' not in: %s", want, log);
+    free(log);
+    server_cleanup(&s);
+}
+
+/* Start-up errors an operator can act on: the errno text of a port in use,
+ * a token file that is a directory. */
+START_TEST(operator_start_up_messages)
+{
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", srv.port); /* the fixture's port */
+    const char *busy[] = {"--listen", listen, NULL};
+    expect_start_error(busy, "Address already in use");
+    const char *dir[] = {"--token-file", "/tmp", NULL};
+    expect_start_error(dir, "is a directory");
+}
+END_TEST
+
 TCase *e2e_serve_tcase(void)
 {
     TCase *tc = tcase_create("serve");
@@ -557,5 +587,6 @@ TCase *e2e_serve_tcase(void)
     tcase_add_test(tc, ranges_of_streamed_files);
     tcase_add_test(tc, access_log_of_aborted_download);
     tcase_add_test(tc, process_and_recipe_metrics);
+    tcase_add_test(tc, operator_start_up_messages);
     return tc;
 }
