@@ -449,6 +449,17 @@ static json_t *log_line(const struct server *s, const char *path)
     return found;
 }
 
+/* The access-log line of path, waiting for it: the line is written when
+ * the server completes the request, which may be after the client has the
+ * response. */
+static json_t *wait_log_line(const struct server *s, const char *path)
+{
+    json_t *j = NULL;
+    for (int waited = 0; waited < 10000 && (j = log_line(s, path)) == NULL; waited += 20)
+        sleep_ms(20);
+    return j;
+}
+
 /* An aborted download logs the bytes actually sent; every line carries
  * client, query, encoding and time to first byte; --quiet-probes leaves
  * successful health probes out. */
@@ -505,11 +516,11 @@ START_TEST(access_log_of_aborted_download)
     resp_free(&r);
     r = get(&s, "/v1/datasets/big", NULL);
     resp_free(&r);
-    j = log_line(&s, "/v1/datasets/big"); /* logged after /healthz */
+    j = wait_log_line(&s, "/v1/datasets/big"); /* requested after /healthz */
     ck_assert_ptr_nonnull(j);
     json_decref(j);
     ck_assert_ptr_null(log_line(&s, "/healthz"));
-    j = log_line(&s, "/v1/datasets/big/splits/full");
+    j = wait_log_line(&s, "/v1/datasets/big/splits/full");
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(json_string_value(json_object_get(j, "encoding")), coding);
     json_decref(j);
