@@ -40,10 +40,21 @@ int srv_token_load(const char *path, char **token, size_t *len, char *msg, size_
         snprintf(msg, cap, "--token-file %s: %s", path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        snprintf(msg, cap, "--token-file %s: is a directory, not a file holding the token", path);
+        return -1;
+    }
     warn_mode(path, fileno(f));
     char buf[MAX_TOKEN + 2];
     size_t n = fread(buf, 1, sizeof buf, f);
+    int read_error = ferror(f) ? errno : 0;
     fclose(f);
+    if (read_error != 0) {
+        snprintf(msg, cap, "--token-file %s: cannot read it: %s", path, strerror(read_error));
+        return -1;
+    }
     while (n > 0 &&
            (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
         n--;

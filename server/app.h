@@ -39,6 +39,9 @@ enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_OTHER, SRV_N_METHODS }
 #define SRV_JOB_KEY_MAX 512
 #define SRV_JOB_ARG_MAX 256
 #define SRV_JOB_FILE_MAX 64
+#define SRV_ETAG_LEN 40 /* "\"<16 hex>-<16 hex>\"" and its NUL */
+
+struct srv_req;
 
 /* A result fetched by a worker while the connection is suspended. */
 struct srv_pending {
@@ -50,7 +53,13 @@ struct srv_pending {
     srv_compute_fn fn;
     char key[SRV_JOB_KEY_MAX];
     size_t key_len;
-    char file[SRV_JOB_FILE_MAX];                              /* "" or a file to materialise too */
+    char file[SRV_JOB_FILE_MAX]; /* "" or a file to materialise too */
+    char etag[SRV_ETAG_LEN];     /* of the representation asked for */
+    int gzip;                    /* build the gzip coding too (cache.h: srv_entry_gzip) */
+    /* Called instead of routing again once the worker resumed the
+     * connection: route, parameters and key were parsed on the first call
+     * and live here (key, arg, file, etag). */
+    int (*resume)(struct srv_req *rq);
     _Alignas(max_align_t) unsigned char arg[SRV_JOB_ARG_MAX]; /* copy of fn's argument */
 };
 
@@ -74,6 +83,11 @@ struct srv_req {
     size_t args_bytes;
     char method_name[16];
     char path[SRV_LOG_PATH_MAX];
+    char query[SRV_LOG_PATH_MAX]; /* raw query string (after '?'), cut to fit */
+    char client[48];              /* numeric client address */
+    int gzip;                     /* the body is sent gzip'd */
+    uint64_t queued_ns;           /* when the response was queued (srv_now_ns) */
+    uint64_t first_byte_ns;       /* when its first body byte was produced; 0 before */
     struct srv_pending pending;
 };
 

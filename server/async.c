@@ -6,7 +6,9 @@
  * suspends the connection (MHD_suspend_connection) and queues a job; the
  * worker fetches the result through the blocking single-flight cache, stores
  * it in the request and resumes the connection; libmicrohttpd then calls the
- * access handler again, which re-dispatches and finds the result waiting.
+ * access handler again, which calls the handler's resume callback with what
+ * the first call parsed (key, parameters, file, ETag) kept in rq->pending:
+ * route and parameters are parsed once per request.
  * Invariants: a suspended request is never completed by MHD (suspended
  * connections are not polled), so the request context outlives the job;
  * the worker's writes happen before MHD_resume_connection (a mutex inside
@@ -22,6 +24,7 @@
 
 #include <microhttpd.h>
 
+#include "encoding.h"
 #include "reply.h"
 
 static void run(struct srv_job *job)
@@ -32,17 +35,18 @@ static void run(struct srv_job *job)
     rp_error_clear(&p->err);
     p->status =
         srv_cache_get(rq->app->cache, p->key, p->key_len, p->fn, p->arg, &p->entry, &hit, &p->err);
-    if (p->status == RP_OK && p->file[0] != '\0') {
-        const char *data;
-        size_t len;
-        (void)srv_entry_file(p->entry, p->file, &data, &len); /* the handler reports errors */
-    }
+    const char *data, *file = p->file[0] != '\0' ? p->file : NULL;
+    size_t len;
+    /* the handler reports errors (and serves identity when gzip fails) */
+    if (p->status == RP_OK && file != NULL)
+        (void)srv_entry_file(p->entry, file, &data, &len);
+    if (p->status == RP_OK && p->gzip)
+        (void)srv_entry_gzip(p->entry, file, &data, &len);
     p->done = 1;
     MHD_resume_connection(rq->conn);
 }
 
-/* The outcome of a finished job. */
-static enum srv_acquire collect(struct srv_req *rq, struct srv_entry **e, int *ret)
+enum srv_acquire srv_result_collect(struct srv_req *rq, struct srv_entry **e, int *ret)
 {
     struct srv_pending *p = &rq->pending;
     p->done = 0;
@@ -55,32 +59,54 @@ static enum srv_acquire collect(struct srv_req *rq, struct srv_entry **e, int *r
     return SRV_ACQ_READY;
 }
 
-enum srv_acquire srv_result_acquire(struct srv_req *rq, const char *key, size_t key_len,
-                                    srv_compute_fn fn, const void *arg, size_t arg_size,
-                                    const char *file, struct srv_entry **e, int *ret)
+/* Copy what the worker and the resume need into rq->pending. */
+static int pending_set(struct srv_pending *p, const struct srv_acquire_req *a)
+{
+    if (a->key_len > sizeof p->key || a->arg_size > sizeof p->arg ||
+        (a->file != NULL && strlen(a->file) >= sizeof p->file) ||
+        (a->etag != NULL && strlen(a->etag) >= sizeof p->etag) || a->resume == NULL)
+        return -1;
+    memcpy(p->key, a->key, a->key_len);
+    p->key_len = a->key_len;
+    memcpy(p->arg, a->arg, a->arg_size);
+    p->fn = a->fn;
+    p->file[0] = p->etag[0] = '\0';
+    if (a->file != NULL)
+        memcpy(p->file, a->file, strlen(a->file) + 1);
+    if (a->etag != NULL)
+        memcpy(p->etag, a->etag, strlen(a->etag) + 1);
+    p->resume = a->resume;
+    p->gzip = a->gzip;
+    return 0;
+}
+
+enum srv_acquire srv_result_acquire(struct srv_req *rq, const struct srv_acquire_req *a,
+                                    struct srv_entry **e, int *ret)
 {
     struct srv_pending *p = &rq->pending;
-    if (p->done)
-        return collect(rq, e, ret);
-    if (srv_cache_peek(rq->app->cache, key, key_len, e)) {
-        if (file == NULL || srv_entry_file_cached(*e, file))
+    if (srv_cache_peek(rq->app->cache, a->key, a->key_len, e)) {
+        if ((a->file == NULL || srv_entry_file_cached(*e, a->file)) &&
+            (!a->gzip || srv_entry_gzip_cached(*e, a->file)))
             return SRV_ACQ_READY;
-        srv_entry_release(*e); /* ready, but the file must be built: worker */
+        srv_entry_release(*e); /* ready, but a body must be built: worker */
     }
-    if (key_len > sizeof p->key || arg_size > sizeof p->arg ||
-        (file != NULL && strlen(file) >= sizeof p->file)) {
+    if (pending_set(p, a) != 0) {
         *ret = srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
         return SRV_ACQ_REPLIED;
     }
-    memcpy(p->key, key, key_len);
-    p->key_len = key_len;
-    memcpy(p->arg, arg, arg_size);
-    p->fn = fn;
-    p->file[0] = '\0';
-    if (file != NULL)
-        memcpy(p->file, file, strlen(file) + 1);
     p->job.run = run;
     MHD_suspend_connection(rq->conn);
     srv_pool_submit(rq->app->pool, &p->job);
     return SRV_ACQ_SUSPENDED;
+}
+
+int srv_resume_json(struct srv_req *rq)
+{
+    struct srv_entry *e;
+    int ret;
+    if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
+        return ret;
+    ret = srv_reply_result_json(rq, e, rq->pending.etag);
+    srv_entry_release(e);
+    return ret;
 }

@@ -27,6 +27,8 @@
 
 #include <uthash.h>
 
+#include "gzip.h"
+#include "util.h"
 #include "recprep/cursor.h"
 
 #define MAX_FILES 10 /* a recipe's files at most (RPI_MAX_FILES in the core) */
@@ -50,6 +52,7 @@ struct srv_entry {
     rp_error err;     /* ST_FAILED */
     struct srv_result res;
     struct file_slot files[MAX_FILES];
+    struct file_slot gz[MAX_FILES + 1]; /* gzip of files[i]; [MAX_FILES]: of res.json */
     unsigned refs;
     int in_map;
     size_t bytes;
@@ -63,6 +66,7 @@ struct srv_cache {
     struct srv_entry *head, *tail;
     size_t bytes, max_bytes;
     uint64_t hits, misses, evictions, entries;
+    uint64_t gzips, gzip_ns, gzip_in, gzip_out; /* compressions: count, time, bytes */
 };
 
 struct srv_cache *srv_cache_new(size_t max_bytes)
@@ -80,6 +84,8 @@ static void entry_free(struct srv_entry *e)
 {
     for (size_t i = 0; i < MAX_FILES; i++)
         free(e->files[i].data);
+    for (size_t i = 0; i <= MAX_FILES; i++)
+        free(e->gz[i].data);
     rp_split_free(e->res.split);
     free(e->res.json);
     free(e->key);
@@ -332,16 +338,15 @@ static rp_status materialise(const rp_split *s, const char *name, uint64_t size,
     return RP_OK;
 }
 
-rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len)
+/* Builds a slot's bytes with no lock held: RP_OK and a malloc'd *buf. */
+typedef rp_status (*slot_build_fn)(void *ctx, char **buf, size_t *len);
+
+/* Fill slot f of e once (single-flight: concurrent callers wait for the
+ * first), account its bytes, and return them. */
+static rp_status slot_fill(struct srv_entry *e, struct file_slot *f, slot_build_fn build, void *ctx,
+                           const char **data, size_t *len)
 {
     struct srv_cache *c = e->cache;
-    int i = file_index(e, name);
-    uint64_t lines, size;
-    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK)
-        return RP_ERR_NOT_FOUND;
-    if (size > c->max_bytes / 4 || size > SIZE_MAX / 2)
-        return RP_ERR_LIMIT;
-    struct file_slot *f = &e->files[i];
     pthread_mutex_lock(&c->mu);
     while (f->state == F_BUILDING)
         pthread_cond_wait(&c->cv, &c->mu);
@@ -349,11 +354,12 @@ rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **dat
         f->state = F_BUILDING;
         pthread_mutex_unlock(&c->mu);
         char *buf = NULL;
-        rp_status st = materialise(e->res.split, name, size, &buf);
+        size_t n = 0;
+        rp_status st = build(ctx, &buf, &n);
         pthread_mutex_lock(&c->mu);
         f->state = st == RP_OK ? F_READY : F_NONE;
         f->data = buf;
-        f->len = (size_t)size;
+        f->len = n;
         pthread_cond_broadcast(&c->cv);
         if (st != RP_OK) {
             pthread_mutex_unlock(&c->mu);
@@ -365,6 +371,102 @@ rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **dat
     *data = f->data;
     *len = f->len;
     return RP_OK;
+}
+
+struct file_ctx {
+    const rp_split *split;
+    const char *name;
+    uint64_t size;
+};
+
+static rp_status build_file(void *ctx, char **buf, size_t *len)
+{
+    const struct file_ctx *fc = ctx;
+    *len = (size_t)fc->size;
+    return materialise(fc->split, fc->name, fc->size, buf);
+}
+
+rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len)
+{
+    struct srv_cache *c = e->cache;
+    int i = file_index(e, name);
+    uint64_t lines, size;
+    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK)
+        return RP_ERR_NOT_FOUND;
+    if (size > c->max_bytes / 4 || size > SIZE_MAX / 2)
+        return RP_ERR_LIMIT;
+    struct file_ctx fc = {e->res.split, name, size};
+    return slot_fill(e, &e->files[i], build_file, &fc, data, len);
+}
+
+struct gzip_ctx {
+    struct srv_cache *c;
+    const char *data;
+    size_t len;
+};
+
+static rp_status build_gzip(void *ctx, char **buf, size_t *len)
+{
+    const struct gzip_ctx *gc = ctx;
+    uint64_t t0 = srv_now_ns();
+    rp_status st = srv_gzip(gc->data, gc->len, buf, len);
+    uint64_t ns = srv_now_ns() - t0;
+    pthread_mutex_lock(&gc->c->mu);
+    if (st == RP_OK) {
+        gc->c->gzips++;
+        gc->c->gzip_ns += ns;
+        gc->c->gzip_in += gc->len;
+        gc->c->gzip_out += *len;
+    }
+    pthread_mutex_unlock(&gc->c->mu);
+    return st;
+}
+
+/* The identity bytes that slot gz[*slot] encodes: a file or the JSON. */
+static rp_status identity_of(struct srv_entry *e, const char *name, const char **data, size_t *len,
+                             int *slot)
+{
+    if (name == NULL) {
+        *data = e->res.json;
+        *len = e->res.json_len;
+        *slot = MAX_FILES;
+        return *data != NULL ? RP_OK : RP_ERR_NOT_FOUND;
+    }
+    *slot = file_index(e, name);
+    return srv_entry_file(e, name, data, len);
+}
+
+rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **data, size_t *len)
+{
+    struct gzip_ctx gc = {e->cache, NULL, 0};
+    int slot;
+    rp_status st = identity_of(e, name, &gc.data, &gc.len, &slot);
+    if (st != RP_OK)
+        return st;
+    if (gc.len < SRV_GZIP_MIN)
+        return RP_ERR_LIMIT;
+    return slot_fill(e, &e->gz[slot], build_gzip, &gc, data, len);
+}
+
+int srv_entry_gzip_cached(struct srv_entry *e, const char *name)
+{
+    struct srv_cache *c = e->cache;
+    int slot = MAX_FILES;
+    if (name != NULL) {
+        uint64_t lines, size;
+        if (!srv_entry_file_cached(e, name))
+            return 0;
+        slot = file_index(e, name);
+        if (slot < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK ||
+            size > c->max_bytes / 4 || size < SRV_GZIP_MIN)
+            return 1;
+    } else if (e->res.json_len < SRV_GZIP_MIN) {
+        return 1;
+    }
+    pthread_mutex_lock(&c->mu);
+    int ready = e->gz[slot].state == F_READY;
+    pthread_mutex_unlock(&c->mu);
+    return ready;
 }
 
 int srv_entry_file_cached(struct srv_entry *e, const char *name)
@@ -390,5 +492,9 @@ void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out)
     out->bytes = c->bytes;
     out->max_bytes = c->max_bytes;
     out->entries = c->entries;
+    out->gzips = c->gzips;
+    out->gzip_seconds = (double)c->gzip_ns / 1e9;
+    out->gzip_in = c->gzip_in;
+    out->gzip_out = c->gzip_out;
     pthread_mutex_unlock(&c->mu);
 }

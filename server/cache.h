@@ -9,7 +9,8 @@
  * response is still sending (it only detaches the entry from the map).
  *
  * Files of a split result are materialised into memory on first request,
- * through the core's cursor, and counted in the entry's bytes.
+ * through the core's cursor, and counted in the entry's bytes; so is the
+ * gzip encoding of a file or JSON body, compressed once on first request.
  *
  * All functions are thread-safe.
  */
@@ -38,6 +39,8 @@ typedef rp_status (*srv_compute_fn)(void *arg, struct srv_result *out, rp_error 
 struct srv_cache_counters {
     uint64_t hits, misses, evictions;
     uint64_t bytes, max_bytes, entries;
+    uint64_t gzips, gzip_in, gzip_out; /* gzip codings built, bytes in and out */
+    double gzip_seconds;               /* time spent compressing */
 };
 
 /* New cache holding at most max_bytes of finished results. NULL on OOM. */
@@ -75,6 +78,18 @@ void srv_entry_release(struct srv_entry *e);
  * held. RP_ERR_NOT_FOUND: no such file. RP_ERR_LIMIT: the file is larger than
  * a quarter of the cache budget - stream it with a cursor instead. */
 rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len);
+
+/* The gzip encoding of file `name` of a held split entry, or of the
+ * entry's JSON body when name is NULL: compressed once (single-flight) from
+ * the materialised identity bytes, kept and counted in the entry's bytes.
+ * RP_OK: *data and *len valid while the reference is held. RP_ERR_LIMIT:
+ * serve identity - the body is under SRV_GZIP_MIN bytes, or the file is
+ * streamed (too large for the cache). RP_ERR_NOT_FOUND: no such body. */
+rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **data, size_t *len);
+
+/* 1 if srv_entry_gzip(e, name) would answer at once, 0 if it would build
+ * the file or compress first. */
+int srv_entry_gzip_cached(struct srv_entry *e, const char *name);
 
 /* Snapshot of the counters, for the metrics endpoint. */
 void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out);

@@ -315,6 +315,8 @@ static int apply_env(struct parse_state *ps)
         return -1;
     if ((v = getenv("RECPREP_CACHE_MB")) != NULL && set_cache(ps, v) != 0)
         return -1;
+    if ((v = getenv("RECPREP_QUIET_PROBES")) != NULL)
+        ps->cfg->quiet_probes = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
     if ((v = getenv("RECPREP_CORS_ORIGINS")) != NULL && for_each_item(ps, v, ",; ", add_origin))
         return -1;
     for (size_t i = 0; i < N_UINT_OPTIONS; i++)
@@ -380,6 +382,8 @@ static void usage(void)
           "                            0: no deadline)\n"
           "  --max-client-connections N  open connections per client address\n"
           "                            (RECPREP_MAX_CLIENT_CONNECTIONS, 64; 0: no limit)\n"
+          "  --quiet-probes            no access-log line for successful /healthz and\n"
+          "                            /readyz (RECPREP_QUIET_PROBES=1)\n"
           "  --help, --version\n",
           stdout);
 }
@@ -397,6 +401,10 @@ enum srv_config_result srv_config_parse(struct srv_config *cfg, int argc, char *
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage();
             return SRV_CONFIG_EXIT_OK;
+        }
+        if (strcmp(arg, "--quiet-probes") == 0) {
+            cfg->quiet_probes = 1;
+            continue;
         }
         if (strcmp(arg, "--version") == 0) {
             fputs("recprepd " RECPREP_VERSION "\n", stdout);

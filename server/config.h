@@ -35,6 +35,7 @@ struct srv_config {
     unsigned drain_seconds;      /* after SIGTERM, wait this long for responses in flight */
     unsigned header_timeout;     /* seconds to send a complete request head; 0: no deadline */
     unsigned client_connections; /* open connections per client address; 0: no limit */
+    int quiet_probes;            /* no access-log line for successful /healthz, /readyz */
 };
 
 enum srv_config_result {

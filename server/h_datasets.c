@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "async.h"
+#include "encoding.h"
 #include "handlers.h"
 #include "params.h"
 #include "recprep/kcore.h"
@@ -102,10 +103,12 @@ static int reply_cached_json(struct srv_req *rq, const struct srv_dataset *d, co
     char etag[SRV_ETAG_LEN];
     int ret;
     srv_etag(etag, d->fingerprint, srv_fnv1a(SRV_FNV_INIT, key, n));
-    if (srv_etag_matches(rq, etag))
-        return srv_reply_not_modified(rq, etag);
+    if (srv_not_modified(rq, etag, &ret))
+        return ret;
     struct srv_entry *e;
-    switch (srv_result_acquire(rq, key, n, fn, arg, arg_size, NULL, &e, &ret)) {
+    const struct srv_acquire_req a = {
+        key, n, fn, arg, arg_size, NULL, etag, srv_resume_json, srv_req_gzip(rq)};
+    switch (srv_result_acquire(rq, &a, &e, &ret)) {
     case SRV_ACQ_SUSPENDED:
         return MHD_YES;
     case SRV_ACQ_REPLIED:
@@ -113,8 +116,7 @@ static int reply_cached_json(struct srv_req *rq, const struct srv_dataset *d, co
     case SRV_ACQ_READY:
         break;
     }
-    const struct srv_result *res = srv_entry_result(e);
-    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
+    ret = srv_reply_result_json(rq, e, etag);
     srv_entry_release(e);
     return ret;
 }

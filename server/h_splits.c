@@ -11,9 +11,16 @@
  * core's cursor, handed to libmicrohttpd without copying while the response
  * holds a cache reference. Files too large to keep are streamed through a
  * cursor instead.
+ * Cheap checks first: dataset, recipe, parameters, file name and
+ * If-None-Match are settled before the cache is asked, so 404 and 304 never
+ * compute. What the first call parsed is kept in rq->pending across a
+ * suspension; the resume callbacks answer from it without parsing again.
+ * Files answer a single Range (range.c) with 206, over memory or, for
+ * streamed files, by reading and dropping the bytes before the range.
  * Invariants: the file name is only ever compared with the core's list of
- * file names; the Content-Disposition name is the core's string, not the
- * client's.
+ * file names; the Content-Disposition name is built from the dataset's
+ * configured name, the recipe table and the file table, never the client's
+ * bytes.
  * Test-only knob: RECPREP_TEST_COMPUTE_DELAY_MS=N delays every split
  * computation by N ms (end-to-end tests of single-flight and shutdown).
  * Rejected: writing files to a temporary directory and sendfile() - a
@@ -29,8 +36,11 @@
 #include <microhttpd.h>
 
 #include "async.h"
+#include "encoding.h"
 #include "handlers.h"
+#include "metrics.h"
 #include "params.h"
+#include "range.h"
 #include "recprep/cursor.h"
 #include "recprep/recipe.h"
 #include "reply.h"
@@ -57,7 +67,9 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     const struct split_job *job = arg;
     rp_split *s = NULL;
     srv_test_delay("RECPREP_TEST_COMPUTE_DELAY_MS");
+    uint64_t t0 = srv_now_ns();
     rp_status st = rp_split_run(job->ds, &job->p, &s, err);
+    srv_metrics_compute((int)job->p.method, srv_now_ns() - t0);
     if (st != RP_OK)
         return st;
     rp_provenance prov;
@@ -115,21 +127,52 @@ static int prepare(struct srv_req *rq, const struct srv_match *m, struct split_r
     return 0;
 }
 
-/* ETag of one representation of the result: fingerprint + hash(key, what). */
+/* The canonical parameters inside the key (after its second NUL). */
+static struct srv_slice key_params(const char *key, size_t key_len)
+{
+    const char *p = memchr(key, 0, key_len);
+    p = p ? memchr(p + 1, 0, key_len - (size_t)(p + 1 - key)) : NULL;
+    p = p ? p + 1 : key + key_len;
+    return (struct srv_slice){p, key_len - (size_t)(p - key)};
+}
+
+/* ETag of one representation of the result: the dataset's fingerprint (its
+ * parsed content) + a hash of name, canonical parameters and what. Known
+ * before anything is computed, so a conditional request is answered first.
+ * A file's bytes depend on content and parameters only, so its tag leaves
+ * out the input's SHA-256 (stable when the digest lands, and across
+ * restarts); a summary carries the digest, so its tag includes it. */
 static void result_etag(const struct split_req *sr, const char *what, char *etag)
 {
-    uint64_t h = srv_fnv1a(SRV_FNV_INIT, sr->key, sr->key_len);
+    uint64_t h;
+    if (strcmp(what, "summary") == 0) {
+        h = srv_fnv1a(SRV_FNV_INIT, sr->key, sr->key_len);
+    } else {
+        struct srv_slice params = key_params(sr->key, sr->key_len);
+        h = srv_fnv1a(SRV_FNV_INIT, sr->d->name, strlen(sr->d->name) + 1);
+        h = srv_fnv1a(h, params.ptr, params.len);
+    }
     h = srv_fnv1a(h, "", 1);
     srv_etag(etag, sr->d->fingerprint, srv_fnv1a(h, what, strlen(what)));
 }
 
-/* The result (file: also materialised, may be NULL). Returns 0 with *e held,
- * or 1 when the request was suspended or answered, with *ret to return. */
-static int lookup(struct srv_req *rq, struct split_req *sr, const char *file, struct srv_entry **e,
-                  int *ret)
+/* The request's state kept across a suspension, from rq->pending. */
+static void split_req_restore(struct srv_req *rq, struct split_req *sr)
 {
-    switch (srv_result_acquire(rq, sr->key, sr->key_len, split_compute, &sr->job, sizeof sr->job,
-                               file, e, ret)) {
+    const struct srv_pending *p = &rq->pending;
+    memcpy(&sr->job, p->arg, sizeof sr->job);
+    sr->d = sr->job.d;
+    memcpy(sr->key, p->key, p->key_len);
+    sr->key_len = p->key_len;
+}
+
+/* The result, or 1 when the request was suspended or answered (*ret). */
+static int lookup(struct srv_req *rq, struct split_req *sr, const char *file, const char *etag,
+                  int (*resume)(struct srv_req *), int gzip, struct srv_entry **e, int *ret)
+{
+    const struct srv_acquire_req a = {sr->key, sr->key_len, split_compute, &sr->job, sizeof sr->job,
+                                      file,    etag,        resume,        gzip};
+    switch (srv_result_acquire(rq, &a, e, ret)) {
     case SRV_ACQ_READY:
         return 0;
     case SRV_ACQ_SUSPENDED:
@@ -149,12 +192,11 @@ int h_split_summary(struct srv_req *rq, const struct srv_match *m)
     if (prepare(rq, m, &sr, &ret))
         return ret;
     result_etag(&sr, "summary", etag);
-    if (srv_etag_matches(rq, etag))
-        return srv_reply_not_modified(rq, etag);
-    if (lookup(rq, &sr, NULL, &e, &ret))
+    if (srv_not_modified(rq, etag, &ret))
         return ret;
-    const struct srv_result *res = srv_entry_result(e);
-    ret = srv_reply_copy(rq, MHD_HTTP_OK, SRV_CT_JSON, res->json, res->json_len, etag);
+    if (lookup(rq, &sr, NULL, etag, srv_resume_json, srv_req_gzip(rq), &e, &ret))
+        return ret;
+    ret = srv_reply_result_json(rq, e, etag);
     srv_entry_release(e);
     return ret;
 }
@@ -168,12 +210,27 @@ struct stream {
     rp_cursor *cur;
     struct srv_entry *e;
     struct srv_req *rq; /* for the bytes written; the reader only runs while it lives */
+    uint64_t skip;      /* bytes before the range, read and dropped first */
 };
+
+/* Drop the bytes before the range (a cursor cannot seek: O(start)). */
+static int stream_skip(struct stream *s, char *buf, size_t max)
+{
+    while (s->skip > 0) {
+        ssize_t r = rp_cursor_read(s->cur, buf, s->skip < max ? (size_t)s->skip : max);
+        if (r <= 0)
+            return -1;
+        s->skip -= (uint64_t)r;
+    }
+    return 0;
+}
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct stream *s = cls;
     srv_reply_progress(s->rq, pos);
+    if (stream_skip(s, buf, max) != 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
     ssize_t r = rp_cursor_read(s->cur, buf, max);
     return r > 0 ? r : MHD_CONTENT_READER_END_WITH_ERROR; /* never 0: see STYLE.md */
 }
@@ -186,89 +243,189 @@ static void stream_free(void *cls)
     free(s);
 }
 
-/* A response for a file too large to keep in the cache: pull from a cursor. */
-static struct MHD_Response *stream_response(struct srv_req *rq, struct srv_entry *e,
-                                            const char *name, uint64_t *size)
+/* The body of one file: in memory (data) or too large to keep (streamed). */
+struct file_body {
+    struct srv_entry *e;
+    const char *name;
+    const char *data; /* NULL: streamed through a cursor */
+    uint64_t size;
+};
+
+static rp_status file_body(struct srv_entry *e, const char *name, struct file_body *b)
 {
-    const rp_split *split = srv_entry_result(e)->split;
-    uint64_t lines;
+    size_t len;
+    *b = (struct file_body){e, name, NULL, 0};
+    rp_status st = srv_entry_file(e, name, &b->data, &len);
+    b->size = len;
+    if (st == RP_ERR_LIMIT) {
+        uint64_t lines;
+        b->data = NULL;
+        return rp_split_file_size(srv_entry_result(e)->split, name, &lines, &b->size);
+    }
+    return st;
+}
+
+/* A response for range r of a file too large to keep: pull from a cursor. */
+static struct MHD_Response *stream_response(struct srv_req *rq, const struct file_body *b,
+                                            const struct srv_range *r)
+{
     struct stream *s = calloc(1, sizeof *s);
-    if (s == NULL || rp_split_file_size(split, name, &lines, size) != RP_OK ||
-        rp_cursor_new(split, name, &s->cur) != RP_OK) {
+    if (s == NULL || rp_cursor_new(srv_entry_result(b->e)->split, b->name, &s->cur) != RP_OK) {
         free(s);
         return NULL;
     }
-    s->e = srv_entry_ref(e);
+    s->e = srv_entry_ref(b->e);
     s->rq = rq;
+    s->skip = r->start;
     struct MHD_Response *resp =
-        MHD_create_response_from_callback(*size, STREAM_BLOCK, stream_read, s, stream_free);
+        MHD_create_response_from_callback(r->len, STREAM_BLOCK, stream_read, s, stream_free);
     if (resp == NULL)
         stream_free(s);
     return resp;
 }
 
-/* The response body of file `name`: from memory when it fits the cache. */
-static struct MHD_Response *file_response(struct srv_req *rq, struct srv_entry *e, const char *name,
-                                          uint64_t *size, rp_status *st)
+/* The response for range r of the body; it holds a reference to the entry. */
+static struct MHD_Response *body_response(struct srv_req *rq, const struct file_body *b,
+                                          const struct srv_range *r)
 {
-    const char *data;
-    size_t len;
-    *st = srv_entry_file(e, name, &data, &len);
-    if (*st == RP_ERR_LIMIT) {
-        *st = RP_OK;
-        return stream_response(rq, e, name, size);
-    }
-    if (*st != RP_OK)
-        return NULL;
-    *size = len;
-    srv_entry_ref(e);
-    return srv_response_mem(rq, data, len, release_entry, e); /* releases e on failure */
+    if (b->data == NULL)
+        return stream_response(rq, b, r);
+    srv_entry_ref(b->e);
+    return srv_response_mem(rq, b->data + r->start, (size_t)r->len, release_entry, b->e);
 }
 
 /* The recipe table's spelling of the requested file name, or NULL. */
-static const char *known_file(const rp_recipe *r, const struct srv_slice *name)
+static const char *known_file(const rp_recipe *r, const char *name, size_t len)
 {
     for (size_t i = 0; i < r->n_files; i++)
-        if (strlen(r->files[i]) == name->len && memcmp(r->files[i], name->ptr, name->len) == 0)
+        if (strlen(r->files[i]) == len && memcmp(r->files[i], name, len) == 0)
             return r->files[i];
     return NULL;
 }
 
-static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry *e,
-                     const char *name)
+/* attachment; filename="<dataset>-<recipe>-<8 hex>-<file>": the hex is a
+ * hash of the canonical parameters, so two splits never share a name.
+ * Dataset, recipe and file names are [a-z0-9_.-] (config.c, the recipe
+ * table), which need no quoting. */
+static void disposition(const struct split_req *sr, const char *name, char *buf, size_t cap)
 {
-    char etag[SRV_ETAG_LEN], disposition[96];
-    result_etag(sr, name, etag);
-    if (srv_etag_matches(rq, etag))
-        return srv_reply_not_modified(rq, etag);
-    uint64_t size = 0;
-    rp_status st;
-    struct MHD_Response *resp = file_response(rq, e, name, &size, &st);
-    if (resp == NULL)
-        return srv_reply_status(rq, st == RP_OK ? RP_ERR_NOMEM : st, NULL);
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SRV_CT_TEXT);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
-    return srv_reply_response(rq, MHD_HTTP_OK, resp, size);
+    struct srv_slice params = key_params(sr->key, sr->key_len);
+    uint64_t h = srv_fnv1a(SRV_FNV_INIT, params.ptr, params.len);
+    const rp_recipe *r = rp_recipe_get(sr->job.p.method);
+    snprintf(buf, cap, "attachment; filename=\"%s-%s-%08x-%s\"", sr->d->name, r->name,
+             (unsigned)((h ^ (h >> 32)) & 0xffffffffu), name);
 }
 
-/* The file is checked against the recipe table before anything is
- * computed: an unknown name is a 404 on a cold cache too. */
+/* Which coding a file request gets: gzip when accepted, except for a Range
+ * without If-Range - a resume by offset into the decoded file, which is
+ * what `curl -C - --compressed` sends - or with If-Range naming the
+ * identity tag. A Range with If-Range naming the gzip tag is a range of
+ * the gzip bytes. */
+static int file_wants_gzip(struct srv_req *rq, const char *etag)
+{
+    if (!srv_req_gzip(rq))
+        return 0;
+    const char *range =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+    const char *if_range =
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_RANGE);
+    char gz[SRV_ETAG_LEN];
+    srv_etag_gzip(etag, gz);
+    return range == NULL || (if_range != NULL && strcmp(if_range, gz) == 0);
+}
+
+/* Switch b to the gzip coding when it is wanted and there is one (files in
+ * memory of SRV_GZIP_MIN bytes or more); the tag follows. */
+static int use_gzip(struct file_body *b, int want, const char *etag, char *tag)
+{
+    const char *data;
+    size_t len;
+    snprintf(tag, SRV_ETAG_LEN, "%s", etag);
+    if (!want || b->data == NULL || srv_entry_gzip(b->e, b->name, &data, &len) != RP_OK)
+        return 0;
+    b->data = data;
+    b->size = len;
+    srv_etag_gzip(etag, tag);
+    return 1;
+}
+
+static void file_headers(struct MHD_Response *resp, const char *tag, const char *cd, int gzip)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, SRV_CT_TEXT);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, tag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (gzip)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+}
+
+static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry *e,
+                     const char *name, const char *etag, int want_gzip)
+{
+    char cd[SRV_NAME_MAX + 160], cr[SRV_CONTENT_RANGE_LEN], tag[SRV_ETAG_LEN];
+    struct file_body b;
+    struct srv_range r;
+    rp_status st = file_body(e, name, &b);
+    if (st != RP_OK)
+        return srv_reply_status(rq, st, NULL);
+    int gzip = use_gzip(&b, want_gzip, etag, tag);
+    enum srv_range_kind kind = srv_request_range(rq, tag, b.size, &r);
+    if (kind == SRV_RANGE_UNSATISFIABLE)
+        return srv_reply_unsatisfiable(rq, b.size);
+    struct MHD_Response *resp = body_response(rq, &b, &r);
+    if (resp == NULL)
+        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
+    disposition(sr, name, cd, sizeof cd);
+    file_headers(resp, tag, cd, gzip);
+    rq->gzip = gzip;
+    if (kind == SRV_RANGE_PART) {
+        srv_content_range(cr, kind, &r, b.size);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+    }
+    return srv_reply_response(rq, kind == SRV_RANGE_PART ? MHD_HTTP_PARTIAL_CONTENT : MHD_HTTP_OK,
+                              resp, r.len);
+}
+
+/* After the worker finished: the key, job and file name of the first call. */
+static int file_resume(struct srv_req *rq)
+{
+    struct split_req sr;
+    struct srv_entry *e;
+    int ret;
+    if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
+        return ret;
+    split_req_restore(rq, &sr);
+    const char *file = rq->pending.file;
+    const char *name = known_file(rp_recipe_get(sr.job.p.method), file, strlen(file));
+    ret = name != NULL ? send_file(rq, &sr, e, name, rq->pending.etag, rq->pending.gzip)
+                       : srv_reply_status(rq, RP_ERR_INTERNAL, NULL);
+    srv_entry_release(e);
+    return ret;
+}
+
+/* The file and the conditional headers are checked before anything is
+ * computed: an unknown name is a 404 and a matching If-None-Match a 304 on
+ * a cold cache too. */
 int h_split_file(struct srv_req *rq, const struct srv_match *m)
 {
     struct split_req sr;
     struct srv_entry *e;
     int ret;
+    char etag[SRV_ETAG_LEN];
     if (prepare(rq, m, &sr, &ret))
         return ret;
-    const char *name = known_file(rp_recipe_get(sr.job.p.method), &m->args[2]);
+    const char *name = known_file(rp_recipe_get(sr.job.p.method), m->args[2].ptr, m->args[2].len);
     if (name == NULL)
         return srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
                                "unknown file for this recipe");
-    if (lookup(rq, &sr, name, &e, &ret))
+    result_etag(&sr, name, etag);
+    if (srv_not_modified(rq, etag, &ret))
         return ret;
-    ret = send_file(rq, &sr, e, name);
+    int gzip = file_wants_gzip(rq, etag);
+    if (lookup(rq, &sr, name, etag, file_resume, gzip, &e, &ret))
+        return ret;
+    ret = send_file(rq, &sr, e, name, etag, gzip);
     srv_entry_release(e);
     return ret;
 }

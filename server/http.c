@@ -24,6 +24,7 @@
  */
 #include "http.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +54,15 @@ int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size
         return -1;
     }
     int fd = socket(res->ai_family, SOCK_STREAM, 0), one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(msg, cap, "--listen %s:%u: cannot listen", host, port);
+    const char *step = fd < 0 ? "socket" : NULL;
+    if (step == NULL && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+        step = "setsockopt";
+    if (step == NULL && bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+        step = "bind";
+    if (step == NULL && listen(fd, 1024) != 0)
+        step = "listen";
+    if (step != NULL) { /* "Address already in use", "Permission denied", ... */
+        snprintf(msg, cap, "--listen %s:%u: cannot %s: %s", host, port, step, strerror(errno));
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
@@ -129,6 +136,20 @@ static struct srv_req *req_alloc(struct srv_app *app)
     return rq;
 }
 
+/* The numeric address of the client, for the access log ("" if unknown). */
+static void client_address(struct MHD_Connection *conn, char *buf, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                           : sizeof(struct sockaddr_in);
+    if (getnameinfo(ci->client_addr, len, buf, (socklen_t)cap, NULL, 0, NI_NUMERICHOST) != 0)
+        buf[0] = '\0';
+}
+
 /* The first access-handler call: the request head is complete. rq comes
  * from on_uri, or is NULL when that allocation failed. */
 static struct srv_req *req_start(struct srv_app *app, struct srv_req *rq,
@@ -152,6 +173,7 @@ static struct srv_req *req_start(struct srv_app *app, struct srv_req *rq,
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     if (ci != NULL)
         srv_guard_done(app->guard, ci->socket_context);
+    client_address(conn, rq->client, sizeof rq->client);
     return rq;
 }
 
@@ -195,6 +217,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     char *target = (char *)uri; /* MHD's own buffer, parsed in place right after */
     char *query = strchr(target, '?'), *end = target + strlen(target);
+    if (query != NULL) /* for the access log, before any cut below */
+        snprintf(rq->query, sizeof rq->query, "%s", query + 1);
     rq->target_end = end;
     if (!version_follows(end)) {
         rq->bad_target = 1;
@@ -230,7 +254,8 @@ static int preflight(struct srv_req *rq)
     if (resp == NULL)
         return MHD_NO;
     MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, If-None-Match");
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                            "Authorization, If-None-Match, Range, If-Range");
     MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
     return srv_reply_response(rq, MHD_HTTP_NO_CONTENT, resp, 0);
 }
@@ -258,7 +283,6 @@ static int dispatch(struct srv_req *rq, const char *url)
 {
     struct srv_app *app = rq->app;
     struct srv_match m;
-    rq->n_args = rq->args_bytes = 0; /* dispatch runs again after a resume */
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_arg, rq);
     if (rq->bad_target)
         return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, "bad_request", NULL,
@@ -309,12 +333,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (rq->status != 0)
         return MHD_YES;
+    if (rq->pending.done) /* resumed: parsed and authorised on the first call */
+        return rq->pending.resume(rq) == MHD_YES ? MHD_YES : MHD_NO;
     return dispatch(rq, url) == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+/* Successful health probes, left out of the log with --quiet-probes. */
+static int is_probe(const struct srv_req *rq)
+{
+    return rq->status == MHD_HTTP_OK &&
+           (strcmp(rq->path, "/healthz") == 0 || strcmp(rq->path, "/readyz") == 0);
+}
+
+static void log_field(struct srv_buf *b, const char *name, const char *value)
+{
+    srv_buf_printf(b, "\"%s\":\"", name);
+    srv_buf_json_escape(b, value, strlen(value));
+    srv_buf_printf(b, "\",");
 }
 
 /* One JSON line per request on stderr, written with a single write. A
  * response cut short (client gone, drain over) is marked incomplete, with
- * the body bytes actually written and the bytes it should have had. */
+ * the body bytes actually written and the bytes it should have had.
+ * first_byte_us: from the request head to the first body byte handed to
+ * the socket (or to the response being queued, for a response without a
+ * body). */
 static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes, int incomplete)
 {
     struct timespec now;
@@ -324,14 +367,20 @@ static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes
     gmtime_r(&now.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     struct srv_buf b = {0};
-    srv_buf_printf(&b, "{\"time\":\"%s.%03ldZ\",\"method\":\"", when, now.tv_nsec / 1000000);
-    srv_buf_json_escape(&b, rq->method_name, strlen(rq->method_name));
-    srv_buf_printf(&b, "\",\"path\":\"");
-    srv_buf_json_escape(&b, rq->path, strlen(rq->path));
-    srv_buf_printf(&b, "\",\"status\":%u,\"bytes\":%llu,", rq->status, (unsigned long long)bytes);
+    srv_buf_printf(&b, "{\"time\":\"%s.%03ldZ\",", when, now.tv_nsec / 1000000);
+    log_field(&b, "client", rq->client);
+    log_field(&b, "method", rq->method_name);
+    log_field(&b, "path", rq->path);
+    log_field(&b, "query", rq->query);
+    srv_buf_printf(&b, "\"status\":%u,\"bytes\":%llu,\"encoding\":\"%s\",", rq->status,
+                   (unsigned long long)bytes, rq->gzip ? "gzip" : "identity");
     if (incomplete)
         srv_buf_printf(&b, "\"incomplete\":true,\"bytes_expected\":%llu,",
                        (unsigned long long)rq->bytes);
+    uint64_t first = rq->first_byte_ns ? rq->first_byte_ns : rq->queued_ns;
+    if (first >= rq->t0_ns)
+        srv_buf_printf(&b, "\"first_byte_us\":%llu,",
+                       (unsigned long long)(first - rq->t0_ns) / 1000);
     srv_buf_printf(&b, "\"microseconds\":%llu}\n", (unsigned long long)micros);
     if (!b.failed && write(STDERR_FILENO, b.data, b.len) < 0)
         b.failed = 1; /* nothing sensible to do when stderr is gone */
@@ -355,7 +404,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         uint64_t bytes = incomplete && rq->sent < rq->bytes ? rq->sent : rq->bytes;
         incomplete = incomplete && bytes < rq->bytes;
         srv_metrics_observe(rq->route_index, rq->method, rq->status, micros, bytes);
-        access_log(rq, micros, bytes, incomplete);
+        if (!(app->cfg->quiet_probes && is_probe(rq)))
+            access_log(rq, micros, bytes, incomplete);
     }
     srv_entry_release(rq->pending.entry); /* resumed, but the client left first */
     free(rq);

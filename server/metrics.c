@@ -5,21 +5,39 @@
  * class) plus a latency histogram per route; rendering walks them and skips
  * zero series.
  * Invariants: statuses outside `statuses` are counted under "other", so the
- * arrays are bounded: (routes + 1) x 4 methods x 12 statuses.
+ * arrays are bounded: (routes + 1) x 4 methods x 13 statuses. Process
+ * figures are read from /proc at render time (Linux only, like the
+ * Prometheus client libraries' process collector).
  * Complexity: O(1) per request; rendering O(routes x methods x statuses).
  * Rejected: a mutex-protected hash of label sets - flexible but a lock on the
  * hottest path, for label sets we know at compile time.
  */
 #include "metrics.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "recprep/recipe.h"
 #include "router.h"
+
+#define MAX_RECIPES 32
+static atomic_uint_least64_t compute_ns[MAX_RECIPES], computes[MAX_RECIPES];
+
+void srv_metrics_compute(int method, uint64_t ns)
+{
+    if (method < 0 || method >= MAX_RECIPES)
+        return;
+    atomic_fetch_add_explicit(&compute_ns[method], ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&computes[method], 1, memory_order_relaxed);
+}
 
 #define MAX_ROUTES 24 /* table size + 1 for "unmatched" must fit */
 
-static const unsigned statuses[] = {200, 204, 304, 400, 401, 404, 405, 414, 500, 503, 0};
+static const unsigned statuses[] = {200, 204, 206, 304, 400, 401, 404, 405, 414, 416, 500, 503, 0};
 #define N_STATUS (sizeof statuses / sizeof statuses[0]) /* last: other */
 
 static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -151,6 +169,20 @@ static void render_cache(struct srv_app *app, struct srv_buf *b)
                    "# TYPE recprep_cache_entries gauge\n"
                    "recprep_cache_entries %" PRIu64 "\n",
                    c.hits, c.misses, c.evictions, c.bytes, c.max_bytes, c.entries);
+    srv_buf_printf(b,
+                   "# HELP recprep_gzip_total Bodies compressed (once per cached result).\n"
+                   "# TYPE recprep_gzip_total counter\n"
+                   "recprep_gzip_total %" PRIu64 "\n"
+                   "# HELP recprep_gzip_seconds_total Time spent compressing.\n"
+                   "# TYPE recprep_gzip_seconds_total counter\n"
+                   "recprep_gzip_seconds_total %.6f\n"
+                   "# HELP recprep_gzip_input_bytes_total Bytes compressed.\n"
+                   "# TYPE recprep_gzip_input_bytes_total counter\n"
+                   "recprep_gzip_input_bytes_total %" PRIu64 "\n"
+                   "# HELP recprep_gzip_output_bytes_total Bytes they compressed to.\n"
+                   "# TYPE recprep_gzip_output_bytes_total counter\n"
+                   "recprep_gzip_output_bytes_total %" PRIu64 "\n",
+                   c.gzips, c.gzip_seconds, c.gzip_in, c.gzip_out);
 }
 
 static void render_datasets(struct srv_app *app, struct srv_buf *b)
@@ -170,6 +202,103 @@ static void render_datasets(struct srv_app *app, struct srv_buf *b)
     }
 }
 
+static void render_recipes(struct srv_buf *b)
+{
+    size_t n;
+    const rp_recipe *r = rp_recipes(&n);
+    srv_buf_printf(b, "# HELP recprep_compute_seconds_total Time spent computing results, by "
+                      "recipe.\n# TYPE recprep_compute_seconds_total counter\n");
+    for (size_t i = 0; i < n && i < MAX_RECIPES; i++)
+        srv_buf_printf(b, "recprep_compute_seconds_total{recipe=\"%s\"} %.6f\n", r[i].name,
+                       (double)atomic_load(&compute_ns[r[i].method]) / 1e9);
+    srv_buf_printf(b, "# HELP recprep_computations_total Results computed, by recipe.\n"
+                      "# TYPE recprep_computations_total counter\n");
+    for (size_t i = 0; i < n && i < MAX_RECIPES; i++)
+        srv_buf_printf(b, "recprep_computations_total{recipe=\"%s\"} %" PRIu64 "\n", r[i].name,
+                       (uint64_t)atomic_load(&computes[r[i].method]));
+}
+
+static void render_rows(struct srv_app *app, struct srv_buf *b)
+{
+    srv_buf_printf(b, "# HELP recprep_dataset_rows Interactions loaded.\n"
+                      "# TYPE recprep_dataset_rows gauge\n");
+    for (size_t i = 0; i < app->reg.n; i++) {
+        const struct srv_dataset *d = &app->reg.items[i];
+        if (srv_dataset_state(d) == SRV_DS_READY)
+            srv_buf_printf(b, "recprep_dataset_rows{dataset=\"%s\"} %u\n", d->name,
+                           rp_dataset_rows(d->ds));
+    }
+}
+
+/* Seconds since the epoch when this process started: its start in clock
+ * ticks after boot (/proc/self/stat, field 22) plus the boot time. */
+static double start_time(void)
+{
+    char buf[1024];
+    unsigned long long ticks = 0, btime = 0;
+    FILE *f = fopen("/proc/self/stat", "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    for (int field = 2; p != NULL && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    if (p == NULL || sscanf(p, " %llu", &ticks) != 1)
+        return 0;
+    if ((f = fopen("/proc/stat", "r")) == NULL)
+        return 0;
+    while (fgets(buf, sizeof buf, f) != NULL && sscanf(buf, "btime %llu", &btime) != 1)
+        ;
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? (double)btime + (double)ticks / (double)hz : 0;
+}
+
+static unsigned long long resident_bytes(void)
+{
+    unsigned long long size = 0, pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f != NULL && fscanf(f, "%llu %llu", &size, &pages) != 2)
+        pages = 0;
+    if (f != NULL)
+        fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? pages * (unsigned long long)page : 0;
+}
+
+static unsigned open_fds(void)
+{
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (d != NULL) {
+        closedir(d);
+        n--; /* the directory's own descriptor */
+    }
+    return n;
+}
+
+static void render_process(struct srv_buf *b)
+{
+    srv_buf_printf(b,
+                   "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                   "# TYPE process_resident_memory_bytes gauge\n"
+                   "process_resident_memory_bytes %llu\n"
+                   "# HELP process_start_time_seconds Start time of the process since the "
+                   "epoch in seconds.\n"
+                   "# TYPE process_start_time_seconds gauge\n"
+                   "process_start_time_seconds %.2f\n"
+                   "# HELP process_open_fds Number of open file descriptors.\n"
+                   "# TYPE process_open_fds gauge\n"
+                   "process_open_fds %u\n"
+                   "# HELP recprep_build_info The running version (value 1).\n"
+                   "# TYPE recprep_build_info gauge\n"
+                   "recprep_build_info{version=\"%s\"} 1\n",
+                   resident_bytes(), start_time(), open_fds(), RECPREP_VERSION);
+}
+
 void srv_metrics_render(struct srv_app *app, struct srv_buf *b)
 {
     size_t n_routes;
@@ -181,6 +310,9 @@ void srv_metrics_render(struct srv_app *app, struct srv_buf *b)
     render_bytes(b, n_routes);
     render_cache(app, b);
     render_datasets(app, b);
+    render_rows(app, b);
+    render_recipes(b);
+    render_process(b);
     srv_buf_printf(b,
                    "# HELP recprep_http_inflight_requests Requests being served.\n"
                    "# TYPE recprep_http_inflight_requests gauge\n"

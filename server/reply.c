@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "recprep/json.h"
+#include "util.h"
 
 /* The one table from core status to HTTP status and stable error code.
  * Client faults (4xx) stay apart from our own faults (5xx). */
@@ -42,8 +43,9 @@ static void add_common_headers(struct srv_req *rq, struct MHD_Response *resp)
 {
     if (rq->cors_origin != NULL) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", rq->cors_origin);
-        MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-                                "ETag, Content-Disposition, Content-Length");
+        MHD_add_response_header(
+            resp, "Access-Control-Expose-Headers",
+            "ETag, Content-Disposition, Content-Length, Content-Range, Accept-Ranges");
         if (strcmp(rq->cors_origin, "*") != 0)
             MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
     }
@@ -55,6 +57,7 @@ int srv_reply_response(struct srv_req *rq, unsigned status, struct MHD_Response 
     if (resp == NULL)
         return MHD_NO;
     add_common_headers(rq, resp);
+    rq->queued_ns = srv_now_ns();
     enum MHD_Result r = MHD_queue_response(rq->conn, status, resp);
     MHD_destroy_response(resp);
     rq->status = status;
@@ -247,11 +250,23 @@ int srv_etag_matches(struct srv_req *rq, const char *etag)
     return inm != NULL && srv_etag_list_contains(inm, etag);
 }
 
-int srv_reply_not_modified(struct srv_req *rq, const char *etag)
+static int not_modified(struct srv_req *rq, const char *etag, int vary)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     return srv_reply_response(rq, MHD_HTTP_NOT_MODIFIED, resp, 0);
+}
+
+int srv_reply_not_modified(struct srv_req *rq, const char *etag)
+{
+    return not_modified(rq, etag, 0);
+}
+
+int srv_reply_not_modified_vary(struct srv_req *rq, const char *etag)
+{
+    return not_modified(rq, etag, 1);
 }

@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "recprep/error.h"
+#include "util.h"
 
 #define SRV_CT_JSON "application/json"
 #define SRV_CT_TEXT "text/plain; charset=utf-8"
@@ -37,6 +38,8 @@ struct MHD_Response *srv_response_mem(struct srv_req *rq, const char *data, size
 static inline void srv_reply_progress(struct srv_req *rq, uint64_t pos)
 {
     rq->sent = pos;
+    if (rq->first_byte_ns == 0)
+        rq->first_byte_ns = srv_now_ns(); /* time to first byte, for the access log */
 }
 
 /* Reply with a copy of data (small bodies). */
@@ -63,8 +66,8 @@ int srv_reply_error_header(struct srv_req *rq, unsigned status, const char *code
 /* Error reply for a core status (the one status table). */
 int srv_reply_status(struct srv_req *rq, rp_status st, const rp_error *err);
 
-/* Strong ETag text "\"<fp>-<tag>\"" (16 hex digits each) into buf[40]. */
-#define SRV_ETAG_LEN 40
+/* Strong ETag text "\"<fp>-<tag>\"" (16 hex digits each) into
+ * buf[SRV_ETAG_LEN]. */
 void srv_etag(char *buf, uint64_t fingerprint, uint64_t tag);
 
 /* 1 if the request's If-None-Match lists etag (or '*'), else 0. */
@@ -76,5 +79,8 @@ int srv_etag_list_contains(const char *list, const char *etag);
 
 /* 304 Not Modified with the ETag. */
 int srv_reply_not_modified(struct srv_req *rq, const char *etag);
+
+/* The same with Vary: Accept-Encoding (resources served in two codings). */
+int srv_reply_not_modified_vary(struct srv_req *rq, const char *etag);
 
 #endif

@@ -12,5 +12,6 @@ TCase *e2e_lifecycle_tcase(void);
 TCase *e2e_golden_tcase(void);
 TCase *e2e_hostile_tcase(void);
 TCase *e2e_hostile_life_tcase(void);
+TCase *e2e_serve_tcase(void);
 
 #endif

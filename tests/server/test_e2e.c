@@ -167,18 +167,24 @@ START_TEST(full_summary)
 END_TEST
 
 /* GET a file and compare with the expected bytes; check download headers. */
-static void check_file(const char *path, const char *rel, const char *name)
+static void check_file(const char *path, const char *rel, const char *recipe, const char *name)
 {
     struct resp r;
-    char h[256], want[128];
+    char h[256], want[128], prefix[128];
     size_t len;
     char *exp = expected(rel, &len);
     ck_assert_int_eq(http(&api, "GET", path, NULL, &r), 0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_msg(r.len == len && memcmp(r.body, exp, len) == 0, "%s differs from %s", path, rel);
     ck_assert_str_eq(resp_header(&r, "Content-Type", h, sizeof h), "text/plain; charset=utf-8");
-    snprintf(want, sizeof want, "attachment; filename=\"%s\"", name);
-    ck_assert_str_eq(resp_header(&r, "Content-Disposition", h, sizeof h), want);
+    /* attachment; filename="small-<recipe>-<8 hex>-<name>" */
+    ck_assert_ptr_nonnull(resp_header(&r, "Content-Disposition", h, sizeof h));
+    snprintf(prefix, sizeof prefix, "attachment; filename=\"small-%s-", recipe);
+    ck_assert_msg(strncmp(h, prefix, strlen(prefix)) == 0, "%s", h);
+    const char *hex = h + strlen(prefix);
+    ck_assert_uint_eq(strspn(hex, "0123456789abcdef"), 8);
+    snprintf(want, sizeof want, "-%s\"", name);
+    ck_assert_str_eq(hex + 8, want);
     ck_assert_uint_eq(strtoull(resp_header(&r, "Content-Length", h, sizeof h), NULL, 10), len);
     ck_assert_ptr_nonnull(resp_header(&r, "ETag", h, sizeof h));
     ck_assert(h[0] == '"' && h[strlen(h) - 1] == '"'); /* strong */
@@ -193,14 +199,14 @@ START_TEST(files_match_reference)
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "/v1/datasets/small/splits/temporal/%s", names[i]);
         snprintf(rel, sizeof rel, "temporal/%s", names[i]);
-        check_file(path, rel, names[i]);
+        check_file(path, rel, "temporal", names[i]);
         snprintf(path, sizeof path,
                  "/v1/datasets/small/splits/temporal/%s?test_start=0.85&k=3&val_start=0.7",
                  names[i]);
         snprintf(rel, sizeof rel, "temporal-k3/%s", names[i]);
-        check_file(path, rel, names[i]);
+        check_file(path, rel, "temporal", names[i]);
     }
-    check_file("/v1/datasets/small/splits/full/all.txt", "full/all.txt", "all.txt");
+    check_file("/v1/datasets/small/splits/full/all.txt", "full/all.txt", "full", "all.txt");
 }
 END_TEST
 
@@ -701,6 +707,7 @@ static Suite *suite(void)
     suite_add_tcase(s, e2e_golden_tcase());
     suite_add_tcase(s, e2e_hostile_tcase());
     suite_add_tcase(s, e2e_hostile_life_tcase());
+    suite_add_tcase(s, e2e_serve_tcase());
     return s;
 }
 
