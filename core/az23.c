@@ -32,6 +32,9 @@
 #include "mem.h"
 #include "split_impl.h"
 
+/* Where the az23 files stand in the recipe table's list (recipe.c). */
+enum { F_ALL = 0, F_CSV = 1, F_WHIS = 4, F_INTER = 7 };
+
 #define INTER_HEADER "user_id:token\titem_id_list:token_seq\titem_id:token"
 
 /* ---- number text ----------------------------------------------------------- */
@@ -260,28 +263,28 @@ static uint64_t items_bytes(const uint64_t *cum, uint32_t from, uint32_t to)
 }
 
 /* Add row j (of a user's len rows, split part) to the files it is in. */
+/* Add row j (of a user's rows, split part) to the four files it is in:
+ * rating_only.csv, {part}.csv, {part}.w_his.csv and, with a history,
+ * {part}.inter (F_* above). */
 static void count_row(azctx *a, const uint64_t *cum, uint32_t r, uint32_t j, int part)
 {
     rp_split *s = a->s;
     uint64_t rb = row_bytes(a, r), m = s->p.max_len;
-    size_t ul;
-    rp_dataset_user_raw(a->ds, a->ds->user[r], &ul);
-    uint64_t il = cum[j + 1] - cum[j];
-    for (size_t f = 0; f < s->recipe->n_files; f++) {
-        rpi_file *file = &s->files[f];
-        if (file->part != part && !(file->kind == RPI_AZ_ROWS && file->part == 3))
-            continue;
-        if (file->kind == RPI_AZ_ROWS) {
-            file->lines++;
-            file->bytes += rb + 1;
-        } else if (file->kind == RPI_AZ_WHIS) {
-            file->lines++;
-            file->bytes += rb + 1 + items_bytes(cum, 0, j) + 1;
-        } else if (file->kind == RPI_AZ_INTER && j > 0) {
-            uint32_t from = j > m ? j - (uint32_t)m : 0;
-            file->lines++;
-            file->bytes += ul + 1 + items_bytes(cum, from, j) + 1 + il + 1;
-        }
+    rpi_file *all = &s->files[F_ALL], *csv = &s->files[F_CSV + part];
+    rpi_file *whis = &s->files[F_WHIS + part];
+    all->lines++;
+    all->bytes += rb + 1;
+    csv->lines++;
+    csv->bytes += rb + 1;
+    whis->lines++;
+    whis->bytes += rb + 1 + items_bytes(cum, 0, j) + 1;
+    if (j > 0) {
+        size_t ul;
+        rp_dataset_user_raw(a->ds, a->ds->user[r], &ul);
+        uint32_t from = j > m ? j - (uint32_t)m : 0;
+        rpi_file *inter = &s->files[F_INTER + part];
+        inter->lines++;
+        inter->bytes += ul + 1 + items_bytes(cum, from, j) + 1 + (cum[j + 1] - cum[j]) + 1;
     }
 }
 
@@ -319,11 +322,11 @@ static rp_status count_files(azctx *a)
 
 static void set_files(rp_split *s)
 {
-    rpi_split_file_set(s, 0, RPI_AZ_ROWS, 3);
+    rpi_split_file_set(s, F_ALL, RPI_AZ_ROWS, 3);
     for (int part = 0; part < 3; part++) {
-        rpi_split_file_set(s, 1 + (size_t)part, RPI_AZ_ROWS, part);
-        rpi_split_file_set(s, 4 + (size_t)part, RPI_AZ_WHIS, part);
-        rpi_split_file_set(s, 7 + (size_t)part, RPI_AZ_INTER, part);
+        rpi_split_file_set(s, F_CSV + (size_t)part, RPI_AZ_ROWS, part);
+        rpi_split_file_set(s, F_WHIS + (size_t)part, RPI_AZ_WHIS, part);
+        rpi_split_file_set(s, F_INTER + (size_t)part, RPI_AZ_INTER, part);
     }
 }
 
