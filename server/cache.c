@@ -27,6 +27,8 @@
 
 #include <uthash.h>
 
+#include "recprep/json.h"
+
 #include "gzip.h"
 #include "util.h"
 #include "recprep/cursor.h"
@@ -303,6 +305,14 @@ void srv_entry_release(struct srv_entry *e)
 }
 
 /* Index of file name in the result's file list, or -1. */
+rp_status srv_result_set_json(struct srv_result *out, json_t *j)
+{
+    out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
+    json_decref(j);
+    out->json_len = out->json ? strlen(out->json) : 0;
+    return out->json ? RP_OK : RP_ERR_NOMEM;
+}
+
 static int file_index(const struct srv_entry *e, const char *name)
 {
     size_t n;

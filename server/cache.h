@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "recprep/error.h"
 #include "recprep/split.h"
 
@@ -32,6 +34,10 @@ struct srv_result {
     char *json;      /* malloc'd body of the summary, json_len bytes */
     size_t json_len;
 };
+
+/* Serialise j (compact; the reference is consumed, NULL means OOM) as the
+ * result's body. RP_OK or RP_ERR_NOMEM (out->json then NULL). */
+rp_status srv_result_set_json(struct srv_result *out, json_t *j);
 
 /* Fill *out (RP_OK) or err (other status). Runs without cache locks held. */
 typedef rp_status (*srv_compute_fn)(void *arg, struct srv_result *out, rp_error *err);

@@ -61,22 +61,23 @@ json_t *srv_dataset_entry(const struct srv_dataset *d)
                      (json_int_t)rp_dataset_items(d->ds), "load_seconds", d->load_seconds);
 }
 
+json_t *srv_dataset_list(const struct srv_registry *reg)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < reg->n; i++)
+        if (json_array_append_new(list, srv_dataset_entry(&reg->items[i])) != 0)
+            json_decref(list), list = NULL;
+    return list;
+}
+
 int h_datasets(struct srv_req *rq, const struct srv_match *m)
 {
     struct srv_params_error perr;
     (void)m;
     if (srv_params_none(rq->args, rq->n_args, &perr) != 0)
         return srv_reply_params_error(rq, &perr);
-    json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < rq->app->reg.n; i++)
-        if (json_array_append_new(list, srv_dataset_entry(&rq->app->reg.items[i])) != 0)
-            json_decref(list), list = NULL;
-    json_t *body = list ? json_pack("{s:o}", "datasets", list) : NULL;
-    char *text = body ? json_dumps(body, RP_JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (text == NULL)
-        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
-    return srv_reply_take(rq, MHD_HTTP_OK, SRV_CT_JSON, text, strlen(text));
+    json_t *list = srv_dataset_list(&rq->app->reg);
+    return srv_reply_json(rq, MHD_HTTP_OK, list ? json_pack("{s:o}", "datasets", list) : NULL);
 }
 
 int h_dataset(struct srv_req *rq, const struct srv_match *m)
@@ -137,12 +138,7 @@ static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
     }
     json_t *j = rp_kcore_to_json(&kc, job->p.user_k, job->p.item_k);
     rp_kcore_cleanup(&kc);
-    out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (out->json == NULL)
-        return RP_ERR_NOMEM;
-    out->json_len = strlen(out->json);
-    return RP_OK;
+    return srv_result_set_json(out, j);
 }
 
 int h_kcore(struct srv_req *rq, const struct srv_match *m)
@@ -179,12 +175,7 @@ static rp_status curve_compute(void *arg, struct srv_result *out, rp_error *err)
         rp_error_set(err, NULL, 0, 0, "k-core curve failed: %s", rp_status_str(st));
         return st;
     }
-    out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (out->json == NULL)
-        return RP_ERR_NOMEM;
-    out->json_len = strlen(out->json);
-    return RP_OK;
+    return srv_result_set_json(out, j);
 }
 
 int h_kcore_curve(struct srv_req *rq, const struct srv_match *m)

@@ -74,16 +74,11 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
         return st;
     rp_provenance prov;
     srv_dataset_provenance(job->d, &prov);
-    json_t *j = rp_split_summary(s, &prov);
-    char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (text == NULL) {
+    if (srv_result_set_json(out, rp_split_summary(s, &prov)) != RP_OK) {
         rp_split_free(s);
         return RP_ERR_NOMEM;
     }
     out->split = s;
-    out->json = text;
-    out->json_len = strlen(text);
     return RP_OK;
 }
 
@@ -434,10 +429,5 @@ int h_split_file(struct srv_req *rq, const struct srv_match *m)
 int h_recipes(struct srv_req *rq, const struct srv_match *m)
 {
     (void)m;
-    json_t *j = rp_recipes_json();
-    char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (text == NULL)
-        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
-    return srv_reply_take(rq, MHD_HTTP_OK, SRV_CT_JSON, text, strlen(text));
+    return srv_reply_json(rq, MHD_HTTP_OK, rp_recipes_json());
 }

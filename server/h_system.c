@@ -34,16 +34,10 @@ int h_readyz(struct srv_req *rq, const struct srv_match *m)
     (void)m;
     if (srv_registry_ready(&rq->app->reg))
         return srv_reply_static(rq, MHD_HTTP_OK, SRV_CT_JSON, ready, sizeof ready - 1, NULL);
-    json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < rq->app->reg.n; i++)
-        if (json_array_append_new(list, srv_dataset_entry(&rq->app->reg.items[i])) != 0)
-            json_decref(list), list = NULL;
-    json_t *body = list ? json_pack("{s:s, s:o}", "status", "loading", "datasets", list) : NULL;
-    char *text = body ? json_dumps(body, RP_JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (text == NULL)
-        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
-    return srv_reply_take(rq, MHD_HTTP_SERVICE_UNAVAILABLE, SRV_CT_JSON, text, strlen(text));
+    json_t *list = srv_dataset_list(&rq->app->reg);
+    return srv_reply_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+                          list ? json_pack("{s:s, s:o}", "status", "loading", "datasets", list)
+                               : NULL);
 }
 
 int h_metrics(struct srv_req *rq, const struct srv_match *m)

@@ -19,6 +19,11 @@ struct srv_dataset *srv_require_dataset(struct srv_req *rq, const struct srv_mat
 struct json_t;
 struct json_t *srv_dataset_entry(const struct srv_dataset *d);
 
+/* Every configured dataset's entry, in configuration order: a new array or
+ * NULL on OOM. /v1/datasets and the loading /readyz both list them. */
+struct srv_registry;
+struct json_t *srv_dataset_list(const struct srv_registry *reg);
+
 /* Queue the 400 for a parameter error, or return 0 when there is none. */
 struct srv_params_error;
 int srv_reply_params_error(struct srv_req *rq, const struct srv_params_error *err);

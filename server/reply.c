@@ -149,6 +149,15 @@ int srv_reply_static(struct srv_req *rq, unsigned status, const char *ctype, con
                      etag ? MHD_HTTP_HEADER_ETAG : NULL, etag);
 }
 
+int srv_reply_json(struct srv_req *rq, unsigned status, json_t *j)
+{
+    char *text = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (text == NULL)
+        return srv_reply_status(rq, RP_ERR_NOMEM, NULL);
+    return srv_reply_take(rq, status, SRV_CT_JSON, text, strlen(text));
+}
+
 int srv_reply_take(struct srv_req *rq, unsigned status, const char *ctype, char *data, size_t len)
 {
     return reply_mem(rq, status, ctype, data, len, MHD_RESPMEM_MUST_FREE, NULL, NULL);

@@ -50,6 +50,11 @@ int srv_reply_copy(struct srv_req *rq, unsigned status, const char *ctype, const
 int srv_reply_static(struct srv_req *rq, unsigned status, const char *ctype, const char *data,
                      size_t len, const char *etag);
 
+/* Reply with j as compact JSON (application/json); the reference is
+ * consumed. NULL (a failed build) answers 500 out of memory. */
+struct json_t;
+int srv_reply_json(struct srv_req *rq, unsigned status, struct json_t *j);
+
 /* Reply with malloc'd data; ownership passes to the call, which frees the data
  * itself if no response can be made. */
 int srv_reply_take(struct srv_req *rq, unsigned status, const char *ctype, char *data, size_t len);
