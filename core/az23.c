@@ -360,16 +360,8 @@ rp_status rpi_split_az23(rp_split *s, rp_error *err)
 /* Append n bytes to *buf at *len, growing it. 0 ok, -1 OOM. */
 static int put(char **buf, size_t *cap, size_t *len, const char *src, size_t n)
 {
-    if (*len + n > *cap) {
-        size_t c = *cap ? *cap : 256;
-        while (c < *len + n)
-            c *= 2;
-        char *q = realloc(*buf, c);
-        if (!q)
-            return -1;
-        *buf = q;
-        *cap = c;
-    }
+    if (rpi_reserve((void **)buf, cap, *len + n, 1) != 0)
+        return -1;
     memcpy(*buf + *len, src, n);
     *len += n;
     return 0;
@@ -386,14 +378,8 @@ static int history_to(const rp_split *s, rpi_az_state *st, const uint32_t *rows,
         st->hist_n = 0;
         st->hist_len = 0;
     }
-    if (j > st->hend_cap) {
-        size_t c = j > 2 * st->hend_cap ? j : 2 * st->hend_cap;
-        uint32_t *q = realloc(st->hend, c * sizeof *q);
-        if (!q)
-            return -1;
-        st->hend = q;
-        st->hend_cap = c;
-    }
+    if (rpi_reserve((void **)&st->hend, &st->hend_cap, j, sizeof *st->hend) != 0)
+        return -1;
     for (; st->hist_n < j; st->hist_n++) {
         size_t il;
         const char *item = rp_dataset_item_raw(ds, ds->item[rows[st->hist_n]], &il);

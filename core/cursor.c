@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "dataset_impl.h"
+#include "mem.h"
 #include "split_impl.h"
 
 #define WRITE_BUF (1u << 20)
@@ -54,23 +55,10 @@ struct rp_cursor {
 
 static int reserve(rp_cursor *c, size_t bytes, size_t items)
 {
-    if (bytes > c->scratch_cap) {
-        size_t cap = bytes > 2 * c->scratch_cap ? bytes : 2 * c->scratch_cap;
-        char *p = realloc(c->scratch, cap);
-        if (!p)
-            return -1;
-        c->scratch = p;
-        c->scratch_cap = cap;
-    }
-    if (items > c->ends_cap) {
-        size_t cap = items > 2 * c->ends_cap ? items : 2 * c->ends_cap;
-        uint32_t *p = realloc(c->ends, cap * sizeof *p);
-        if (!p)
-            return -1;
-        c->ends = p;
-        c->ends_cap = cap;
-    }
-    return 0;
+    return rpi_reserve((void **)&c->scratch, &c->scratch_cap, bytes, 1) ||
+                   rpi_reserve((void **)&c->ends, &c->ends_cap, items, sizeof *c->ends)
+               ? -1
+               : 0;
 }
 
 /* Validation and test list users in time order, so each entry starts with two
@@ -106,13 +94,8 @@ static int render_entry(rp_cursor *c, const rpi_seqfile *f, uint32_t e)
 /* Make "uid" + scratch[from, from + n) the current line (in c->cut). */
 static int cut_line(rp_cursor *c, size_t from, size_t n)
 {
-    if (c->uid_len + n > c->cut_cap) {
-        char *q = realloc(c->cut, c->uid_len + n);
-        if (!q)
-            return -1;
-        c->cut = q;
-        c->cut_cap = c->uid_len + n;
-    }
+    if (rpi_reserve((void **)&c->cut, &c->cut_cap, c->uid_len + n, 1) != 0)
+        return -1;
     memcpy(c->cut, c->scratch, c->uid_len);
     memcpy(c->cut + c->uid_len, c->scratch + from, n);
     c->line = c->cut;

@@ -42,3 +42,18 @@ void *rpi_calloc_big(size_t n, size_t size)
     void *p = alloc_huge(bytes);
     return p ? memset(p, 0, bytes) : NULL;
 }
+
+int rpi_reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = need > 2 * *cap ? need : 2 * *cap;
+    if (c > SIZE_MAX / elem)
+        return -1;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}

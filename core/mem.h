@@ -22,4 +22,9 @@ void *rpi_alloc_big(size_t n, size_t size);
 /* Like calloc(n, size); huge pages for big arrays. */
 void *rpi_calloc_big(size_t n, size_t size);
 
+/* Grow the buffer *p of *cap elements of elem bytes to hold at least need
+ * elements (doubling, so appends are amortised O(1)). 0, or -1 on OOM with
+ * *p and *cap unchanged. The growing buffers of the cursor and az23.c. */
+int rpi_reserve(void **p, size_t *cap, size_t need, size_t elem);
+
 #endif
