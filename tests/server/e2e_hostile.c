@@ -107,16 +107,12 @@ static void hostile_start(void)
     char small[512], ds[600];
     snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
     const char *args[] = {"--dataset", ds, NULL};
-    if (server_start(&hsrv, args, NULL, NULL) != 0 || server_wait_ready(&hsrv, 30000) != 0) {
-        fprintf(stderr, "cannot start recprepd\n");
-        exit(1);
-    }
+    server_start_ready(&hsrv, args, NULL);
 }
 
 static void hostile_stop(void)
 {
-    server_stop(&hsrv, 30000);
-    server_cleanup(&hsrv);
+    server_finish(&hsrv);
 }
 
 /* "GET <path>?a&a&...(n)<tail> HTTP/1.1" with Connection: close. */

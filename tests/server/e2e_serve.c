@@ -31,16 +31,12 @@ static void serve_start(void)
     char small[512], ds[600];
     snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
     const char *args[] = {"--dataset", ds, "--threads", "2", NULL};
-    if (server_start(&srv, args, NULL, NULL) != 0 || server_wait_ready(&srv, 30000) != 0) {
-        fprintf(stderr, "cannot start recprepd\n");
-        exit(1);
-    }
+    server_start_ready(&srv, args, NULL);
 }
 
 static void serve_stop(void)
 {
-    server_stop(&srv, 30000);
-    server_cleanup(&srv);
+    server_finish(&srv);
 }
 
 /* GET path on s with the headers; asserts the transport worked. */

@@ -267,3 +267,21 @@ void resp_free(struct resp *r)
     free(r->headers);
     r->body = r->headers = NULL;
 }
+
+void server_start_ready(struct server *s, const char *const *args, const char *const *env)
+{
+    if (server_start(s, args, env, NULL) == 0 && server_wait_ready(s, 30000) == 0)
+        return;
+    char *log = server_log(s);
+    fprintf(stderr, "cannot start recprepd:\n%s\n", log);
+    free(log);
+    server_stop(s, 5000);
+    server_cleanup(s);
+    exit(1);
+}
+
+void server_finish(struct server *s)
+{
+    server_stop(s, 30000);
+    server_cleanup(s);
+}

@@ -34,6 +34,13 @@ int server_wait_exit(struct server *s, int timeout_ms);
 /* Remove the server's temporary directory (after it exited). */
 void server_cleanup(struct server *s);
 
+/* Start and wait until ready (30 s), or print what went wrong with the
+ * server's log and exit(1): the fixtures of the suites. */
+void server_start_ready(struct server *s, const char *const *args, const char *const *env);
+
+/* Stop (30 s grace) and clean up: the fixtures' teardown. */
+void server_finish(struct server *s);
+
 /* The server's log so far, malloc'd and NUL-terminated (never NULL). */
 char *server_log(const struct server *s);
 

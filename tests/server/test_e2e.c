@@ -31,16 +31,12 @@ static void api_start(void)
     /* Every computation takes 200 ms longer, so the 32 concurrent clients of
      * concurrent_identical_downloads surely overlap one computation. */
     const char *env[] = {"RECPREP_TEST_COMPUTE_DELAY_MS=200", NULL};
-    if (server_start(&api, args, env, NULL) != 0 || server_wait_ready(&api, 30000) != 0) {
-        fprintf(stderr, "cannot start recprepd\n");
-        exit(1);
-    }
+    server_start_ready(&api, args, env);
 }
 
 static void api_stop(void)
 {
-    server_stop(&api, 30000);
-    server_cleanup(&api);
+    server_finish(&api);
 }
 
 /* GET path, expect status, return parsed JSON body (caller decrefs). */
