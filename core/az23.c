@@ -245,15 +245,23 @@ static rp_status count_items(rp_split *s)
 
 /* ---- sizes --------------------------------------------------------------------- */
 
-/* Bytes of "user,item,rating,ts" of row r. */
-static uint64_t row_bytes(azctx *a, uint32_t r)
+/* Decimal digits of v, with its '-'. */
+static size_t i64_digits(int64_t v)
 {
-    size_t ul, il, rl;
-    char t[24];
-    rp_dataset_user_raw(a->ds, a->ds->user[r], &ul);
-    rp_dataset_item_raw(a->ds, a->ds->item[r], &il);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t n = v < 0 ? 2 : 1;
+    for (; u >= 10; u /= 10)
+        n++;
+    return n;
+}
+
+/* Bytes of "user,item,rating,ts" of row r, its user's and item's ID
+ * lengths known (the user's is looked up once per user, not per row). */
+static uint64_t row_bytes(azctx *a, uint32_t r, size_t ul, size_t il)
+{
+    size_t rl;
     rating_text(&a->memo, a->ds->rating[r], &rl);
-    return ul + il + rl + i64_text(a->ds->ts[r], t) + 3;
+    return ul + il + rl + i64_digits(a->ds->ts[r]) + 3;
 }
 
 /* Bytes of the items of rows [from, to) of one user joined by ' '. */
@@ -262,14 +270,13 @@ static uint64_t items_bytes(const uint64_t *cum, uint32_t from, uint32_t to)
     return to > from ? cum[to] - cum[from] + (to - from - 1) : 0;
 }
 
-/* Add row j (of a user's len rows, split part) to the files it is in. */
 /* Add row j (of a user's rows, split part) to the four files it is in:
  * rating_only.csv, {part}.csv, {part}.w_his.csv and, with a history,
  * {part}.inter (F_* above). */
-static void count_row(azctx *a, const uint64_t *cum, uint32_t r, uint32_t j, int part)
+static void count_row(azctx *a, const uint64_t *cum, size_t ul, uint32_t r, uint32_t j, int part)
 {
     rp_split *s = a->s;
-    uint64_t rb = row_bytes(a, r), m = s->p.max_len;
+    uint64_t rb = row_bytes(a, r, ul, cum[j + 1] - cum[j]), m = s->p.max_len;
     rpi_file *all = &s->files[F_ALL], *csv = &s->files[F_CSV + part];
     rpi_file *whis = &s->files[F_WHIS + part];
     all->lines++;
@@ -279,8 +286,6 @@ static void count_row(azctx *a, const uint64_t *cum, uint32_t r, uint32_t j, int
     whis->lines++;
     whis->bytes += rb + 1 + items_bytes(cum, 0, j) + 1;
     if (j > 0) {
-        size_t ul;
-        rp_dataset_user_raw(a->ds, a->ds->user[r], &ul);
         uint32_t from = j > m ? j - (uint32_t)m : 0;
         rpi_file *inter = &s->files[F_INTER + part];
         inter->lines++;
@@ -307,6 +312,8 @@ static rp_status count_files(azctx *a)
     for (uint32_t k = 0; k < s->n_users; k++) {
         const uint32_t *rows = s->rows + s->row_off[k];
         uint32_t len = s->row_off[k + 1] - s->row_off[k];
+        size_t ul;
+        rp_dataset_user_raw(ds, s->user_dense[k], &ul);
         cum[0] = 0;
         for (uint32_t j = 0; j < len; j++) {
             size_t il;
@@ -314,7 +321,10 @@ static rp_status count_files(azctx *a)
             cum[j + 1] = cum[j] + il;
         }
         for (uint32_t j = 0; j < len; j++)
-            count_row(a, cum, rows[j], j, j < s->cut[2 * k] ? 0 : j < s->cut[2 * k + 1] ? 1 : 2);
+            count_row(a, cum, ul, rows[j], j,
+                      j < s->cut[2 * k]       ? 0
+                      : j < s->cut[2 * k + 1] ? 1
+                                              : 2);
     }
     free(cum);
     return RP_OK;

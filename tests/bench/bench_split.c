@@ -1,7 +1,7 @@
 /*
  * tests/bench/bench_split.c - time the pipeline stages on one loaded dataset.
  *
- * usage: bench_split INPUT [temporal|full] [k] [runs]
+ * usage: bench_split INPUT [RECIPE] [k] [runs]
  *
  * Prints, for the best of `runs`: load, stats, rp_split_run (IDs, sequences,
  * exact sizes), rp_split_summary, and the cursor generating every file into a
@@ -58,11 +58,15 @@ static double generate(const rp_split *s, const char *name, char *buf, size_t ca
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_split INPUT [temporal|full] [k] [runs]\n");
+        fprintf(stderr, "usage: bench_split INPUT [RECIPE] [k] [runs]\n");
         return 2;
     }
-    rp_params p = rp_params_defaults(argc > 2 && strcmp(argv[2], "full") == 0 ? RP_METHOD_FULL
-                                                                              : RP_METHOD_TEMPORAL);
+    rp_method m = RP_METHOD_TEMPORAL;
+    if (argc > 2 && rp_method_from_name(argv[2], &m) != RP_OK) {
+        fprintf(stderr, "bench_split: unknown recipe %s\n", argv[2]);
+        return 2;
+    }
+    rp_params p = rp_params_defaults(m);
     if (argc > 3)
         p.user_k = p.item_k = (uint32_t)atoi(argv[3]);
     int runs = argc > 4 ? atoi(argv[4]) : 5;

@@ -3,10 +3,10 @@
 # the generator's 2,023,070-row log, best of RUNS, inside one process - the
 # numbers a server request pays once the dataset is loaded.
 #
-# usage: tests/bench/bench_split.sh BUILD_DIR [temporal|full] [K] [RUNS]
+# usage: tests/bench/bench_split.sh BUILD_DIR [RECIPE] [K] [RUNS]
 # Compiles bench_split.c against BUILD_DIR's core library (Release build).
 set -eu
-build=${1:?usage: bench_split.sh BUILD_DIR [temporal|full] [K] [RUNS]}
+build=${1:?usage: bench_split.sh BUILD_DIR [RECIPE] [K] [RUNS]}
 method=${2:-temporal}
 k=${3:-4}
 runs=${4:-5}
