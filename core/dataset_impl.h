@@ -64,6 +64,12 @@ rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows);
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
                           size_t ilen, int64_t ts, double rating);
 
+/* Append the rows of `part` (a builder of the input's later lines, its own
+ * interners numbering its IDs) to b, renumbering its IDs into b's so that
+ * they stay in order of first appearance. part is emptied whatever the
+ * outcome. RP_OK, RP_ERR_NOMEM or RP_ERR_LIMIT. */
+rp_status rpi_builder_append(rpi_builder *b, rpi_builder *part);
+
 /* Free everything a builder holds (after failure). Safe after finish. */
 void rpi_builder_cleanup(rpi_builder *b);
 

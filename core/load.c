@@ -47,8 +47,7 @@ static size_t row_hint(size_t size, int gz, size_t first_len)
     return rows > RP_LOAD_MAX_ROWS ? RP_LOAD_MAX_ROWS : rows;
 }
 
-/* The builder starts at the first non-blank line, once its length is known. */
-static rp_status start_builder(rpi_parser *p, size_t first_len, rp_error *err)
+rp_status rpi_parser_start(rpi_parser *p, size_t first_len, rp_error *err)
 {
     rp_status st = rpi_builder_init(p->b, row_hint(p->input_size, p->input_gz, first_len));
     if (st != RP_OK) {
@@ -60,8 +59,8 @@ static rp_status start_builder(rpi_parser *p, size_t first_len, rp_error *err)
     return RP_OK;
 }
 
-static rp_status parser_init(rpi_parser *p, const char *name, rpi_builder *b, rp_format fmt,
-                             rp_error *err)
+rp_status rpi_parser_init(rpi_parser *p, const char *name, rpi_builder *b, rp_format fmt,
+                          rp_error *err)
 {
     memset(p, 0, sizeof(*p));
     p->fmt = fmt;
@@ -75,16 +74,16 @@ static rp_status parser_init(rpi_parser *p, const char *name, rpi_builder *b, rp
     return RP_OK;
 }
 
-static void parser_cleanup(rpi_parser *p)
+void rpi_parser_cleanup(rpi_parser *p)
 {
     free(p->scratch);
     free(p->cols);
 }
 
-static rp_status one_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err)
+rp_status rpi_parser_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err)
 {
     if (!p->started) {
-        rp_status st = start_builder(p, len, err);
+        rp_status st = rpi_parser_start(p, len, err);
         if (st != RP_OK)
             return st;
     }
@@ -147,7 +146,7 @@ static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size,
     rpi_builder b;
     rpi_parser p;
     memset(&b, 0, sizeof(b));
-    rp_status st = parser_init(&p, name, &b, fmt, err);
+    rp_status st = rpi_parser_init(&p, name, &b, fmt, err);
     p.input_size = size;
     p.input_gz = r->gz;
     if (pg != NULL && size > 0)
@@ -162,7 +161,7 @@ static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size,
         if (st != RP_OK || !got)
             break;
         if (len > 0)
-            st = one_line(&p, line, len, r->lineno, err);
+            st = rpi_parser_line(&p, line, len, r->lineno, err);
         if (r->lineno % RP_LOAD_PROGRESS_ROWS == 0)
             report(pg, &p, r, -1);
     }
@@ -176,7 +175,7 @@ static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size,
         st = rpi_builder_finish(&b, p.fmt, name, out, err);
     else
         rpi_builder_cleanup(&b);
-    parser_cleanup(&p);
+    rpi_parser_cleanup(&p);
     if (pg != NULL)
         atomic_store_explicit(&pg->stage, RP_LOAD_DONE, memory_order_release);
     return st;
@@ -210,6 +209,12 @@ rp_status rp_load_buffer_progress(const char *name, const void *data, size_t len
 rp_status rp_load_file_progress(const char *path, rp_format fmt, rp_load_progress *progress,
                                 rp_dataset **out, rp_error *err)
 {
+    return rp_load_file_opts(path, fmt, NULL, progress, out, err);
+}
+
+rp_status rp_load_file_opts(const char *path, rp_format fmt, const rp_load_opts *opts,
+                            rp_load_progress *progress, rp_dataset **out, rp_error *err)
+{
     struct stat sb;
     rpi_lines r;
     *out = NULL;
@@ -225,11 +230,17 @@ rp_status rp_load_file_progress(const char *path, rp_format fmt, rp_load_progres
         close(fd);
         return RP_ERR_IO;
     }
-    rp_status st = rpi_lines_fd(&r, path, fd, err);
     size_t size = S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0;
-    if (st == RP_OK)
-        st = run(&r, path, fmt, size, progress, out, err);
-    rpi_lines_cleanup(&r);
+    int fallback = 1;
+    rp_status st = RP_OK;
+    if (size > 0)
+        st = rpi_load_par(path, fd, size, fmt, opts, progress, out, err, &fallback);
+    if (fallback) {
+        st = rpi_lines_fd(&r, path, fd, err);
+        if (st == RP_OK)
+            st = run(&r, path, fmt, size, progress, out, err);
+        rpi_lines_cleanup(&r);
+    }
     close(fd);
     return st;
 }

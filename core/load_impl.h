@@ -35,6 +35,9 @@ typedef struct rpi_lines {
     int src_eof;       /* no more decoded bytes */
     size_t lineno;     /* physical line last returned */
     uint64_t raw_read; /* fd: bytes read() so far */
+    /* a byte range of a plain file (rpi_lines_range) */
+    int ranged, skip_first, no_bom;
+    uint64_t pos, end; /* next pread offset; the range's end */
 } rpi_lines;
 
 /* Raw input bytes consumed so far (for progress). */
@@ -45,6 +48,15 @@ uint64_t rpi_lines_consumed(const rpi_lines *r);
 rp_status rpi_lines_mem(rpi_lines *r, const char *name, const void *data, size_t len,
                         rp_error *err);
 rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err);
+
+/* Lines of a plain (not gzip) file whose first byte lies in [start, end):
+ * read with pread from start - 1, the line running into start is skipped
+ * (its owner is the range before), and the last line is read past end up to
+ * its '\n'. Adjacent ranges thus split the file's lines exactly. lineno
+ * counts from 1 within the range; only the range at 0 strips a BOM. For the
+ * parallel load (load_par.c). */
+rp_status rpi_lines_range(rpi_lines *r, const char *name, int fd, uint64_t start, uint64_t end,
+                          rp_error *err);
 
 /* The next physical line without its "\n" (and "\r"), BOM stripped on line 1;
  * r->lineno is its number. *got = 0 at the end. The slice lives until the
@@ -115,6 +127,26 @@ typedef struct rpi_parser {
     rpi_pending batch[RPI_BATCH];
     size_t nbatch;
 } rpi_parser;
+
+/* A parser for input name appending to b (load.c); fmt may be AUTO. */
+rp_status rpi_parser_init(rpi_parser *p, const char *name, rpi_builder *b, rp_format fmt,
+                          rp_error *err);
+void rpi_parser_cleanup(rpi_parser *p);
+
+/* Start the builder, sized from p->input_size and the first line's length;
+ * rpi_parser_line calls it at the first non-blank line. */
+rp_status rpi_parser_start(rpi_parser *p, size_t first_len, rp_error *err);
+
+/* One non-blank physical line: detection at the first, then the row. */
+rp_status rpi_parser_line(rpi_parser *p, const char *line, size_t len, size_t lineno,
+                          rp_error *err);
+
+/* Load the plain file open at fd (size bytes) on several threads (load_par.c).
+ * *fallback = 1 (and nothing else done) when the file is not worth
+ * splitting or its first chunk holds no row: the caller loads serially. */
+rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
+                       const rp_load_opts *opts, rp_load_progress *pg, rp_dataset **out,
+                       rp_error *err, int *fallback);
 
 /* One non-blank, NUL-free line of a delimited format / of JSON lines. */
 rp_status rpi_text_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err);

@@ -10,6 +10,9 @@
  * the window the partial line is moved to its front and the window refilled;
  * a partial line longer than RP_LOAD_MAX_LINE is RP_ERR_LIMIT.
  *
+ * A fourth source, a byte range of a plain file read with pread, gives the
+ * parallel load (load_par.c) each chunk's lines; see rpi_lines_range.
+ *
  * gzip is recognised by its magic bytes 1f 8b, never by name. Concatenated
  * members (as `cat a.gz b.gz` makes) are decoded one after the other.
  *
@@ -28,6 +31,7 @@
 #define CHUNK ((size_t)1 << 20)
 #define WIN_CAP ((size_t)RP_LOAD_MAX_LINE + 1 + CHUNK)
 #define IN_CAP ((size_t)1 << 18)
+#define TAIL_READ ((size_t)1 << 12)
 
 static int is_gzip(const unsigned char *p, size_t n)
 {
@@ -115,6 +119,19 @@ rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err)
     return st;
 }
 
+rp_status rpi_lines_range(rpi_lines *r, const char *name, int fd, uint64_t start, uint64_t end,
+                          rp_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    r->name = name;
+    r->fd = fd;
+    r->ranged = 1;
+    r->skip_first = r->no_bom = start > 0;
+    r->pos = start > 0 ? start - 1 : 0;
+    r->end = end;
+    return alloc_window(r, err);
+}
+
 void rpi_lines_cleanup(rpi_lines *r)
 {
     if (r->zs_live)
@@ -143,6 +160,42 @@ static rp_status fill_plain(rpi_lines *r, rp_error *err)
     r->win_end += got;
     if (got == 0)
         r->src_eof = 1;
+    return RP_OK;
+}
+
+/* A byte range: pread up to the range's end; past it (the last line runs on)
+ * read until the first '\n' and stop there. */
+static rp_status fill_range(rpi_lines *r, rp_error *err)
+{
+    size_t room = r->win_cap - r->win_end;
+    int tail = r->pos >= r->end;
+    if (!tail && room > r->end - r->pos)
+        room = (size_t)(r->end - r->pos);
+    if (tail && room > TAIL_READ) /* most last lines end within a few bytes */
+        room = TAIL_READ;
+    ssize_t n;
+    do
+        n = pread(r->fd, r->win + r->win_end, room, (off_t)r->pos);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        rp_error_set(err, r->name, 0, 0, "read failed: %s", strerror(errno));
+        return RP_ERR_IO;
+    }
+    char *from = r->win + r->win_end;
+    r->pos += (uint64_t)n;
+    r->raw_read += (uint64_t)n;
+    r->win_end += (size_t)n;
+    if (n == 0) {
+        r->src_eof = 1;
+    } else if (tail) {
+        char *nl = memchr(from, '\n', (size_t)n);
+        if (nl) {
+            r->win_end = (size_t)(nl + 1 - r->win);
+            r->src_eof = 1;
+        }
+    } else if (r->pos == r->end && r->win[r->win_end - 1] == '\n') {
+        r->src_eof = 1;
+    }
     return RP_OK;
 }
 
@@ -234,7 +287,7 @@ static rp_status refill(rpi_lines *r, rp_error *err)
         r->win_start = 0;
         r->win_end = keep;
     }
-    return r->gz ? fill_gzip(r, err) : fill_plain(r, err);
+    return r->gz ? fill_gzip(r, err) : r->ranged ? fill_range(r, err) : fill_plain(r, err);
 }
 
 int rpi_lines_ready(rpi_lines *r)
@@ -291,6 +344,12 @@ static void next_mem(rpi_lines *r, const char **line, size_t *len, int *got)
 
 rp_status rpi_lines_next(rpi_lines *r, const char **line, size_t *len, int *got, rp_error *err)
 {
+    if (r->skip_first) { /* the end of the range before's last line */
+        r->skip_first = 0;
+        rp_status st = next_windowed(r, line, len, got, err);
+        if (st != RP_OK || !*got)
+            return st;
+    }
     if (r->win) {
         rp_status st = next_windowed(r, line, len, got, err);
         if (st != RP_OK)
@@ -307,7 +366,7 @@ rp_status rpi_lines_next(rpi_lines *r, const char **line, size_t *len, int *got,
         rp_error_set(err, r->name, r->lineno, 0, "line is longer than %u bytes", RP_LOAD_MAX_LINE);
         return RP_ERR_LIMIT;
     }
-    if (r->lineno == 1 && *len >= 3 && memcmp(*line, "\xEF\xBB\xBF", 3) == 0) {
+    if (r->lineno == 1 && !r->no_bom && *len >= 3 && memcmp(*line, "\xEF\xBB\xBF", 3) == 0) {
         *line += 3;
         *len -= 3;
     }

@@ -246,6 +246,7 @@ static const struct uint_option {
      MAX_DRAIN_SECONDS},
     {"--header-timeout", "RECPREP_HEADER_TIMEOUT", offsetof(struct srv_config, header_timeout), 0,
      MAX_HEADER_TIMEOUT},
+    {"--load-threads", "RECPREP_LOAD_THREADS", offsetof(struct srv_config, load_threads), 0, 256},
     {"--max-client-connections", "RECPREP_MAX_CLIENT_CONNECTIONS",
      offsetof(struct srv_config, client_connections), 0, MAX_CLIENT_CONNECTIONS},
 };
@@ -368,6 +369,8 @@ static void usage(void)
           "                            default: the built-in 'demo' dataset)\n"
           "  --format NAME=FORMAT      input format of dataset NAME (default: detected)\n"
           "  --threads N               HTTP worker threads (RECPREP_THREADS, CPUs)\n"
+          "  --load-threads N          threads parsing each dataset file at load\n"
+          "                            (RECPREP_LOAD_THREADS, 0: every CPU)\n"
           "  --token-file PATH         require 'Authorization: Bearer TOKEN' on /v1\n"
           "                            (RECPREP_TOKEN_FILE)\n"
           "  --cache-mb N              result cache budget (RECPREP_CACHE_MB, 1/8 of RAM)\n"

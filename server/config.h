@@ -27,7 +27,8 @@ struct srv_config {
     struct srv_dataset_conf datasets[SRV_MAX_DATASETS];
     size_t n_datasets;
     unsigned threads;
-    char *token_file; /* malloc'd or NULL */
+    unsigned load_threads; /* parse threads per dataset load; 0: every core */
+    char *token_file;      /* malloc'd or NULL */
     size_t cache_mb;
     char *origins[SRV_MAX_ORIGINS]; /* malloc'd; "*" allows any origin */
     size_t n_origins;

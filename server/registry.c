@@ -171,9 +171,10 @@ static void *loader(void *arg)
     rp_error_clear(&d->err);
     d->progress.on_update = on_progress;
     d->progress.ctx = d;
+    rp_load_opts opts = {.threads = the_registry->load_threads};
     rp_status st = d->conf->path == NULL ? load_demo(d, &d->err)
-                                         : rp_load_file_progress(d->conf->path, d->conf->format,
-                                                                 &d->progress, &d->ds, &d->err);
+                                         : rp_load_file_opts(d->conf->path, d->conf->format, &opts,
+                                                             &d->progress, &d->ds, &d->err);
     if (st == RP_OK)
         st = compute_stats(d);
     if (st != RP_OK) {
@@ -199,6 +200,7 @@ int srv_registry_init(struct srv_registry *reg, const struct srv_config *cfg)
     if (reg->items == NULL)
         return -1;
     reg->n = cfg->n_datasets;
+    reg->load_threads = cfg->load_threads;
     for (size_t i = 0; i < reg->n; i++) {
         struct srv_dataset *d = &reg->items[i];
         memcpy(d->name, cfg->datasets[i].name, sizeof d->name);

@@ -58,6 +58,7 @@ struct srv_registry {
     struct srv_dataset *items;
     size_t n;
     atomic_size_t n_ready;
+    unsigned load_threads;    /* rp_load_opts.threads of every load */
     void (*on_failure)(void); /* called from the loader thread after FAILED */
 };
 

@@ -58,6 +58,20 @@ void rp_load_progress_init(rp_load_progress *p);
  * rp_dataset_unref). On failure *out is NULL and err (if given) says why. */
 rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_error *err);
 
+/* How a file is loaded. A plain (not gzip) file of more than a few MB is
+ * parsed on `threads` threads in chunks of about chunk_bytes at line
+ * boundaries; the dataset is the same as a one-thread load's, byte for byte
+ * (IDs in order of first appearance, rows in file order, the same first
+ * error). */
+typedef struct rp_load_opts {
+    unsigned threads;   /* 0: every online core; 1: one thread */
+    size_t chunk_bytes; /* 0: chosen from the file size (tests set it small) */
+} rp_load_opts;
+
+/* rp_load_file_progress with options (NULL: the defaults above). */
+rp_status rp_load_file_opts(const char *path, rp_format fmt, const rp_load_opts *opts,
+                            rp_load_progress *progress, rp_dataset **out, rp_error *err);
+
 /* Load from memory. name is used in error messages and for detection by
  * extension; data may be gzip-compressed. The buffer is only borrowed. */
 rp_status rp_load_buffer(const char *name, const void *data, size_t len, rp_format fmt,

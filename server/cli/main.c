@@ -52,8 +52,9 @@ static const char USAGE[] =
     "movielens-dat, csv-header (detected when --format is omitted; .gz accepted).\n"
     "Recipes: temporal, full, sasrec, s3rec, az23-last-out, az23-timestamp. Filters\n"
     "(every recipe): --min-rating R, --since S, --until U (Unix seconds), --dedup\n"
-    "none|first|last. Recipes print their summary JSON on stdout. Errors: one line\n"
-    "on stderr, exit status 2.\n";
+    "none|first|last. Recipes print their summary JSON on stdout. --threads N\n"
+    "(stats, kcore, every recipe): threads parsing a plain input file, default\n"
+    "every CPU. Errors: one line on stderr, exit status 2.\n";
 
 static int fail(const rp_error *err)
 {
@@ -84,7 +85,9 @@ static int print_json(json_t *j)
     return rc;
 }
 
-static rp_status load(const char *path, const char *format, rp_dataset **ds, rp_error *err)
+/* Load path; format NULL = detect; threads 0 = every CPU (--threads). */
+static rp_status load(const char *path, const char *format, uint32_t threads, rp_dataset **ds,
+                      rp_error *err)
 {
     rp_format fmt = RP_FORMAT_AUTO;
     if (format) {
@@ -92,7 +95,8 @@ static rp_status load(const char *path, const char *format, rp_dataset **ds, rp_
         if (st != RP_OK)
             return st;
     }
-    return rp_load_file(path, fmt, ds, err);
+    rp_load_opts opts = {.threads = threads};
+    return rp_load_file_opts(path, fmt, &opts, NULL, ds, err);
 }
 
 /* mkdir -p: create dir and missing parents. */
@@ -123,8 +127,9 @@ static int make_dirs(const char *dir, rp_error *err)
 static int cmd_stats(int argc, char **argv)
 {
     const char *format = NULL, *pos[1];
+    uint32_t threads = 0;
     size_t npos;
-    cli_opt opts[] = {{"format", CLI_STRING, &format, 0}};
+    cli_opt opts[] = {{"format", CLI_STRING, &format, 0}, {"threads", CLI_COUNT, &threads, 0}};
     rp_error err = {0};
     rp_dataset *ds = NULL;
     rp_stats st;
@@ -132,7 +137,7 @@ static int cmd_stats(int argc, char **argv)
         return fail(&err);
     if (npos != 1)
         return usage_fail("stats needs INPUT");
-    if (load(pos[0], format, &ds, &err))
+    if (load(pos[0], format, threads, &ds, &err))
         return fail(&err);
     rp_status s = rp_stats_compute(ds, &st);
     json_t *j = s == RP_OK ? rp_stats_to_json(&st, NULL, rp_dataset_format(ds)) : NULL;
@@ -143,9 +148,10 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_kcore(int argc, char **argv)
 {
     const char *format = NULL, *pos[1];
-    uint32_t k = 0, uk = 0, ik = 0;
+    uint32_t k = 0, uk = 0, ik = 0, threads = 0;
     size_t npos;
     cli_opt opts[] = {{"format", CLI_STRING, &format, 0},
+                      {"threads", CLI_COUNT, &threads, 0},
                       {"k", CLI_COUNT, &k, 0},
                       {"user-k", CLI_COUNT, &uk, 0},
                       {"item-k", CLI_COUNT, &ik, 0}};
@@ -156,7 +162,7 @@ static int cmd_kcore(int argc, char **argv)
         return fail(&err);
     if (npos != 1)
         return usage_fail("kcore needs INPUT");
-    if (load(pos[0], format, &ds, &err))
+    if (load(pos[0], format, threads, &ds, &err))
         return fail(&err);
     k = k ? k : RP_KCORE_DEFAULT_K;
     uk = uk ? uk : k;
@@ -206,10 +212,11 @@ static void *digest_thread(void *arg)
     return NULL;
 }
 
-/* argv's "--name value" / "--name=value" pairs: --format is ours, every other
- * name is a parameter of the recipe (with '-' for '_'), read by the core. */
-static int split_args(int argc, char **argv, rp_params *p, const char **format, const char **pos,
-                      size_t *npos, rp_error *err)
+/* argv's "--name value" / "--name=value" pairs: --format and --threads are
+ * ours, every other name is a parameter of the recipe (with '-' for '_'),
+ * read by the core. */
+static int split_args(int argc, char **argv, rp_params *p, const char **format, uint32_t *threads,
+                      const char **pos, size_t *npos, rp_error *err)
 {
     *npos = 0;
     for (int i = 0; i < argc; i++) {
@@ -237,6 +244,11 @@ static int split_args(int argc, char **argv, rp_params *p, const char **format, 
         rp_error e = {0};
         if (strcmp(name, "format") == 0) {
             *format = value;
+        } else if (strcmp(name, "threads") == 0) {
+            if (rp_parse_count(value, threads) != 0)
+                return rp_error_param(err, "threads",
+                                      "--threads must be an integer >= 1, got \"%.40s\"", value),
+                       -1;
         } else if (rp_params_set(p, name, value, &e) != RP_OK) {
             rp_error_param(err, e.param, "option --%.*s: %s", (int)n, a + 2, e.message);
             return -1;
@@ -250,12 +262,13 @@ static int split_args(int argc, char **argv, rp_params *p, const char **format, 
 static int run_recipe(rp_method method, int argc, char **argv)
 {
     const char *format = NULL, *pos[2];
+    uint32_t threads = 0;
     rp_params p = rp_params_defaults(method);
     size_t npos;
     rp_error err = {0};
     rp_dataset *ds = NULL;
     rp_split *s = NULL;
-    if (split_args(argc, argv, &p, &format, pos, &npos, &err))
+    if (split_args(argc, argv, &p, &format, &threads, pos, &npos, &err))
         return fail(&err);
     if (npos != 2) {
         fprintf(stderr, "recprep: %s needs INPUT OUTDIR (see recprep --help)\n",
@@ -267,7 +280,7 @@ static int run_recipe(rp_method method, int argc, char **argv)
     struct digest_job dj = {pos[0], {0}, 0, RP_ERR_IO};
     pthread_t tid;
     int threaded = pthread_create(&tid, NULL, digest_thread, &dj) == 0;
-    rp_status st = load(pos[0], format, &ds, &err);
+    rp_status st = load(pos[0], format, threads, &ds, &err);
     if (st == RP_OK)
         st = rp_split_run(ds, &p, &s, &err);
     rp_dataset_unref(ds); /* the result holds its own reference */

@@ -1,0 +1,421 @@
+/*
+ * core/load_par.c - a plain file parsed on several threads.
+ *
+ * The file is cut into chunks of about chunk_bytes; a chunk owns the lines
+ * whose first byte lies in its byte range (rpi_lines_range), so the chunks
+ * split the file's lines exactly. Workers take chunks in file order and parse
+ * each into a builder of its own (own interners, own columns) with the same
+ * row parser as the one-thread load. The calling thread merges the chunks in
+ * file order as they finish (rpi_builder_append): chunk 0's builder becomes
+ * the dataset's, and every later chunk's IDs, in their order of first
+ * appearance within the chunk, are put into it in that order - which is the
+ * order of first appearance in the whole file. Rows stay in file order.
+ *
+ * What a chunk's parser must know from the lines before it - the format, a
+ * csv-header's columns, Amazon JSON's timestamp unit - is all settled by the
+ * file's first row, which is in chunk 0: its worker publishes that
+ * configuration as soon as the first row is queued, and the other workers
+ * wait for it. Chunk 0 without any row (a file opening with megabytes of blank
+ * lines) gives up and the caller loads serially, as it does for files too
+ * small to split.
+ *
+ * Errors: a chunk stops at its first bad line and reports it with a line
+ * number local to the chunk; the merger, going in file order, reports the
+ * first failed chunk's error with the lines of the chunks before it added, so
+ * the error is the one a one-thread load gives. Workers stop taking chunks
+ * once a chunk has failed.
+ *
+ * Memory: workers run at most 2 * threads chunks ahead of the merger, and a
+ * chunk's builder is freed once merged, so the load holds the dataset's
+ * columns plus a few chunks' worth.
+ */
+#define _GNU_SOURCE 1 /* pthread, sysconf */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "load_impl.h"
+
+#define MIN_SPLIT ((uint64_t)8 << 20) /* below this a file loads on one thread */
+#define CHUNK_MIN ((size_t)1 << 20)
+#define CHUNK_MAX ((size_t)256 << 20)
+
+typedef struct chunk {
+    uint64_t start, end;
+    rpi_builder b;
+    rp_status st;
+    rp_error err;
+    size_t lines; /* physical lines of the chunk */
+    int done;
+} chunk;
+
+/* What the first row settles, published by chunk 0's worker. */
+typedef struct config {
+    int state; /* 0 pending, 1 ready, -1 none: give up */
+    rp_format fmt;
+    int have_header, unit_known;
+    size_t ncols, col_user, col_item, col_rating, col_ts;
+    rp_ts_unit ts_unit;
+} config;
+
+typedef struct par {
+    const char *path;
+    int fd;
+    uint64_t size;
+    rp_format fmt;
+    chunk *ch;
+    size_t n, next, merged; /* chunks; next to parse; merged so far */
+    int failed;             /* a chunk failed or chunk 0 gave up: take no more */
+    config cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rp_load_progress *pg;
+} par;
+
+static unsigned thread_count(const rp_load_opts *o)
+{
+    if (o != NULL && o->threads > 0)
+        return o->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)(n > 256 ? 256 : n) : 1;
+}
+
+static size_t chunk_size(const rp_load_opts *o, uint64_t size, unsigned threads)
+{
+    if (o != NULL && o->chunk_bytes > 0)
+        return o->chunk_bytes;
+    uint64_t c = size / ((uint64_t)threads * 2);
+    return c < CHUNK_MIN ? CHUNK_MIN : c > CHUNK_MAX ? CHUNK_MAX : (size_t)c;
+}
+
+/* ---- a worker ------------------------------------------------------------- */
+
+static void publish(par *w, const rpi_parser *p, int state)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->cfg.state == 0) {
+        w->cfg = (config){state,       p->fmt,      p->have_header, p->unit_known, p->ncols,
+                          p->col_user, p->col_item, p->col_rating,  p->col_ts,     p->b->ts_unit};
+        if (state < 0)
+            w->failed = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* A later chunk's parser starts where the first row left the first. */
+static rp_status adopt_config(par *w, rpi_parser *p, size_t hint_bytes, rp_error *err)
+{
+    const config *c = &w->cfg;
+    p->fmt = c->fmt;
+    p->input_size = hint_bytes;
+    rp_status st = rpi_parser_start(p, 32, err);
+    if (st != RP_OK)
+        return st;
+    p->unit_known = c->unit_known;
+    p->b->ts_unit = c->ts_unit;
+    p->have_header = c->have_header;
+    p->ncols = c->ncols;
+    p->col_user = c->col_user;
+    p->col_item = c->col_item;
+    p->col_rating = c->col_rating;
+    p->col_ts = c->col_ts;
+    if (c->have_header && (p->cols = calloc(c->ncols, sizeof *p->cols)) == NULL) {
+        rp_error_set(err, p->name, 0, 0, "out of memory for the header");
+        return RP_ERR_NOMEM;
+    }
+    return RP_OK;
+}
+
+/* Bytes of the chunk's own range consumed: a range reads one byte before it
+ * and its last line past its end, which the next chunk counts. */
+static uint64_t own_bytes(const chunk *c, const rpi_lines *r)
+{
+    uint64_t own = c->end - c->start;
+    return r->raw_read < own ? r->raw_read : own;
+}
+
+static void count_progress(par *w, uint64_t rows, uint64_t bytes)
+{
+    if (w->pg == NULL)
+        return;
+    atomic_fetch_add_explicit(&w->pg->rows, rows, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->pg->bytes, bytes, memory_order_relaxed);
+}
+
+/* The lines of chunk k into its builder; chunk 0 publishes the configuration
+ * once its first row is queued. */
+static rp_status parse_lines(par *w, size_t k, rpi_parser *p, rpi_lines *r, rp_error *err)
+{
+    const chunk *c = &w->ch[k];
+    rp_status st = RP_OK;
+    uint64_t rows0 = 0, bytes0 = 0;
+    int published = k != 0;
+    for (int got = 1; st == RP_OK;) {
+        const char *line;
+        size_t len;
+        if (!rpi_lines_ready(r) && (st = rpi_flush_rows(p, err)) != RP_OK)
+            break;
+        st = rpi_lines_next(r, &line, &len, &got, err);
+        if (st != RP_OK || !got)
+            break;
+        if (len > 0)
+            st = rpi_parser_line(p, line, len, r->lineno, err);
+        if (!published && p->started && p->b->n + p->nbatch > 0) {
+            publish(w, p, 1);
+            published = 1;
+        }
+        if (r->lineno % RP_LOAD_PROGRESS_ROWS == 0) {
+            uint64_t rows = (p->started ? p->b->n : 0) + p->nbatch;
+            count_progress(w, rows - rows0, own_bytes(c, r) - bytes0);
+            rows0 = rows;
+            bytes0 = own_bytes(c, r);
+            if (__atomic_load_n(&w->failed, __ATOMIC_RELAXED))
+                break; /* an earlier chunk failed: this one will not be used */
+        }
+    }
+    if (st == RP_OK)
+        st = rpi_flush_rows(p, err);
+    count_progress(w, (p->started ? p->b->n : 0) - rows0,
+                   (st == RP_OK ? c->end - c->start : own_bytes(c, r)) - bytes0);
+    return st;
+}
+
+static void parse_chunk(par *w, size_t k)
+{
+    chunk *c = &w->ch[k];
+    rpi_parser p;
+    rpi_lines r;
+    memset(&r, 0, sizeof r);
+    rp_status st = rpi_parser_init(&p, w->path, &c->b, k == 0 ? w->fmt : w->cfg.fmt, &c->err);
+    if (st == RP_OK && k == 0)
+        p.input_size = (size_t)w->size; /* chunk 0's builder becomes the dataset's */
+    else if (st == RP_OK)
+        st = adopt_config(w, &p, (size_t)(c->end - c->start), &c->err);
+    if (st == RP_OK)
+        st = rpi_lines_range(&r, w->path, w->fd, c->start, c->end, &c->err);
+    if (st == RP_OK)
+        st = parse_lines(w, k, &p, &r, &c->err);
+    if (k == 0)
+        publish(w, &p, -1); /* no row in chunk 0, or it failed before one; a no-op
+                               once published */
+    c->lines = r.lineno;
+    c->st = st;
+    if (!p.started)
+        memset(&c->b, 0, sizeof c->b);
+    rpi_lines_cleanup(&r);
+    rpi_parser_cleanup(&p);
+}
+
+/* Next chunk to parse, or n: waits for the configuration (chunks > 0) and
+ * for the merger when the workers are too far ahead. */
+static size_t take_chunk(par *w, size_t ahead)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t k = w->n;
+    for (;;) {
+        if (w->failed || w->next >= w->n)
+            break;
+        if (w->next > 0 && w->cfg.state == 0) {
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        if (w->cfg.state < 0)
+            break;
+        if (w->next >= w->merged + ahead) {
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        k = w->next++;
+        break;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return k;
+}
+
+typedef struct worker_arg {
+    par *w;
+    size_t ahead;
+} worker_arg;
+
+static void *worker(void *arg)
+{
+    worker_arg *a = arg;
+    par *w = a->w;
+    for (size_t k; (k = take_chunk(w, a->ahead)) < w->n;) {
+        parse_chunk(w, k);
+        pthread_mutex_lock(&w->mu);
+        w->ch[k].done = 1;
+        if (w->ch[k].st != RP_OK)
+            w->failed = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+    return NULL;
+}
+
+/* ---- the merger ------------------------------------------------------------- */
+
+/* Wait for chunk k; 0 when it will never come (the workers stopped first). */
+static int wait_chunk(par *w, size_t k)
+{
+    pthread_mutex_lock(&w->mu);
+    while (!w->ch[k].done && !(k >= w->next && (w->failed || w->cfg.state < 0)))
+        pthread_cond_wait(&w->cv, &w->mu);
+    int done = w->ch[k].done;
+    pthread_mutex_unlock(&w->mu);
+    return done;
+}
+
+static void merged_one(par *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->merged++;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (w->pg != NULL && w->pg->on_update != NULL)
+        w->pg->on_update(w->pg, w->pg->ctx);
+}
+
+/* Merge the chunks in file order into *b (chunk 0's builder). Returns the
+ * first error, its line made file-wide; *none = 1 when chunk 0 gave up. */
+static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
+{
+    size_t lines = 0;
+    *none = 0;
+    for (size_t k = 0; k < w->n; k++) {
+        chunk *c = &w->ch[k];
+        if (!wait_chunk(w, k)) { /* only when chunk 0 had no row */
+            if (w->cfg.state < 0) {
+                *none = 1;
+                return RP_OK;
+            }
+            rp_error_set(err, w->path, 0, 0, "parallel load lost a chunk");
+            return RP_ERR_IO;
+        }
+        if (c->st != RP_OK) {
+            if (err != NULL) {
+                *err = c->err;
+                if (err->line > 0)
+                    err->line += lines;
+            }
+            return c->st;
+        }
+        rp_status st = RP_OK;
+        if (k == 0) {
+            *b = c->b;
+            memset(&c->b, 0, sizeof c->b);
+        } else if (c->b.n > 0) {
+            st = rpi_builder_append(b, &c->b);
+        }
+        if (st != RP_OK) {
+            rp_error_set(err, w->path, 0, 0, "cannot add rows: %s", rp_status_str(st));
+            return st;
+        }
+        lines += c->lines;
+        merged_one(w);
+        if (k == 0 && w->cfg.state < 0) {
+            *none = 1;
+            return RP_OK;
+        }
+    }
+    return RP_OK;
+}
+
+/* A new stage, told to the caller's callback (from the calling thread only). */
+static void set_stage(rp_load_progress *pg, int stage)
+{
+    if (pg == NULL)
+        return;
+    atomic_store_explicit(&pg->stage, stage, memory_order_release);
+    if (pg->on_update != NULL)
+        pg->on_update(pg, pg->ctx);
+}
+
+static void stop_workers(par *w, pthread_t *t, unsigned started)
+{
+    pthread_mutex_lock(&w->mu);
+    w->failed = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+}
+
+static int plan(par *w, const rp_load_opts *opts, unsigned *threads)
+{
+    *threads = thread_count(opts);
+    size_t cb = chunk_size(opts, w->size, *threads);
+    int forced = opts != NULL && opts->chunk_bytes > 0;
+    if (*threads < 2 || (!forced && w->size < MIN_SPLIT) || w->size <= cb)
+        return 0;
+    w->n = (size_t)((w->size + cb - 1) / cb);
+    w->ch = calloc(w->n, sizeof *w->ch);
+    if (w->ch == NULL)
+        return 0;
+    for (size_t k = 0; k < w->n; k++) {
+        w->ch[k].start = (uint64_t)k * cb;
+        w->ch[k].end = k + 1 == w->n ? w->size : (uint64_t)(k + 1) * cb;
+    }
+    if ((size_t)*threads > w->n)
+        *threads = (unsigned)w->n;
+    return 1;
+}
+
+/* Is the file gzip? Then it stays on the one-thread path. */
+static int gzip_magic(int fd)
+{
+    unsigned char m[2];
+    return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
+                       const rp_load_opts *opts, rp_load_progress *pg, rp_dataset **out,
+                       rp_error *err, int *fallback)
+{
+    par w = {.path = path, .fd = fd, .size = size, .fmt = fmt, .pg = pg};
+    unsigned threads;
+    *fallback = 1;
+    if (gzip_magic(fd) || !plan(&w, opts, &threads))
+        return RP_OK;
+    pthread_t *t = calloc(threads, sizeof *t);
+    worker_arg arg = {&w, (size_t)threads * 2};
+    if (t == NULL) {
+        free(w.ch);
+        return RP_OK;
+    }
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    if (pg != NULL)
+        atomic_store_explicit(&pg->total_bytes, size, memory_order_relaxed);
+    set_stage(pg, RP_LOAD_READING);
+    unsigned started = 0;
+    while (started < threads && pthread_create(&t[started], NULL, worker, &arg) == 0)
+        started++;
+    rpi_builder b;
+    memset(&b, 0, sizeof b);
+    int none = 0;
+    rp_status st = started == 0 ? RP_OK : merge(&w, &b, err, &none);
+    stop_workers(&w, t, started);
+    for (size_t k = 0; k < w.n; k++)
+        rpi_builder_cleanup(&w.ch[k].b);
+    *fallback = started == 0 || none;
+    if (st == RP_OK && !*fallback) {
+        set_stage(pg, RP_LOAD_INDEXING);
+        st = rpi_builder_finish(&b, w.cfg.fmt, path, out, err);
+    } else {
+        rpi_builder_cleanup(&b);
+    }
+    if (pg != NULL && !*fallback)
+        atomic_store_explicit(&pg->stage, RP_LOAD_DONE, memory_order_release);
+    if (*fallback && pg != NULL) { /* the serial load counts from zero again */
+        atomic_store_explicit(&pg->rows, 0, memory_order_relaxed);
+        atomic_store_explicit(&pg->bytes, 0, memory_order_relaxed);
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    free(t);
+    free(w.ch);
+    return st;
+}
