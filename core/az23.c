@@ -184,10 +184,10 @@ static void cut_user(const azctx *a, const uint32_t *rows, uint32_t len, uint32_
     }
     int64_t scale = a->ds->ts_unit == RP_TS_MILLIS ? 1 : 1000;
     uint32_t j = 0;
-    while (j < len && a->ds->ts[rows[j]] * scale < s->p.val_time)
+    while (j < len && rpi_ts(a->ds, rows[j]) * scale < s->p.val_time)
         j++;
     cut[0] = j;
-    while (j < len && a->ds->ts[rows[j]] * scale < s->p.test_time)
+    while (j < len && rpi_ts(a->ds, rows[j]) * scale < s->p.test_time)
         j++;
     cut[1] = j;
 }
@@ -260,8 +260,8 @@ static size_t i64_digits(int64_t v)
 static uint64_t row_bytes(azctx *a, uint32_t r, size_t ul, size_t il)
 {
     size_t rl;
-    rating_text(&a->memo, a->ds->rating[r], &rl);
-    return ul + il + rl + i64_digits(a->ds->ts[r]) + 3;
+    rating_text(&a->memo, rpi_rating(a->ds, r), &rl);
+    return ul + il + rl + i64_digits(rpi_ts(a->ds, r)) + 3;
 }
 
 /* Bytes of the items of rows [from, to) of one user joined by ' '. */
@@ -419,8 +419,8 @@ static int put_row(const rp_dataset *ds, uint32_t r, rating_memo *memo, char **b
     char t[24];
     const char *user = rp_dataset_user_raw(ds, ds->user[r], &ul);
     const char *item = rp_dataset_item_raw(ds, ds->item[r], &il);
-    const char *rating = rating_text(memo, ds->rating[r], &rl);
-    size_t tl = i64_text(ds->ts[r], t);
+    const char *rating = rating_text(memo, rpi_rating(ds, r), &rl);
+    size_t tl = i64_text(rpi_ts(ds, r), t);
     return put(buf, cap, len, user, ul) || put(buf, cap, len, ",", 1) ||
            put(buf, cap, len, item, il) || put(buf, cap, len, ",", 1) ||
            put(buf, cap, len, rating, rl) || put(buf, cap, len, ",", 1) ||

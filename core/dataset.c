@@ -84,7 +84,7 @@ static uint64_t fingerprint(const rp_dataset *ds)
         h = mix_bytes(h, s, len);
     }
     for (uint32_t r = 0; r < ds->n_rows; r++)
-        h = mix(h, ((uint64_t)ds->user[r] << 32 | ds->item[r]) ^ (uint64_t)ds->ts[r] * 31u);
+        h = mix(h, ((uint64_t)ds->user[r] << 32 | ds->item[r]) ^ (uint64_t)rpi_ts(ds, r) * 31u);
     return h;
 }
 
@@ -92,13 +92,21 @@ static uint64_t fingerprint(const rp_dataset *ds)
 
 #define RADIX_MAX_BITS 16 /* a 512 KiB count array still sits in L2 */
 
-/* Scratch of one radix sort: keys and row numbers, double-buffered. */
+/* Scratch of one radix sort: keys and row numbers, double-buffered. Keys
+ * are 32-bit when the range allows (it nearly always does: 136 years of
+ * seconds), halving the sort's scratch memory. */
 typedef struct radix_buf {
-    uint64_t *key, *key2;
+    uint64_t *key, *key2; /* wide keys, or NULL */
+    uint32_t *k32, *k32b; /* narrow keys, or NULL */
     uint32_t *idx, *idx2;
     size_t *count;
     size_t radix;
 } radix_buf;
+
+static inline uint64_t key_at(const radix_buf *rb, uint32_t r)
+{
+    return rb->k32 ? rb->k32[r] : rb->key[r];
+}
 
 /* One stable counting pass on the digit at shift; swaps the buffers. A digit
  * that is the same for every row leaves the order as it is and is skipped. */
@@ -107,7 +115,7 @@ static void radix_pass(radix_buf *rb, uint32_t n, unsigned shift)
     size_t mask = rb->radix - 1, sum = 0, nonzero = 0;
     memset(rb->count, 0, sizeof *rb->count * rb->radix);
     for (uint32_t r = 0; r < n; r++)
-        rb->count[(rb->key[r] >> shift) & mask]++;
+        rb->count[(key_at(rb, r) >> shift) & mask]++;
     for (size_t d = 0; d < rb->radix; d++) {
         size_t c = rb->count[d];
         nonzero += c != 0;
@@ -117,12 +125,18 @@ static void radix_pass(radix_buf *rb, uint32_t n, unsigned shift)
     if (nonzero <= 1)
         return;
     for (uint32_t r = 0; r < n; r++) {
-        size_t pos = rb->count[(rb->key[r] >> shift) & mask]++;
-        rb->key2[pos] = rb->key[r];
+        uint64_t k = key_at(rb, r);
+        size_t pos = rb->count[(k >> shift) & mask]++;
+        if (rb->k32)
+            rb->k32b[pos] = (uint32_t)k;
+        else
+            rb->key2[pos] = k;
         rb->idx2[pos] = rb->idx[r];
     }
     uint64_t *tk = rb->key;
     rb->key = rb->key2, rb->key2 = tk;
+    uint32_t *t32 = rb->k32;
+    rb->k32 = rb->k32b, rb->k32b = t32;
     uint32_t *ti = rb->idx;
     rb->idx = rb->idx2, rb->idx2 = ti;
 }
@@ -130,7 +144,7 @@ static void radix_pass(radix_buf *rb, uint32_t n, unsigned shift)
 /* Row r's sort key: whole seconds, or the input's precision. */
 static int64_t sort_key(const rp_dataset *ds, uint32_t r, int precise)
 {
-    return precise ? ds->ts[r] : rpi_ts_sec(ds, r);
+    return precise ? rpi_ts(ds, r) : rpi_ts_sec(ds, r);
 }
 
 /* Bits needed for key - min over all rows; *lo is the minimum. */
@@ -162,16 +176,23 @@ static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out)
     unsigned passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
     unsigned digit = passes ? (bits + passes - 1) / passes : 1;
     uint32_t *scratch = rpi_alloc_big(n, sizeof *scratch);
-    radix_buf rb = {rpi_alloc_big(n, sizeof(uint64_t)),
-                    rpi_alloc_big(n, sizeof(uint64_t)),
+    int narrow = bits <= 32;
+    radix_buf rb = {narrow ? NULL : rpi_alloc_big(n, sizeof(uint64_t)),
+                    narrow ? NULL : rpi_alloc_big(n, sizeof(uint64_t)),
+                    narrow ? rpi_alloc_big(n, sizeof(uint32_t)) : NULL,
+                    narrow ? rpi_alloc_big(n, sizeof(uint32_t)) : NULL,
                     out,
                     scratch,
                     malloc(sizeof(size_t) << digit),
                     (size_t)1 << digit};
     rp_status st = RP_ERR_NOMEM;
-    if (rb.key && rb.key2 && scratch && rb.count) {
+    if ((narrow ? rb.k32 && rb.k32b : rb.key && rb.key2) && scratch && rb.count) {
         for (uint32_t r = 0; r < n; r++) {
-            rb.key[r] = (uint64_t)sort_key(ds, r, precise) - (uint64_t)lo;
+            uint64_t k = (uint64_t)sort_key(ds, r, precise) - (uint64_t)lo;
+            if (narrow)
+                rb.k32[r] = (uint32_t)k;
+            else
+                rb.key[r] = k;
             rb.idx[r] = r;
         }
         for (unsigned shift = 0; shift < bits; shift += digit)
@@ -180,7 +201,7 @@ static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out)
             memcpy(out, rb.idx, sizeof *rb.idx * n);
         st = RP_OK;
     }
-    free(rb.key), free(rb.key2), free(scratch), free(rb.count);
+    free(rb.key), free(rb.key2), free(rb.k32), free(rb.k32b), free(scratch), free(rb.count);
     return st;
 }
 
@@ -282,6 +303,8 @@ static void dataset_free(rp_dataset *ds)
     free(ds->user);
     free(ds->item);
     free(ds->ts);
+    free(ds->ts32);
+    free(ds->rating8);
     free(ds->rating);
     rp_intern_free(ds->user_ids);
     rp_intern_free(ds->item_ids);
@@ -294,6 +317,76 @@ static void dataset_free(rp_dataset *ds)
     free(ds->item_off);
     free(ds->item_rows);
     free(ds);
+}
+
+/* ---- compact columns ------------------------------------------------------ */
+
+/* Both conversions write a narrower element r over the bytes of the wide
+ * column in place, going forward (element r's new bytes end before wide
+ * element r + 1 begins), through memcpy so no type-based aliasing is assumed,
+ * then give the tail back with a shrinking realloc. */
+
+static void compact_ts(rp_dataset *ds)
+{
+    uint32_t n = ds->n_rows;
+    int64_t lo = ds->ts[0], hi = lo;
+    for (uint32_t r = 1; r < n; r++) {
+        lo = ds->ts[r] < lo ? ds->ts[r] : lo;
+        hi = ds->ts[r] > hi ? ds->ts[r] : hi;
+    }
+    if ((uint64_t)hi - (uint64_t)lo > UINT32_MAX)
+        return;
+    unsigned char *mem = (unsigned char *)ds->ts;
+    for (uint32_t r = 0; r < n; r++) {
+        int64_t t;
+        memcpy(&t, mem + (size_t)r * 8, 8);
+        uint32_t d = (uint32_t)((uint64_t)t - (uint64_t)lo);
+        memcpy(mem + (size_t)r * 4, &d, 4);
+    }
+    void *fit = realloc(mem, (size_t)n * 4);
+    ds->ts32 = fit ? fit : (void *)mem;
+    ds->ts_base = lo;
+    ds->ts = NULL;
+}
+
+/* Code of rating bits v in the dictionary (a 512-slot open-addressing table
+ * of codes + 1), adding it; -1 when it holds 256 values already. */
+static int rating_code(rp_dataset *ds, uint16_t *slots, unsigned *n, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    for (size_t h = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 55);; h = (h + 1) & 511) {
+        if (slots[h] == 0) {
+            if (*n == 256)
+                return -1;
+            ds->rating_dict[*n] = v;
+            slots[h] = (uint16_t)++ * n;
+            return (int)*n - 1;
+        }
+        uint64_t have;
+        memcpy(&have, &ds->rating_dict[slots[h] - 1], 8);
+        if (have == bits)
+            return slots[h] - 1;
+    }
+}
+
+static void compact_ratings(rp_dataset *ds)
+{
+    uint16_t slots[512] = {0};
+    unsigned n = 0;
+    uint32_t rows = ds->n_rows;
+    for (uint32_t r = 0; r < rows; r++)
+        if (rating_code(ds, slots, &n, ds->rating[r]) < 0)
+            return; /* more than 256 distinct ratings: keep the doubles */
+    unsigned char *mem = (unsigned char *)ds->rating;
+    for (uint32_t r = 0; r < rows; r++) {
+        double v;
+        memcpy(&v, mem + (size_t)r * 8, 8);
+        mem[r] = (unsigned char)rating_code(ds, slots, &n, v);
+    }
+    void *fit = realloc(mem, rows ? rows : 1);
+    ds->rating8 = fit ? fit : (void *)mem;
+    ds->rating = NULL;
 }
 
 /* Move the builder's columns and interners into ds. */
@@ -326,6 +419,8 @@ rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, r
     ds->format = fmt;
     take_columns(ds, b);
     rpi_builder_cleanup(b);
+    compact_ts(ds);
+    compact_ratings(ds);
     rp_status st = build_indexes(ds);
     if (st != RP_OK) {
         dataset_free(ds);

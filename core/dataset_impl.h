@@ -10,6 +10,12 @@
  *   item CSR    each item's rows in file order.
  * Building them is O(n) (LSD radix sort on timestamps, counting sorts for the
  * CSRs); see dataset.c.
+ *
+ * Timestamps and ratings are stored compactly when they allow it (they
+ * nearly always do): timestamps as 32-bit offsets from the smallest when the
+ * range fits, ratings as 1-byte codes into a table of at most 256 distinct
+ * values (bit patterns; NaN is "no rating"). Read them through rpi_ts and
+ * rpi_rating, never through the arrays.
  */
 #ifndef RECPREP_DATASET_IMPL_H
 #define RECPREP_DATASET_IMPL_H
@@ -25,11 +31,15 @@ struct rp_dataset {
     rp_format format;
     char *source;
     uint32_t n_rows, n_users, n_items;
-    uint32_t *user;                 /* [n_rows] dense user index */
-    uint32_t *item;                 /* [n_rows] dense item index */
-    rp_ts_unit ts_unit;             /* of ts: seconds, or ms (Amazon 2023 JSON) */
-    int64_t *ts;                    /* [n_rows] Unix time in ts_unit, as in the input */
-    double *rating;                 /* [n_rows]; NAN where the row has no rating */
+    uint32_t *user;     /* [n_rows] dense user index */
+    uint32_t *item;     /* [n_rows] dense item index */
+    rp_ts_unit ts_unit; /* of ts: seconds, or ms (Amazon 2023 JSON) */
+    int64_t *ts;        /* [n_rows] Unix time in ts_unit, as in the input; or NULL: */
+    uint32_t *ts32;     /* [n_rows] ts - ts_base, when the range fits 32 bits */
+    int64_t ts_base;
+    double *rating;   /* [n_rows]; NAN where the row has no rating; or NULL: */
+    uint8_t *rating8; /* [n_rows] codes into rating_dict */
+    double rating_dict[256];
     rp_intern *user_ids, *item_ids; /* sealed: lookups by index only */
     uint64_t fingerprint;
     /* indexes */
@@ -86,11 +96,23 @@ rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, 
 rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
                             rp_error *err);
 
+/* Row r's timestamp in ts_unit, as in the input. */
+static inline int64_t rpi_ts(const rp_dataset *ds, uint32_t r)
+{
+    return ds->ts32 ? ds->ts_base + (int64_t)ds->ts32[r] : ds->ts[r];
+}
+
+/* Row r's rating; NAN for none. */
+static inline double rpi_rating(const rp_dataset *ds, uint32_t r)
+{
+    return ds->rating8 ? ds->rating_dict[ds->rating8[r]] : ds->rating[r];
+}
+
 /* Row r's timestamp in whole seconds: floor(ms / 1000) for millisecond
  * datasets, as the contract's temporal/full pipelines and filters compare. */
 static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
 {
-    int64_t t = ds->ts[r];
+    int64_t t = rpi_ts(ds, r);
     if (ds->ts_unit == RP_TS_SECONDS)
         return t;
     int64_t q = t / 1000;

@@ -39,9 +39,10 @@ static uint64_t filter_pass(const rp_dataset *ds, const rp_params *p, uint8_t *m
         if (!mask[r])
             continue;
         int keep;
-        if (which == RP_PARAM_MIN_RATING)
-            keep = !isnan(ds->rating[r]) && ds->rating[r] >= p->min_rating;
-        else if (which == RP_PARAM_SINCE)
+        if (which == RP_PARAM_MIN_RATING) {
+            double v = rpi_rating(ds, r);
+            keep = !isnan(v) && v >= p->min_rating;
+        } else if (which == RP_PARAM_SINCE)
             keep = rpi_ts_sec(ds, r) >= p->since;
         else
             keep = rpi_ts_sec(ds, r) < p->until;

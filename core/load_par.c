@@ -25,11 +25,13 @@
  * the error is the one a one-thread load gives. Workers stop taking chunks
  * once a chunk has failed.
  *
- * Memory: workers run at most 2 * threads chunks ahead of the merger, and a
+ * Memory: workers run at most threads + 1 chunks ahead of the merger, and a
  * chunk's builder is freed once merged, so the load holds the dataset's
- * columns plus a few chunks' worth.
+ * columns plus a few chunks' worth. The workers' malloc arenas keep what the
+ * chunks freed; it is handed back to the system at the end (malloc_trim).
  */
 #define _GNU_SOURCE 1 /* pthread, sysconf */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,7 @@
 
 #define MIN_SPLIT ((uint64_t)8 << 20) /* below this a file loads on one thread */
 #define CHUNK_MIN ((size_t)1 << 20)
-#define CHUNK_MAX ((size_t)256 << 20)
+#define CHUNK_MAX ((size_t)64 << 20)
 
 typedef struct chunk {
     uint64_t start, end;
@@ -85,7 +87,7 @@ static size_t chunk_size(const rp_load_opts *o, uint64_t size, unsigned threads)
 {
     if (o != NULL && o->chunk_bytes > 0)
         return o->chunk_bytes;
-    uint64_t c = size / ((uint64_t)threads * 2);
+    uint64_t c = size / ((uint64_t)threads * 4);
     return c < CHUNK_MIN ? CHUNK_MIN : c > CHUNK_MAX ? CHUNK_MAX : (size_t)c;
 }
 
@@ -380,7 +382,7 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     if (gzip_magic(fd) || !plan(&w, opts, &threads))
         return RP_OK;
     pthread_t *t = calloc(threads, sizeof *t);
-    worker_arg arg = {&w, (size_t)threads * 2};
+    worker_arg arg = {&w, (size_t)threads + 1};
     if (t == NULL) {
         free(w.ch);
         return RP_OK;
@@ -417,5 +419,8 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     pthread_mutex_destroy(&w.mu);
     free(t);
     free(w.ch);
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
     return st;
 }

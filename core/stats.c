@@ -253,7 +253,7 @@ static void rating_bins(const rp_dataset *ds, rp_rating_stats *r)
         r->count[b] = 0;
     }
     for (uint32_t k = 0; k < ds->n_rows; k++) {
-        double v = ds->rating[k];
+        double v = rpi_rating(ds, k);
         if (isnan(v))
             continue;
         size_t b = w > 0 ? (size_t)((v - r->min) / w) : 0;
@@ -272,7 +272,7 @@ static rp_status ratings(const rp_dataset *ds, rp_rating_stats *r)
     r->min = INFINITY;
     r->max = -INFINITY;
     for (uint32_t k = 0; k < ds->n_rows; k++) {
-        double v = ds->rating[k];
+        double v = rpi_rating(ds, k);
         if (isnan(v)) {
             r->missing++;
             continue;

@@ -1,5 +1,6 @@
 /* Check suite for core/dataset.c: builder, indexes, fingerprint, refcount. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,44 @@ START_TEST(empty_is_an_error)
 }
 END_TEST
 
+/* Timestamps within 32 bits of each other and few distinct ratings are kept
+ * compact; wider ranges and many ratings stay wide; values read back exactly
+ * either way. */
+START_TEST(compact_columns_read_back)
+{
+    enum { N = 600 };
+    static char names[N][2][12];
+    const char *users[N], *items[N];
+    int64_t ts[N], wide[N];
+    double few[N], many[N];
+    for (int r = 0; r < N; r++) {
+        snprintf(names[r][0], 12, "u%d", r % 37);
+        snprintf(names[r][1], 12, "i%d", r % 11);
+        users[r] = names[r][0];
+        items[r] = names[r][1];
+        ts[r] = -5000 + (int64_t)r * 7000000; /* range < 2^32 */
+        wide[r] = r % 2 ? -((int64_t)1 << 40) + r : ((int64_t)1 << 40) - r;
+        few[r] = r % 5 == 0 ? NAN : 0.5 * (r % 9);
+        many[r] = r % 7 == 0 ? NAN : r / 3.0; /* about 515 distinct */
+    }
+    const int64_t *tcol[] = {ts, wide};
+    const double *rcol[] = {few, many};
+    for (int k = 0; k < 2; k++) {
+        rp_dataset *ds = NULL;
+        rp_error err = {0};
+        ck_assert_int_eq(rp_dataset_from_rows(users, items, tcol[k], rcol[k], N, &ds, &err), RP_OK);
+        ck_assert_msg((ds->ts32 != NULL) == (k == 0), "timestamps compact only when they fit");
+        ck_assert_msg((ds->rating8 != NULL) == (k == 0), "ratings coded only when few");
+        for (uint32_t r = 0; r < N; r++) {
+            ck_assert_int_eq(rpi_ts(ds, r), tcol[k][r]);
+            double v = rpi_rating(ds, r);
+            ck_assert(isnan(rcol[k][r]) ? isnan(v) : v == rcol[k][r]);
+        }
+        rp_dataset_unref(ds);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -140,6 +179,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fingerprint_tracks_content);
     tcase_add_test(tc, refcount_keeps_alive);
     tcase_add_test(tc, empty_is_an_error);
+    tcase_add_test(tc, compact_columns_read_back);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -39,11 +39,11 @@ static void expect_row(const rp_dataset *ds, uint32_t r, const char *user, const
     const char *i = rp_dataset_item_raw(ds, ds->item[r], &n);
     ck_assert_msg(n == strlen(item) && memcmp(i, item, n) == 0, "row %u item %.*s != %s", r, (int)n,
                   i, item);
-    ck_assert_int_eq(ds->ts[r], ts);
+    ck_assert_int_eq(rpi_ts(ds, r), ts);
     if (isnan(rating))
-        ck_assert(isnan(ds->rating[r]));
+        ck_assert(isnan(rpi_rating(ds, r)));
     else
-        ck_assert_float_eq_tol(ds->rating[r], rating, 1e-6);
+        ck_assert_float_eq_tol(rpi_rating(ds, r), rating, 1e-6);
 }
 
 /* gzip-compress len bytes (windowBits 31 makes a gzip member). */
@@ -187,7 +187,7 @@ START_TEST(csv_quoted_fields)
     /* a quote inside an unquoted field is data, as in pandas */
     ds = load_str("q.csv", "A\"1,B\",3.7,1\n", RP_FORMAT_AMAZON_CSV);
     expect_row(ds, 0, "A\"1", "B\"", 1, 3.7);
-    ck_assert(ds->rating[0] == 3.7);
+    ck_assert(rpi_rating(ds, 0) == 3.7);
     rp_dataset_unref(ds);
 }
 END_TEST
@@ -284,8 +284,8 @@ START_TEST(csv_empty_rating)
                               RP_FORMAT_AMAZON_CSV);
     ck_assert_int_eq(rp_dataset_ts_unit(ds), RP_TS_SECONDS);
     expect_row(ds, 0, "A1", "B1", 1, NAN);
-    ck_assert(ds->rating[1] == 3.7);
-    ck_assert(ds->rating[2] == 0.1 + 0.2);
+    ck_assert(rpi_rating(ds, 1) == 3.7);
+    ck_assert(rpi_rating(ds, 2) == 0.1 + 0.2);
     rp_dataset_unref(ds);
 }
 END_TEST

@@ -63,9 +63,9 @@ static void same_dataset(const rp_dataset *a, const rp_dataset *b)
     ck_assert_int_eq(a->ts_unit, b->ts_unit);
     for (uint32_t r = 0; r < a->n_rows; r++) {
         ck_assert_msg(a->user[r] == b->user[r] && a->item[r] == b->item[r], "row %u", r);
-        ck_assert_msg(a->ts[r] == b->ts[r], "row %u ts", r);
-        ck_assert_msg(memcmp(&a->rating[r], &b->rating[r], sizeof(double)) == 0, "row %u rating",
-                      r);
+        ck_assert_msg(rpi_ts(a, r) == rpi_ts(b, r), "row %u ts", r);
+        double ra = rpi_rating(a, r), rb = rpi_rating(b, r);
+        ck_assert_msg(memcmp(&ra, &rb, sizeof(double)) == 0, "row %u rating", r);
     }
     same_ids(a->user_ids, b->user_ids, a->n_users);
     same_ids(a->item_ids, b->item_ids, a->n_items);
