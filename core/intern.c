@@ -3,8 +3,9 @@
  *
  * Design. Strings live once, back to back, in one growing arena; off[i] ..
  * off[i+1] delimits string i, so a lookup by index is two loads. Lookups by
- * content go through a flat open-addressing table (linear probing, power-of-two
- * capacity, load <= 0.7) of 24-byte slots {index+1, hash hi, 16 key bytes}.
+ * content go through open-addressing tables (linear probing, power-of-two
+ * capacity, load <= 0.7) of 24-byte slots {index+1, hash hi, 16 key bytes},
+ * one per 1/256 of the hash space, each growing on its own (below).
  * Keys of up to 15 bytes (Amazon reviewer IDs are 12-14, ASINs 10) are stored
  * inline with their length in the last byte, so a probe is decided inside the
  * slot: one cache miss per lookup instead of two (slot, then arena). Longer
@@ -13,7 +14,7 @@
  * arena. A one-entry cache of the last key put catches runs of the same ID
  * (Amazon files are grouped by item).
  *
- * Invariants: count < capacity * 0.7; slot.idx == 0 means empty; off has
+ * Invariants: per part, count < capacity * 0.7; slot.idx == 0 means empty; off has
  * count + 1 entries and off[0] == 0. After rp_intern_seal the table is gone
  * and only index lookups remain.
  *
@@ -45,9 +46,22 @@ typedef struct slot {
     uint64_t k0, k1;
 } slot;
 
-struct rp_intern {
+/* The table is cut into N_PARTS parts by the hash's top bits, each growing
+ * on its own: a doubling rehashes 1/256 of the strings and holds old and new
+ * tables of that part only, instead of the whole table twice over (1.2 GB
+ * at 12M distinct IDs). */
+#define PART_BITS 8u
+#define N_PARTS (1u << PART_BITS)
+#define PART_MIN_LG 3u
+#define PART_MAX_LG (32u - PART_BITS)
+
+typedef struct part {
     slot *tab;
-    uint32_t log2cap; /* 0 once sealed */
+    uint32_t log2cap, count;
+} part;
+
+struct rp_intern {
+    part parts[N_PARTS]; /* tables NULL once sealed */
     uint32_t count;
     uint64_t *off; /* [count + 1] */
     uint32_t off_cap;
@@ -144,12 +158,12 @@ static slot *slots_alloc(size_t n)
     return rpi_calloc_big(n, sizeof(slot));
 }
 
-static rp_status table_alloc(rp_intern *in, uint32_t log2cap)
+static rp_status table_alloc(part *pt, uint32_t log2cap)
 {
-    in->tab = slots_alloc((size_t)1 << log2cap);
-    if (!in->tab)
+    pt->tab = slots_alloc((size_t)1 << log2cap);
+    if (!pt->tab)
         return RP_ERR_NOMEM;
-    in->log2cap = log2cap;
+    pt->log2cap = log2cap;
     return RP_OK;
 }
 
@@ -158,12 +172,15 @@ rp_intern *rp_intern_new(size_t expected)
     rp_intern *in = calloc(1, sizeof(*in));
     if (!in)
         return NULL;
-    uint32_t lg = 10;
-    while (lg < 31 && ((size_t)1 << lg) * 7 / 10 < expected)
+    uint32_t lg = PART_MIN_LG;
+    while (lg < PART_MAX_LG && ((size_t)1 << lg) * 7 / 10 < expected / N_PARTS)
         lg++;
     in->off_cap = 1024;
     in->off = malloc(in->off_cap * sizeof(*in->off));
-    if (!in->off || table_alloc(in, lg) != RP_OK) {
+    int ok = in->off != NULL;
+    for (uint32_t k = 0; ok && k < N_PARTS; k++)
+        ok = table_alloc(&in->parts[k], lg) == RP_OK;
+    if (!ok) {
         rp_intern_free(in);
         return NULL;
     }
@@ -171,36 +188,55 @@ rp_intern *rp_intern_new(size_t expected)
     return in;
 }
 
+static void free_tables(rp_intern *in)
+{
+    for (uint32_t k = 0; k < N_PARTS; k++) {
+        free(in->parts[k].tab);
+        in->parts[k].tab = NULL;
+    }
+}
+
 void rp_intern_free(rp_intern *in)
 {
     if (!in)
         return;
-    free(in->tab);
+    free_tables(in);
     free(in->off);
     free(in->arena);
     free(in);
 }
 
-static rp_status grow_table(rp_intern *in)
+/* The part of hash bits hi, and the home slot in it (the bits below). */
+static part *part_of(const rp_intern *in, uint32_t hi)
 {
-    slot *old = in->tab;
-    size_t oldcap = (size_t)1 << in->log2cap;
-    if (in->log2cap >= 32)
+    return (part *)&in->parts[hi >> (32 - PART_BITS)];
+}
+
+static size_t home(const part *pt, uint32_t hi)
+{
+    return (size_t)((uint32_t)(hi << PART_BITS) >> (32 - pt->log2cap));
+}
+
+static rp_status grow_part(part *pt)
+{
+    part old = *pt;
+    size_t oldcap = (size_t)1 << old.log2cap;
+    if (old.log2cap >= PART_MAX_LG)
         return RP_ERR_LIMIT;
-    if (table_alloc(in, in->log2cap + 1) != RP_OK) {
-        in->tab = old;
+    if (table_alloc(pt, old.log2cap + 1) != RP_OK) {
+        *pt = old;
         return RP_ERR_NOMEM;
     }
-    size_t mask = ((size_t)1 << in->log2cap) - 1;
+    size_t mask = ((size_t)1 << pt->log2cap) - 1;
     for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i].idx)
+        if (!old.tab[i].idx)
             continue;
-        size_t p = (size_t)(old[i].hi >> (32 - in->log2cap));
-        while (in->tab[p].idx)
+        size_t p = home(pt, old.tab[i].hi);
+        while (pt->tab[p].idx)
             p = (p + 1) & mask;
-        in->tab[p] = old[i];
+        pt->tab[p] = old.tab[i];
     }
-    free(old);
+    free(old.tab);
     return RP_OK;
 }
 
@@ -259,14 +295,11 @@ static void remember(rp_intern *in, uint32_t idx1, const char *s, size_t len)
     memcpy(in->last_key, s, len);
 }
 
-static size_t home(const rp_intern *in, uint32_t hi)
-{
-    return (size_t)(hi >> (32 - in->log2cap));
-}
-
 void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len)
 {
-    __builtin_prefetch(&in->tab[home(in, (uint32_t)(hash_bytes(s, len) >> 32))]);
+    uint32_t hi = (uint32_t)(hash_bytes(s, len) >> 32);
+    const part *pt = part_of(in, hi);
+    __builtin_prefetch(&pt->tab[home(pt, hi)]);
 }
 
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
@@ -278,10 +311,11 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
     uint64_t h = hash_bytes(s, len), k0, k1;
     uint32_t hi = (uint32_t)(h >> 32);
     slot_key(s, len, &k0, &k1);
-    size_t mask = ((size_t)1 << in->log2cap) - 1;
-    size_t p = home(in, hi);
+    part *pt = part_of(in, hi);
+    size_t mask = ((size_t)1 << pt->log2cap) - 1;
+    size_t p = home(pt, hi);
     for (;; p = (p + 1) & mask) {
-        slot *sl = &in->tab[p];
+        slot *sl = &pt->tab[p];
         if (!sl->idx)
             break;
         if (sl->hi == hi && sl->k0 == k0 && sl->k1 == k1 && same_key(in, sl, s, len)) {
@@ -293,10 +327,10 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
     rp_status st = store(in, s, len, idx);
     if (st != RP_OK)
         return st;
-    in->tab[p] = (slot){*idx + 1, hi, k0, k1};
+    pt->tab[p] = (slot){*idx + 1, hi, k0, k1};
     remember(in, *idx + 1, s, len);
-    if ((uint64_t)in->count * 10 > ((uint64_t)mask + 1) * 7)
-        return grow_table(in);
+    if ((uint64_t)++pt->count * 10 > ((uint64_t)mask + 1) * 7)
+        return grow_part(pt);
     return RP_OK;
 }
 
@@ -315,9 +349,7 @@ void rp_intern_seal(rp_intern *in)
 {
     if (!in)
         return;
-    free(in->tab);
-    in->tab = NULL;
-    in->log2cap = 0;
+    free_tables(in);
     in->last = 0;
     /* Give back the slack of the doubling growth; failure just keeps it. */
     if (in->arena_len && in->arena_len < in->arena_cap) {
