@@ -4,18 +4,22 @@
  * Design. Strings live once, back to back, in one growing arena; off[i] ..
  * off[i+1] delimits string i, so a lookup by index is two loads. Lookups by
  * content go through open-addressing tables (linear probing, power-of-two
- * capacity, load <= 0.7) of 24-byte slots {index+1, hash hi, 16 key bytes},
- * one per 1/256 of the hash space, each growing on its own (below).
- * Keys of up to 15 bytes (Amazon reviewer IDs are 12-14, ASINs 10) are stored
- * inline with their length in the last byte, so a probe is decided inside the
- * slot: one cache miss per lookup instead of two (slot, then arena). Longer
- * keys keep a 15-byte prefix plus a "long" marker and are confirmed against
- * the arena. Growing rehashes from the stored hash bits, never touching the
- * arena. A one-entry cache of the last key put catches runs of the same ID
- * (Amazon files are grouped by item).
+ * capacity, load <= 0.7) of 8-byte slots {index+1, hash hi}, one per 1/256 of
+ * the hash space, each growing on its own (below). A slot whose 32 hash bits
+ * match is confirmed against the arena. Growing rehashes from the stored hash
+ * bits, never touching the arena. A one-entry cache of the last key put
+ * catches runs of the same ID (Amazon files are grouped by item).
  *
- * Invariants: per part, count < capacity * 0.7; slot.idx == 0 means empty; off has
- * count + 1 entries and off[0] == 0. After rp_intern_seal the table is gone
+ * Why 8-byte slots: the earlier 24-byte slots kept keys of up to 15 bytes
+ * inline, so a hit cost one cache miss instead of two, but the tables were
+ * the load's memory peak - at 20M rows (12M users) 905 MB of tables against
+ * a 932 MB dataset, all of it fresh pages the kernel must zero. With 8-byte
+ * slots (tests/bench/bench_scale.sh, same run): 20M-row load peak 2.09 GB ->
+ * 1.24 GB, system time 4.2 s -> 1.9 s, wall 12.4 s -> 9.5 s; on the 2M log
+ * the hits' second miss lands in cache and the load costs the same.
+ *
+ * Invariants: per part, count < capacity * 0.7; slot.idx == 0 means empty;
+ * off has count + 1 entries and off[0] == 0. After rp_intern_seal the table is gone
  * and only index lookups remain.
  *
  * Complexity: put is O(1) expected (O(len) hashing); get is O(1).
@@ -37,13 +41,9 @@
 #include "mem.h"
 #include "recprep/intern.h"
 
-#define LONG_MARK 0xFFu /* last key byte of a slot whose key is > 15 bytes */
-#define INLINE_MAX 15u
-
 typedef struct slot {
     uint32_t idx; /* index + 1; 0 = empty */
-    uint32_t hi;  /* high 32 bits of the hash; its top bits pick the home slot */
-    uint64_t k0, k1;
+    uint32_t hi;  /* high 32 bits of the hash: part, home slot, and a tag */
 } slot;
 
 /* The table is cut into N_PARTS parts by the hash's top bits, each growing
@@ -129,25 +129,6 @@ static uint64_t hash_bytes(const char *s, size_t len)
     if (i < len)
         h = (h ^ small_word(s + i, len - i)) * 0x94d049bb133111ebull;
     return mix(h);
-}
-
-/* The slot key of s: its first 15 bytes zero-padded in k0 and the low 7 bytes
- * of k1, then in k1's top byte the length, or LONG_MARK past 15 bytes. */
-static void slot_key(const char *s, size_t len, uint64_t *k0, uint64_t *k1)
-{
-    uint64_t top = (uint64_t)(len <= INLINE_MAX ? len : LONG_MARK) << 56;
-    if (len <= 8) {
-        *k0 = small_word(s, len);
-        *k1 = top;
-        return;
-    }
-    *k0 = le64(s);
-    *k1 = small_word(s + 8, len <= INLINE_MAX ? len - 8 : 7) | top;
-}
-
-static size_t key_len(uint64_t k1)
-{
-    return (size_t)(k1 >> 56);
 }
 
 /* Big tables go on huge pages (mem.h): the table is probed at random, and
@@ -273,8 +254,6 @@ static rp_status store(rp_intern *in, const char *s, size_t len, uint32_t *idx)
 
 static int same_key(const rp_intern *in, const slot *sl, const char *s, size_t len)
 {
-    if (key_len(sl->k1) != LONG_MARK)
-        return 1; /* inline: hash, prefix and length already matched */
     uint32_t i = sl->idx - 1;
     return in->off[i + 1] - in->off[i] == len && memcmp(in->arena + in->off[i], s, len) == 0;
 }
@@ -308,9 +287,7 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
         *idx = in->last - 1;
         return RP_OK;
     }
-    uint64_t h = hash_bytes(s, len), k0, k1;
-    uint32_t hi = (uint32_t)(h >> 32);
-    slot_key(s, len, &k0, &k1);
+    uint32_t hi = (uint32_t)(hash_bytes(s, len) >> 32);
     part *pt = part_of(in, hi);
     size_t mask = ((size_t)1 << pt->log2cap) - 1;
     size_t p = home(pt, hi);
@@ -318,7 +295,7 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
         slot *sl = &pt->tab[p];
         if (!sl->idx)
             break;
-        if (sl->hi == hi && sl->k0 == k0 && sl->k1 == k1 && same_key(in, sl, s, len)) {
+        if (sl->hi == hi && same_key(in, sl, s, len)) {
             *idx = sl->idx - 1;
             remember(in, sl->idx, s, len);
             return RP_OK;
@@ -327,7 +304,7 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
     rp_status st = store(in, s, len, idx);
     if (st != RP_OK)
         return st;
-    pt->tab[p] = (slot){*idx + 1, hi, k0, k1};
+    pt->tab[p] = (slot){*idx + 1, hi};
     remember(in, *idx + 1, s, len);
     if ((uint64_t)++pt->count * 10 > ((uint64_t)mask + 1) * 7)
         return grow_part(pt);
