@@ -33,7 +33,7 @@ struct srv_app {
     atomic_long inflight; /* requests between first call and completion */
 };
 
-enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_OTHER, SRV_N_METHODS };
+enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_POST, SRV_OTHER, SRV_N_METHODS };
 
 #define SRV_LOG_PATH_MAX 256
 #define SRV_JOB_KEY_MAX 512
@@ -88,6 +88,7 @@ struct srv_req {
     int gzip;                     /* the body is sent gzip'd */
     uint64_t queued_ns;           /* when the response was queued (srv_now_ns) */
     uint64_t first_byte_ns;       /* when its first body byte was produced; 0 before */
+    struct srv_gen *gen;          /* the dataset generation it reads (held), or NULL */
     struct srv_pending pending;
 };
 

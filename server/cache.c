@@ -8,7 +8,9 @@
  *   - an entry is in the map iff it is COMPUTING or READY and not evicted;
  *   - an entry is in the LRU list iff it is READY and in the map;
  *   - c->bytes is the sum of e->bytes over entries in the map;
- *   - an entry is freed only when it is out of the map and refs == 0.
+ *   - an entry is freed only when it is out of the map and refs == 0;
+ *   - an entry taken out of the map while computing (dropped, or transient)
+ *     never enters the map or the LRU list again.
  * Computations and file materialisation run with the mutex released; waiters
  * sleep on the condition variable, so N concurrent requests for one key cost
  * one computation.
@@ -34,6 +36,8 @@
 #include "recprep/cursor.h"
 
 #define MAX_FILES 10 /* a recipe's files at most (RPI_MAX_FILES in the core) */
+#define JSON_SLOT MAX_FILES
+#define FINAL_SLOT (MAX_FILES + 1)
 
 enum entry_state { ST_COMPUTING, ST_READY, ST_FAILED };
 enum file_state { F_NONE, F_BUILDING, F_READY };
@@ -54,7 +58,9 @@ struct srv_entry {
     rp_error err;     /* ST_FAILED */
     struct srv_result res;
     struct file_slot files[MAX_FILES];
-    struct file_slot gz[MAX_FILES + 1]; /* gzip of files[i]; [MAX_FILES]: of res.json */
+    struct file_slot final_json;        /* the final body of a partial res.json */
+    struct file_slot gz[MAX_FILES + 2]; /* gzip of files[i]; [JSON_SLOT]: of res.json,
+                                           [FINAL_SLOT]: of final_json */
     unsigned refs;
     int in_map;
     size_t bytes;
@@ -86,8 +92,9 @@ static void entry_free(struct srv_entry *e)
 {
     for (size_t i = 0; i < MAX_FILES; i++)
         free(e->files[i].data);
-    for (size_t i = 0; i <= MAX_FILES; i++)
+    for (size_t i = 0; i <= FINAL_SLOT; i++)
         free(e->gz[i].data);
+    free(e->final_json.data);
     rp_split_free(e->res.split);
     free(e->res.json);
     free(e->key);
@@ -195,9 +202,12 @@ static rp_status compute(struct srv_cache *c, struct srv_entry *e, srv_compute_f
     rp_status st = fn(arg, &res, &local);
     pthread_mutex_lock(&c->mu);
     if (st == RP_OK) {
+        if (res.transient)
+            detach_locked(c, e); /* refs >= 1: stays allocated for the waiters */
         e->res = res;
         e->state = ST_READY;
-        lru_push(c, e);
+        if (e->in_map)
+            lru_push(c, e);
         size_t add = res.json_len + (res.split ? rp_split_memory(res.split) : 0);
         account_locked(c, e, add);
     } else {
@@ -439,7 +449,7 @@ static rp_status identity_of(struct srv_entry *e, const char *name, const char *
     if (name == NULL) {
         *data = e->res.json;
         *len = e->res.json_len;
-        *slot = MAX_FILES;
+        *slot = JSON_SLOT;
         return *data != NULL ? RP_OK : RP_ERR_NOT_FOUND;
     }
     *slot = file_index(e, name);
@@ -461,7 +471,7 @@ rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **dat
 int srv_entry_gzip_cached(struct srv_entry *e, const char *name)
 {
     struct srv_cache *c = e->cache;
-    int slot = MAX_FILES;
+    int slot = JSON_SLOT;
     if (name != NULL) {
         uint64_t lines, size;
         if (!srv_entry_file_cached(e, name))
@@ -491,6 +501,70 @@ int srv_entry_file_cached(struct srv_entry *e, const char *name)
     int ready = e->files[i].state == F_READY;
     pthread_mutex_unlock(&c->mu);
     return ready;
+}
+
+struct final_ctx {
+    struct srv_entry *e;
+    srv_json_fn fn;
+    void *ctx;
+};
+
+static rp_status build_final(void *ctx, char **buf, size_t *len)
+{
+    const struct final_ctx *fc = ctx;
+    return fc->fn(fc->ctx, &fc->e->res, buf, len);
+}
+
+rp_status srv_entry_json_finish(struct srv_entry *e, srv_json_fn fn, void *ctx)
+{
+    struct final_ctx fc = {e, fn, ctx};
+    const char *data;
+    size_t len;
+    return slot_fill(e, &e->final_json, build_final, &fc, &data, &len);
+}
+
+/* The final body: F_READY is set once, under the mutex, and the bytes
+ * never change afterwards. */
+static int final_body(struct srv_entry *e, const char **data, size_t *len)
+{
+    pthread_mutex_lock(&e->cache->mu);
+    int ready = e->final_json.state == F_READY;
+    pthread_mutex_unlock(&e->cache->mu);
+    if (ready) {
+        *data = e->final_json.data;
+        *len = e->final_json.len;
+    }
+    return ready;
+}
+
+void srv_entry_json(struct srv_entry *e, int final, const char **data, size_t *len)
+{
+    if (final && final_body(e, data, len))
+        return;
+    *data = e->res.json;
+    *len = e->res.json_len;
+}
+
+rp_status srv_entry_gzip_json(struct srv_entry *e, int final, const char **data, size_t *len)
+{
+    struct gzip_ctx gc = {e->cache, NULL, 0};
+    if (!final || !final_body(e, &gc.data, &gc.len))
+        return srv_entry_gzip(e, NULL, data, len);
+    if (gc.len < SRV_GZIP_MIN)
+        return RP_ERR_LIMIT;
+    return slot_fill(e, &e->gz[FINAL_SLOT], build_gzip, &gc, data, len);
+}
+
+void srv_cache_drop_prefix(struct srv_cache *c, const char *prefix, size_t len)
+{
+    struct srv_entry *e, *tmp;
+    pthread_mutex_lock(&c->mu);
+    HASH_ITER(hh, c->map, e, tmp)
+    {
+        if (e->key_len >= len && memcmp(e->key, prefix, len) == 0)
+            detach_locked(c, e);
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out)

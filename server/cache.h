@@ -11,6 +11,10 @@
  * Files of a split result are materialised into memory on first request,
  * through the core's cursor, and counted in the entry's bytes; so is the
  * gzip encoding of a file or JSON body, compressed once on first request.
+ * A JSON body made before something it reports was known (a summary
+ * computed before the input's SHA-256 landed) is marked partial; its final
+ * body is made once later from the kept result (srv_entry_json_finish)
+ * instead of computing the result again.
  *
  * All functions are thread-safe.
  */
@@ -33,7 +37,13 @@ struct srv_result {
     rp_split *split; /* NULL for results without files (k-core) */
     char *json;      /* malloc'd body of the summary, json_len bytes */
     size_t json_len;
+    int json_partial; /* json lacks what becomes known later: see srv_entry_json_finish */
+    int transient;    /* computed for data replaced meanwhile: serve the requests
+                         waiting for it, keep nothing */
 };
+
+/* Makes the final JSON body of res into a malloc'd *buf of *len bytes. */
+typedef rp_status (*srv_json_fn)(void *ctx, const struct srv_result *res, char **buf, size_t *len);
 
 /* Serialise j (compact; the reference is consumed, NULL means OOM) as the
  * result's body. RP_OK or RP_ERR_NOMEM (out->json then NULL). */
@@ -96,6 +106,24 @@ rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **dat
 /* 1 if srv_entry_gzip(e, name) would answer at once, 0 if it would build
  * the file or compress first. */
 int srv_entry_gzip_cached(struct srv_entry *e, const char *name);
+
+/* For a held entry whose JSON body is partial: make its final body with
+ * fn(ctx, result) once (single-flight), kept beside the first body (a
+ * response may still be sending that) and counted in the entry's bytes.
+ * RP_OK once the final body exists, or fn's error. */
+rp_status srv_entry_json_finish(struct srv_entry *e, srv_json_fn fn, void *ctx);
+
+/* The JSON body of a held entry: the final one (final set, after
+ * srv_entry_json_finish succeeded) or the first. Valid while held. */
+void srv_entry_json(struct srv_entry *e, int final, const char **data, size_t *len);
+
+/* srv_entry_gzip for that JSON body (name NULL is the first body). */
+rp_status srv_entry_gzip_json(struct srv_entry *e, int final, const char **data, size_t *len);
+
+/* Forget every result whose key starts with prefix[0..len) (the results of
+ * a replaced dataset generation): out of the map at once, freed when the
+ * last response using one lets go; one still computing is not kept. */
+void srv_cache_drop_prefix(struct srv_cache *c, const char *prefix, size_t len);
 
 /* Snapshot of the counters, for the metrics endpoint. */
 void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out);

@@ -147,10 +147,14 @@ static int add_dataset(struct parse_state *ps, const char *v, size_t vlen)
     struct srv_dataset_conf *d = &cfg->datasets[cfg->n_datasets];
     memcpy(d->name, tmp, name_len);
     d->name[name_len] = '\0';
-    d->path = dup_n(path, strlen(path));
-    if (d->path == NULL)
-        return fail(ps, "out of memory");
     cfg->n_datasets++;
+    if (strcmp(path, SRV_BUILTIN_DEMO) == 0) { /* the generated demo log, under any name */
+        d->path = NULL;
+        d->format = RP_FORMAT_AMAZON_CSV;
+        return 0;
+    }
+    if ((d->path = dup_n(path, strlen(path))) == NULL)
+        return fail(ps, "out of memory");
     return 0;
 }
 
@@ -366,7 +370,8 @@ static void usage(void)
           "  --listen HOST:PORT        address to serve (RECPREP_LISTEN, 127.0.0.1:8080;\n"
           "                            port 0 picks a free port)\n"
           "  --dataset NAME=PATH       dataset to serve, repeatable (RECPREP_DATASETS=a=p;b=q;\n"
-          "                            default: the built-in 'demo' dataset)\n"
+          "                            default: the built-in 'demo' dataset; PATH 'builtin'\n"
+          "                            serves it beside others: --dataset demo=builtin)\n"
           "  --format NAME=FORMAT      input format of dataset NAME (default: detected)\n"
           "  --threads N               HTTP worker threads (RECPREP_THREADS, CPUs)\n"
           "  --load-threads N          threads parsing each dataset file at load\n"

@@ -15,6 +15,9 @@
 #define SRV_MAX_ORIGINS 16
 #define SRV_NAME_MAX 64
 
+/* --dataset NAME=builtin: the generated demo log (a file named so: ./builtin). */
+#define SRV_BUILTIN_DEMO "builtin"
+
 struct srv_dataset_conf {
     char name[SRV_NAME_MAX + 1];
     char *path;       /* malloc'd; NULL for the built-in demo dataset */

@@ -58,15 +58,17 @@ static void release_entry(void *cls)
 
 int srv_reply_result_json(struct srv_req *rq, struct srv_entry *e, const char *etag)
 {
-    const struct srv_result *res = srv_entry_result(e);
-    const char *data = res->json;
-    size_t len = res->json_len;
+    return srv_reply_entry_json(rq, e, 0, etag);
+}
+
+int srv_reply_entry_json(struct srv_req *rq, struct srv_entry *e, int final, const char *etag)
+{
+    const char *data;
+    size_t len;
     char gz[SRV_ETAG_LEN];
-    int gzip = srv_req_gzip(rq) && srv_entry_gzip(e, NULL, &data, &len) == RP_OK;
-    if (!gzip) {
-        data = res->json;
-        len = res->json_len;
-    }
+    int gzip = srv_req_gzip(rq) && srv_entry_gzip_json(e, final, &data, &len) == RP_OK;
+    if (!gzip)
+        srv_entry_json(e, final, &data, &len);
     struct MHD_Response *resp = srv_response_mem(rq, data, len, release_entry, srv_entry_ref(e));
     if (resp == NULL)
         return srv_reply_status(rq, RP_ERR_NOMEM, NULL);

@@ -26,4 +26,8 @@ int srv_not_modified(struct srv_req *rq, const char *etag, int *ret);
  * by the cache), else identity; no copy, the response holds a reference. */
 int srv_reply_result_json(struct srv_req *rq, struct srv_entry *e, const char *etag);
 
+/* The same with the entry's final JSON body when final is set and it has
+ * one (cache.h: srv_entry_json_finish), else its first. */
+int srv_reply_entry_json(struct srv_req *rq, struct srv_entry *e, int final, const char *etag);
+
 #endif

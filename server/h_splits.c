@@ -17,6 +17,12 @@
  * suspension; the resume callbacks answer from it without parsing again.
  * Files answer a single Range (range.c) with 206, over memory or, for
  * streamed files, by reading and dropping the bytes before the range.
+ * Keys are "<name>\0<generation>\0<canonical parameters>": a reload's new
+ * data never meets results of the old. A summary computed before the
+ * input's SHA-256 landed says "sha256": null and is marked partial; once
+ * the digest is known its final bytes are made once from the kept split
+ * (srv_entry_json_finish, no recomputation) and served from then on. Its
+ * ETag follows the body: with the digest when the body has it.
  * Invariants: the file name is only ever compared with the core's list of
  * file names; the Content-Disposition name is built from the dataset's
  * configured name, the recipe table and the file table, never the client's
@@ -50,13 +56,12 @@
 #define STREAM_BLOCK (256 * 1024)
 
 struct split_job {
-    rp_dataset *ds;
-    struct srv_dataset *d; /* for the provenance: name, size, SHA-256 */
+    struct srv_gen *gen; /* data and provenance; held by the request that computes */
     rp_params p;
 };
 
 struct split_req {
-    struct srv_dataset *d;
+    struct srv_gen *gen;
     struct split_job job;
     char key[KEY_MAX];
     size_t key_len;
@@ -68,18 +73,32 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     rp_split *s = NULL;
     srv_test_delay("RECPREP_TEST_COMPUTE_DELAY_MS");
     uint64_t t0 = srv_now_ns();
-    rp_status st = rp_split_run(job->ds, &job->p, &s, err);
+    rp_status st = rp_split_run(job->gen->ds, &job->p, &s, err);
     srv_metrics_compute((int)job->p.method, srv_now_ns() - t0);
     if (st != RP_OK)
         return st;
     rp_provenance prov;
-    srv_dataset_provenance(job->d, &prov);
+    srv_gen_provenance(job->gen, &prov);
     if (srv_result_set_json(out, rp_split_summary(s, &prov)) != RP_OK) {
         rp_split_free(s);
         return RP_ERR_NOMEM;
     }
     out->split = s;
+    out->json_partial = prov.sha256 == NULL;
+    out->transient = !srv_gen_current(job->gen);
     return RP_OK;
+}
+
+/* The summary once the input's digest is known (srv_json_fn). */
+static rp_status summary_final(void *ctx, const struct srv_result *res, char **buf, size_t *len)
+{
+    struct srv_result tmp = {0};
+    rp_provenance prov;
+    srv_gen_provenance(ctx, &prov);
+    rp_status st = srv_result_set_json(&tmp, rp_split_summary(res->split, &prov));
+    *buf = tmp.json;
+    *len = tmp.json_len;
+    return st;
 }
 
 /* The recipe named by the route's {recipe}, or NULL with the 404 queued. */
@@ -94,23 +113,20 @@ static const rp_recipe *require_recipe(struct srv_req *rq, const struct srv_matc
 
 /* Common prologue: dataset, recipe, parameters, cache key. Returns 1 when a
  * reply (error) was already queued, with *ret its result. The key is
- * name \0 sha256-or-"-" \0 canonical parameters: a summary carries the
- * input's digest, which becomes known after the dataset does. */
+ * name \0 generation \0 canonical parameters. */
 static int prepare(struct srv_req *rq, const struct srv_match *m, struct split_req *sr, int *ret)
 {
     struct srv_params_error perr;
     const rp_recipe *r;
-    if ((sr->d = srv_require_dataset(rq, m, ret)) == NULL ||
+    if ((sr->gen = srv_require_dataset(rq, m, ret)) == NULL ||
         (r = require_recipe(rq, m, ret)) == NULL)
         return 1;
     if (srv_params_split(r->method, rq->args, rq->n_args, &sr->job.p, &perr) != 0) {
         *ret = srv_reply_params_error(rq, &perr);
         return 1;
     }
-    sr->job.ds = sr->d->ds;
-    sr->job.d = sr->d;
-    const char *sha = srv_dataset_sha256(sr->d);
-    int head = snprintf(sr->key, sizeof sr->key, "%s%c%s%c", sr->d->name, 0, sha ? sha : "-", 0);
+    sr->job.gen = sr->gen;
+    int head = srv_gen_key_prefix(sr->gen, sr->key, sizeof sr->key);
     int c = head < 0 || (size_t)head >= sizeof sr->key
                 ? -1
                 : rp_params_canonical(&sr->job.p, sr->key + head, sizeof sr->key - (size_t)head);
@@ -136,19 +152,20 @@ static struct srv_slice key_params(const char *key, size_t key_len)
  * before anything is computed, so a conditional request is answered first.
  * A file's bytes depend on content and parameters only, so its tag leaves
  * out the input's SHA-256 (stable when the digest lands, and across
- * restarts); a summary carries the digest, so its tag includes it. */
-static void result_etag(const struct split_req *sr, const char *what, char *etag)
+ * restarts); a summary carries the digest, so its tag hashes
+ * name \0 sha256-or-"-" \0 canonical parameters (sha NULL: not known). */
+static void result_etag(const struct split_req *sr, const char *what, const char *sha, char *etag)
 {
-    uint64_t h;
+    struct srv_slice params = key_params(sr->key, sr->key_len);
+    const char *name = srv_gen_name(sr->gen);
+    uint64_t h = srv_fnv1a(SRV_FNV_INIT, name, strlen(name) + 1);
     if (strcmp(what, "summary") == 0) {
-        h = srv_fnv1a(SRV_FNV_INIT, sr->key, sr->key_len);
-    } else {
-        struct srv_slice params = key_params(sr->key, sr->key_len);
-        h = srv_fnv1a(SRV_FNV_INIT, sr->d->name, strlen(sr->d->name) + 1);
-        h = srv_fnv1a(h, params.ptr, params.len);
+        sha = sha ? sha : "-";
+        h = srv_fnv1a(h, sha, strlen(sha) + 1);
     }
+    h = srv_fnv1a(h, params.ptr, params.len);
     h = srv_fnv1a(h, "", 1);
-    srv_etag(etag, sr->d->fingerprint, srv_fnv1a(h, what, strlen(what)));
+    srv_etag(etag, sr->gen->fingerprint, srv_fnv1a(h, what, strlen(what)));
 }
 
 /* The request's state kept across a suspension, from rq->pending. */
@@ -156,7 +173,7 @@ static void split_req_restore(struct srv_req *rq, struct split_req *sr)
 {
     const struct srv_pending *p = &rq->pending;
     memcpy(&sr->job, p->arg, sizeof sr->job);
-    sr->d = sr->job.d;
+    sr->gen = sr->job.gen;
     memcpy(sr->key, p->key, p->key_len);
     sr->key_len = p->key_len;
 }
@@ -178,6 +195,31 @@ static int lookup(struct srv_req *rq, struct split_req *sr, const char *file, co
     }
 }
 
+/* The summary in e: its final bytes once the digest is known (made once
+ * when the result was computed before), with the tag of the body sent. */
+static int send_summary(struct srv_req *rq, const struct split_req *sr, struct srv_entry *e)
+{
+    char etag[SRV_ETAG_LEN];
+    const char *sha = srv_gen_sha256(sr->gen);
+    int partial = srv_entry_result(e)->json_partial;
+    int final = partial && sha != NULL && srv_entry_json_finish(e, summary_final, sr->gen) == RP_OK;
+    result_etag(sr, "summary", partial && !final ? NULL : sha, etag);
+    return srv_reply_entry_json(rq, e, final, etag);
+}
+
+static int summary_resume(struct srv_req *rq)
+{
+    struct split_req sr;
+    struct srv_entry *e;
+    int ret;
+    if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
+        return ret;
+    split_req_restore(rq, &sr);
+    ret = send_summary(rq, &sr, e);
+    srv_entry_release(e);
+    return ret;
+}
+
 int h_split_summary(struct srv_req *rq, const struct srv_match *m)
 {
     struct split_req sr;
@@ -186,12 +228,12 @@ int h_split_summary(struct srv_req *rq, const struct srv_match *m)
     char etag[SRV_ETAG_LEN];
     if (prepare(rq, m, &sr, &ret))
         return ret;
-    result_etag(&sr, "summary", etag);
+    result_etag(&sr, "summary", srv_gen_sha256(sr.gen), etag);
     if (srv_not_modified(rq, etag, &ret))
         return ret;
-    if (lookup(rq, &sr, NULL, etag, srv_resume_json, srv_req_gzip(rq), &e, &ret))
+    if (lookup(rq, &sr, NULL, etag, summary_resume, srv_req_gzip(rq), &e, &ret))
         return ret;
-    ret = srv_reply_result_json(rq, e, etag);
+    ret = send_summary(rq, &sr, e);
     srv_entry_release(e);
     return ret;
 }
@@ -307,7 +349,7 @@ static void disposition(const struct split_req *sr, const char *name, char *buf,
     struct srv_slice params = key_params(sr->key, sr->key_len);
     uint64_t h = srv_fnv1a(SRV_FNV_INIT, params.ptr, params.len);
     const rp_recipe *r = rp_recipe_get(sr->job.p.method);
-    snprintf(buf, cap, "attachment; filename=\"%s-%s-%08x-%s\"", sr->d->name, r->name,
+    snprintf(buf, cap, "attachment; filename=\"%s-%s-%08x-%s\"", srv_gen_name(sr->gen), r->name,
              (unsigned)((h ^ (h >> 32)) & 0xffffffffu), name);
 }
 
@@ -414,7 +456,7 @@ int h_split_file(struct srv_req *rq, const struct srv_match *m)
     if (name == NULL)
         return srv_reply_error(rq, MHD_HTTP_NOT_FOUND, "not_found", NULL,
                                "unknown file for this recipe");
-    result_etag(&sr, name, etag);
+    result_etag(&sr, name, NULL, etag);
     if (srv_not_modified(rq, etag, &ret))
         return ret;
     int gzip = file_wants_gzip(rq, etag);

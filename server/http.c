@@ -122,6 +122,8 @@ static enum srv_method method_of(const char *m)
         return SRV_HEAD;
     if (strcmp(m, "OPTIONS") == 0)
         return SRV_OPTIONS;
+    if (strcmp(m, "POST") == 0)
+        return SRV_POST;
     return SRV_OTHER;
 }
 
@@ -408,6 +410,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             access_log(rq, micros, bytes, incomplete);
     }
     srv_entry_release(rq->pending.entry); /* resumed, but the client left first */
+    srv_gen_release(rq->gen);
     free(rq);
     *req_cls = NULL;
     atomic_fetch_sub(&app->inflight, 1);

@@ -3,7 +3,8 @@
  *
  * Life cycle: parse options (exit 2 on error) -> bind the port -> start the
  * HTTP daemon -> start dataset loaders -> wait for a signal. SIGTERM/SIGINT
- * stop gracefully (exit 0) after draining for --drain-seconds; a loader failure raises SIGUSR1 and
+ * stop gracefully (exit 0) after draining for --drain-seconds; SIGHUP reloads the datasets whose
+ * file changed, in the background (reload.c); a loader failure raises SIGUSR1 and
  * the process exits 2 with one line naming file, line and problem. Signals are blocked in every
  * thread (the mask is set before any thread starts) and taken synchronously with sigwait here, so
  * no handler runs in an arbitrary thread and nothing async-signal-unsafe can happen.
@@ -27,6 +28,15 @@
 static void loader_failed(void)
 {
     kill(getpid(), SIGUSR1);
+}
+
+/* A reload replaced old: its cached results can never be asked for again. */
+static void drop_results(const struct srv_gen *old, void *ctx)
+{
+    char prefix[SRV_NAME_MAX + 32];
+    int n = srv_gen_key_prefix(old, prefix, sizeof prefix);
+    if (n > 0 && (size_t)n < sizeof prefix)
+        srv_cache_drop_prefix(((struct srv_app *)ctx)->cache, prefix, (size_t)n);
 }
 
 static int write_port_file(const char *path, unsigned port)
@@ -96,6 +106,8 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
         fprintf(stderr, "recprepd: out of memory\n");
         return NULL;
     }
+    app->reg.on_replaced = drop_results;
+    app->reg.ctx = app;
     int fd = srv_listen(cfg->listen_host, cfg->listen_port, &port, msg, sizeof msg);
     if (fd < 0) {
         fprintf(stderr, "recprepd: %s\n", msg);
@@ -118,7 +130,8 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
     return d;
 }
 
-/* Wait for SIGTERM/SIGINT (returns 0) or a loader failure (returns 2). */
+/* Wait for SIGTERM/SIGINT (returns 0) or a loader failure (returns 2);
+ * SIGHUP starts a reload and waits on. */
 static int wait_for_signal(const sigset_t *set, struct srv_app *app)
 {
     for (;;) {
@@ -127,6 +140,10 @@ static int wait_for_signal(const sigset_t *set, struct srv_app *app)
             continue;
         if (sig == SIGUSR1 && srv_registry_failed(&app->reg) != NULL)
             return 2;
+        if (sig == SIGHUP) {
+            fputs("{\"event\":\"sighup\",\"action\":\"reload changed datasets\"}\n", stderr);
+            srv_reload_changed(&app->reg);
+        }
         if (sig == SIGTERM || sig == SIGINT)
             return 0;
     }
@@ -156,6 +173,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -176,7 +194,7 @@ int main(int argc, char **argv)
     srv_http_stop(d, &app, cfg.drain_seconds * 1000u);
     srv_guard_free(app.guard);
     fputs("{\"event\":\"stopped\"}\n", stderr);
-    if (!all_settled(&app.reg)) {
+    if (srv_reload_stop(&app.reg) != 0 || !all_settled(&app.reg)) {
         srv_registry_join_settled(&app.reg);
         return 0; /* a loader is still running: exit without waiting for it */
     }

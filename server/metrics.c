@@ -5,7 +5,7 @@
  * class) plus a latency histogram per route; rendering walks them and skips
  * zero series.
  * Invariants: statuses outside `statuses` are counted under "other", so the
- * arrays are bounded: (routes + 1) x 4 methods x 13 statuses. Process
+ * arrays are bounded: (routes + 1) x 5 methods x 15 statuses. Process
  * figures are read from /proc at render time (Linux only, like the
  * Prometheus client libraries' process collector).
  * Complexity: O(1) per request; rendering O(routes x methods x statuses).
@@ -37,14 +37,15 @@ void srv_metrics_compute(int method, uint64_t ns)
 
 #define MAX_ROUTES 24 /* table size + 1 for "unmatched" must fit */
 
-static const unsigned statuses[] = {200, 204, 206, 304, 400, 401, 404, 405, 414, 416, 500, 503, 0};
+static const unsigned statuses[] = {200, 202, 204, 206, 304, 400, 401, 404,
+                                    405, 409, 414, 416, 500, 503, 0};
 #define N_STATUS (sizeof statuses / sizeof statuses[0]) /* last: other */
 
 static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                  0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
 
-static const char *const method_names[SRV_N_METHODS] = {"GET", "HEAD", "OPTIONS", "other"};
+static const char *const method_names[SRV_N_METHODS] = {"GET", "HEAD", "OPTIONS", "POST", "other"};
 
 static atomic_uint_least64_t requests[MAX_ROUTES][SRV_N_METHODS][N_STATUS];
 static atomic_uint_least64_t hist[MAX_ROUTES][N_BUCKETS + 1]; /* last: +Inf only */
@@ -185,21 +186,87 @@ static void render_cache(struct srv_app *app, struct srv_buf *b)
                    c.gzips, c.gzip_seconds, c.gzip_in, c.gzip_out);
 }
 
+/* One gauge or counter line per dataset: value(d, g) with g its generation
+ * in service (NULL before READY, then the line is left out if skip_loading). */
+static void render_per_dataset(struct srv_app *app, struct srv_buf *b, const char *metric,
+                               const char *type, const char *help, int skip_loading,
+                               double (*value)(struct srv_dataset *, const struct srv_gen *))
+{
+    srv_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
+    for (size_t i = 0; i < app->reg.n; i++) {
+        struct srv_dataset *d = &app->reg.items[i];
+        struct srv_gen *g = srv_dataset_acquire(d);
+        double v = g != NULL || !skip_loading ? value(d, g) : 0;
+        if (g != NULL || !skip_loading) /* integers as such, seconds to the microsecond */
+            srv_buf_printf(b,
+                           v == (double)(uint64_t)v ? "%s{dataset=\"%s\"} %.0f\n"
+                                                    : "%s{dataset=\"%s\"} %.6f\n",
+                           metric, d->name, v);
+        srv_gen_release(g);
+    }
+}
+
+static double ds_ready(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)g;
+    return srv_dataset_state(d) == SRV_DS_READY;
+}
+
+static double ds_load_seconds(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)d;
+    return g->load_seconds;
+}
+
+static double ds_rows(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)d;
+    return rp_dataset_rows(g->ds);
+}
+
+static double ds_generation(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)d;
+    return (double)g->id;
+}
+
+static double ds_reloads(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)g;
+    return (double)atomic_load(&d->reloads);
+}
+
+static double ds_reload_failures(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)g;
+    return (double)atomic_load(&d->reload_failures);
+}
+
+static double ds_reloading(struct srv_dataset *d, const struct srv_gen *g)
+{
+    (void)g;
+    return srv_reload_busy(d);
+}
+
 static void render_datasets(struct srv_app *app, struct srv_buf *b)
 {
-    srv_buf_printf(b, "# HELP recprep_dataset_ready 1 once the dataset is loaded.\n"
-                      "# TYPE recprep_dataset_ready gauge\n");
-    for (size_t i = 0; i < app->reg.n; i++)
-        srv_buf_printf(b, "recprep_dataset_ready{dataset=\"%s\"} %d\n", app->reg.items[i].name,
-                       srv_dataset_state(&app->reg.items[i]) == SRV_DS_READY);
-    srv_buf_printf(b, "# HELP recprep_dataset_load_seconds Time to load and index the dataset.\n"
-                      "# TYPE recprep_dataset_load_seconds gauge\n");
-    for (size_t i = 0; i < app->reg.n; i++) {
-        const struct srv_dataset *d = &app->reg.items[i];
-        if (srv_dataset_state(d) == SRV_DS_READY)
-            srv_buf_printf(b, "recprep_dataset_load_seconds{dataset=\"%s\"} %.6f\n", d->name,
-                           d->load_seconds);
-    }
+    render_per_dataset(app, b, "recprep_dataset_ready", "gauge", "1 once the dataset is loaded.", 0,
+                       ds_ready);
+    render_per_dataset(app, b, "recprep_dataset_load_seconds", "gauge",
+                       "Time to load and index the dataset in service.", 1, ds_load_seconds);
+    render_per_dataset(app, b, "recprep_dataset_rows", "gauge",
+                       "Interactions loaded (the generation in service).", 1, ds_rows);
+    render_per_dataset(app, b, "recprep_dataset_generation", "gauge",
+                       "Loads of the dataset in service: 1 at start-up, +1 per reload.", 1,
+                       ds_generation);
+    render_per_dataset(app, b, "recprep_dataset_reloads_total", "counter",
+                       "Reloads that put new data in service (SIGHUP or POST .../reload).", 0,
+                       ds_reloads);
+    render_per_dataset(app, b, "recprep_dataset_reload_failures_total", "counter",
+                       "Reloads that failed and left the old data in service.", 0,
+                       ds_reload_failures);
+    render_per_dataset(app, b, "recprep_dataset_reloading", "gauge",
+                       "1 while a reload of the dataset is queued or running.", 0, ds_reloading);
 }
 
 static void render_recipes(struct srv_buf *b)
@@ -216,18 +283,6 @@ static void render_recipes(struct srv_buf *b)
     for (size_t i = 0; i < n && i < MAX_RECIPES; i++)
         srv_buf_printf(b, "recprep_computations_total{recipe=\"%s\"} %" PRIu64 "\n", r[i].name,
                        (uint64_t)atomic_load(&computes[r[i].method]));
-}
-
-static void render_rows(struct srv_app *app, struct srv_buf *b)
-{
-    srv_buf_printf(b, "# HELP recprep_dataset_rows Interactions loaded.\n"
-                      "# TYPE recprep_dataset_rows gauge\n");
-    for (size_t i = 0; i < app->reg.n; i++) {
-        const struct srv_dataset *d = &app->reg.items[i];
-        if (srv_dataset_state(d) == SRV_DS_READY)
-            srv_buf_printf(b, "recprep_dataset_rows{dataset=\"%s\"} %u\n", d->name,
-                           rp_dataset_rows(d->ds));
-    }
 }
 
 /* Seconds since the epoch when this process started: its start in clock
@@ -310,7 +365,6 @@ void srv_metrics_render(struct srv_app *app, struct srv_buf *b)
     render_bytes(b, n_routes);
     render_cache(app, b);
     render_datasets(app, b);
-    render_rows(app, b);
     render_recipes(b);
     render_process(b);
     srv_buf_printf(b,

@@ -32,6 +32,7 @@ static const struct srv_route routes[] = {
     {"GET", "/v1/datasets/{ds}/splits/{recipe}", h_split_summary, 0},
     {"GET", "/v1/datasets/{ds}/splits/{recipe}/{file}", h_split_file, 0},
     {"GET", "/v1/datasets/{ds}/kcore/curve", h_kcore_curve, 0},
+    {"POST", "/v1/datasets/{ds}/reload", h_reload, 0},
     {"GET", "/", h_web_index, 0},
     {"GET", "/assets/{file}", h_web_asset, 0},
 };

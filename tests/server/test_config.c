@@ -53,6 +53,34 @@ START_TEST(defaults_serve_demo)
 }
 END_TEST
 
+/* PATH "builtin" is the generated demo, beside files, from argv or the
+ * environment; "./builtin" is a file. */
+START_TEST(builtin_demo_beside_files)
+{
+    struct srv_config cfg;
+    char msg[256];
+    const char *args[] = {"--dataset", "ml=/data/ml.csv", "--dataset", "demo=builtin",
+                          "--dataset", "local=./builtin", NULL};
+    clear_env();
+    ck_assert_int_eq(parse(&cfg, args, msg, sizeof msg), SRV_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.n_datasets, 3);
+    ck_assert_str_eq(cfg.datasets[0].path, "/data/ml.csv");
+    ck_assert_str_eq(cfg.datasets[1].name, "demo");
+    ck_assert_ptr_null(cfg.datasets[1].path);
+    ck_assert_int_eq(cfg.datasets[1].format, RP_FORMAT_AMAZON_CSV);
+    ck_assert_str_eq(cfg.datasets[2].path, "./builtin");
+    srv_config_cleanup(&cfg);
+    setenv("RECPREP_DATASETS", "synthetic=builtin;ml=/data/ml.csv", 1);
+    const char *none[] = {NULL};
+    ck_assert_int_eq(parse(&cfg, none, msg, sizeof msg), SRV_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.n_datasets, 2);
+    ck_assert_str_eq(cfg.datasets[0].name, "synthetic");
+    ck_assert_ptr_null(cfg.datasets[0].path);
+    srv_config_cleanup(&cfg);
+    clear_env();
+}
+END_TEST
+
 START_TEST(options)
 {
     struct srv_config cfg;
@@ -220,6 +248,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, defaults_serve_demo);
     tcase_add_test(tc, options);
+    tcase_add_test(tc, builtin_demo_beside_files);
     tcase_add_test(tc, environment_and_precedence);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, names);

@@ -21,29 +21,46 @@ static int arg_is(const struct srv_match *m, size_t i, const char *want)
 
 START_TEST(table_has_every_contract_path)
 {
-    static const char *const want[] = {
-        "/healthz",
-        "/readyz",
-        "/metrics",
-        "/openapi.json",
-        "/v1/recipes",
-        "/v1/datasets",
-        "/v1/datasets/{ds}",
-        "/v1/datasets/{ds}/kcore",
-        "/v1/datasets/{ds}/splits/{recipe}",
-        "/v1/datasets/{ds}/splits/{recipe}/{file}",
-        "/v1/datasets/{ds}/kcore/curve",
-        "/",
-        "/assets/{file}",
+    static const char *const want[][2] = {
+        {"GET", "/healthz"},
+        {"GET", "/readyz"},
+        {"GET", "/metrics"},
+        {"GET", "/openapi.json"},
+        {"GET", "/v1/recipes"},
+        {"GET", "/v1/datasets"},
+        {"GET", "/v1/datasets/{ds}"},
+        {"GET", "/v1/datasets/{ds}/kcore"},
+        {"GET", "/v1/datasets/{ds}/splits/{recipe}"},
+        {"GET", "/v1/datasets/{ds}/splits/{recipe}/{file}"},
+        {"GET", "/v1/datasets/{ds}/kcore/curve"},
+        {"POST", "/v1/datasets/{ds}/reload"},
+        {"GET", "/"},
+        {"GET", "/assets/{file}"},
     };
     size_t n;
     const struct srv_route *r = srv_routes(&n);
     ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < n; i++) {
-        ck_assert_str_eq(r[i].pattern, want[i]);
-        ck_assert_str_eq(r[i].method, "GET");
+        ck_assert_str_eq(r[i].pattern, want[i][1]);
+        ck_assert_str_eq(r[i].method, want[i][0]);
         ck_assert(r[i].handler != NULL);
     }
+}
+END_TEST
+
+/* The reload trigger is POST only: GET and HEAD are 405 with Allow: POST. */
+START_TEST(reload_is_post_only)
+{
+    struct srv_match m;
+    ck_assert_int_eq(match("POST", "/v1/datasets/ml/reload", &m), SRV_MATCH_OK);
+    ck_assert_str_eq(m.route->pattern, "/v1/datasets/{ds}/reload");
+    ck_assert(arg_is(&m, 0, "ml"));
+    ck_assert_int_eq(match("GET", "/v1/datasets/ml/reload", &m), SRV_MATCH_METHOD);
+    ck_assert_str_eq(m.allow, "POST");
+    ck_assert_int_eq(match("HEAD", "/v1/datasets/ml/reload", &m), SRV_MATCH_METHOD);
+    ck_assert_int_eq(match("POST", "/v1/datasets/ml", &m), SRV_MATCH_METHOD);
+    ck_assert_str_eq(m.allow, "GET, HEAD");
+    ck_assert_int_eq(match("POST", "/v1/datasets/ml/reload/x", &m), SRV_MATCH_NOT_FOUND);
 }
 END_TEST
 
@@ -173,6 +190,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, table_has_every_contract_path);
     tcase_add_test(tc, static_paths);
+    tcase_add_test(tc, reload_is_post_only);
     tcase_add_test(tc, captures);
     tcase_add_test(tc, head_is_get);
     tcase_add_test(tc, wrong_method_is_405_with_allow);
