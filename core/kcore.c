@@ -76,10 +76,17 @@ static void state_free(kstate *st)
 static void first_round(kstate *st, rp_kcore_round *r1)
 {
     const rp_dataset *ds = st->ds;
-    for (uint32_t r = 0; r < ds->n_rows; r++) {
-        if (row_on(st, r)) {
-            st->ucnt[ds->user[r]]++;
-            st->icnt[ds->item[r]]++;
+    if (st->mask == NULL) { /* every row counts: the degrees are the CSR offsets */
+        for (uint32_t u = 0; u < ds->n_users; u++)
+            st->ucnt[u] = ds->user_off[u + 1] - ds->user_off[u];
+        for (uint32_t i = 0; i < ds->n_items; i++)
+            st->icnt[i] = ds->item_off[i + 1] - ds->item_off[i];
+    } else {
+        for (uint32_t r = 0; r < ds->n_rows; r++) {
+            if (row_on(st, r)) {
+                st->ucnt[ds->user[r]]++;
+                st->icnt[ds->item[r]]++;
+            }
         }
     }
     r1->users = r1->items = 0;
