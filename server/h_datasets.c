@@ -48,9 +48,25 @@ int srv_reply_params_error(struct srv_req *rq, const struct srv_params_error *er
     return srv_reply_error(rq, MHD_HTTP_BAD_REQUEST, err->code, err->param, "%s", err->message);
 }
 
+/* A dataset that failed to load: its one-line error (file, line, problem).
+ * At start-up the process exits 2 right after; until then it is listed so. */
+static json_t *failed_entry(const struct srv_dataset *d)
+{
+    char line[RP_ERROR_FILE_LEN + RP_ERROR_TEXT_LEN + 32];
+    if (d->err.message[0])
+        rp_error_line(&d->err, line, sizeof line);
+    else
+        snprintf(line, sizeof line, "%s", rp_status_str(d->status));
+    return json_pack("{s:s, s:s, s:n, s:n, s:n, s:s}", "name", d->name, "status", "failed",
+                     "interactions", "users", "items", "error", line);
+}
+
 json_t *srv_dataset_entry(const struct srv_dataset *d)
 {
-    int ready = srv_dataset_state(d) == SRV_DS_READY;
+    enum srv_ds_state state = srv_dataset_state(d);
+    int ready = state == SRV_DS_READY;
+    if (state == SRV_DS_FAILED)
+        return failed_entry(d);
     if (!ready)
         return json_pack("{s:s, s:s, s:n, s:n, s:n, s:o?}", "name", d->name, "status", "loading",
                          "interactions", "users", "items", "progress",

@@ -13,5 +13,6 @@ TCase *e2e_golden_tcase(void);
 TCase *e2e_hostile_tcase(void);
 TCase *e2e_hostile_life_tcase(void);
 TCase *e2e_serve_tcase(void);
+TCase *e2e_openapi_tcase(void);
 
 #endif
