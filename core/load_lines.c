@@ -38,6 +38,20 @@ static int is_gzip(const unsigned char *p, size_t n)
     return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
+/* zlib would read a plain file named *.gz transparently, and the magic
+ * bytes decide here too; but a name promising gzip over other bytes is a
+ * mislabelled file (or a truncated download): say so rather than guess. */
+static rp_status check_gz_name(const rpi_lines *r, const unsigned char *p, size_t n, rp_error *err)
+{
+    size_t len = r->name ? strlen(r->name) : 0;
+    if (len < 3 || strcmp(r->name + len - 3, ".gz") != 0 || is_gzip(p, n))
+        return RP_OK;
+    rp_error_set(err, r->name, 0, 0,
+                 "not gzip: the name ends in .gz but the data does not start with the gzip "
+                 "magic bytes 1f 8b");
+    return RP_ERR_FORMAT;
+}
+
 static rp_status start_gzip(rpi_lines *r, rp_error *err)
 {
     r->gz = 1;
@@ -68,7 +82,7 @@ rp_status rpi_lines_mem(rpi_lines *r, const char *name, const void *data, size_t
     r->mem = data;
     r->mem_len = len;
     if (!is_gzip(r->mem, len))
-        return RP_OK;
+        return check_gz_name(r, r->mem, len, err);
     rp_status st = alloc_window(r, err);
     return st == RP_OK ? start_gzip(r, err) : st;
 }
@@ -116,6 +130,8 @@ rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err)
     }
     if (st == RP_OK && is_gzip(r->in, r->in_len))
         st = start_gzip(r, err);
+    else if (st == RP_OK)
+        st = check_gz_name(r, r->in, r->in_len, err);
     return st;
 }
 

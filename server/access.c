@@ -18,6 +18,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "log.h"
+
 #define MAX_TOKEN 4096
 
 /* A secret others can read deserves a word, not a refusal: Docker and
@@ -26,10 +28,9 @@ static void warn_mode(const char *path, int fd)
 {
     struct stat st;
     if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
-        fprintf(stderr,
-                "recprepd: warning: --token-file %s has mode %04o: readable by %s; "
-                "consider chmod 600\n",
-                path, (unsigned)(st.st_mode & 07777),
+        srv_log(SRV_LOG_WARNING, "token_file_mode", NULL,
+                "--token-file %s has mode %04o: readable by %s; consider chmod 600", path,
+                (unsigned)(st.st_mode & 07777),
                 (st.st_mode & S_IROTH) ? "every user" : "its group");
 }
 

@@ -81,6 +81,19 @@ static json_t *last_reload_json(struct srv_dataset *d)
     return o;
 }
 
+/* A dataset that failed to load: its one-line error (file, line, problem).
+ * At start-up the process exits 2 right after; until then it is listed so. */
+static json_t *failed_entry(const struct srv_dataset *d)
+{
+    char line[RP_ERROR_FILE_LEN + RP_ERROR_TEXT_LEN + 32];
+    if (d->err.message[0])
+        rp_error_line(&d->err, line, sizeof line);
+    else
+        snprintf(line, sizeof line, "%s", rp_status_str(d->status));
+    return json_pack("{s:s, s:s, s:n, s:n, s:n, s:s}", "name", d->name, "status", "failed",
+                     "interactions", "users", "items", "error", line);
+}
+
 /* The counts of the generation in service and its reload state. */
 static json_t *ready_entry(struct srv_dataset *d)
 {
@@ -97,8 +110,11 @@ static json_t *ready_entry(struct srv_dataset *d)
 
 json_t *srv_dataset_entry(struct srv_dataset *d)
 {
-    if (srv_dataset_state(d) == SRV_DS_READY)
+    enum srv_ds_state state = srv_dataset_state(d);
+    if (state == SRV_DS_READY)
         return ready_entry(d);
+    if (state == SRV_DS_FAILED)
+        return failed_entry(d);
     return json_pack("{s:s, s:s, s:n, s:n, s:n, s:o?}", "name", d->name, "status", "loading",
                      "interactions", "users", "items", "progress", srv_dataset_progress_json(d));
 }

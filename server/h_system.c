@@ -28,15 +28,17 @@ int h_healthz(struct srv_req *rq, const struct srv_match *m)
 }
 
 /* 503 {"status":"loading","datasets":[...]}: the same entries as /v1/datasets,
- * so an operator sees which dataset is slow and how far it got. */
+ * so an operator sees which dataset is slow and how far it got; "failed" once
+ * a dataset failed to load (the process is about to exit 2). */
 int h_readyz(struct srv_req *rq, const struct srv_match *m)
 {
     (void)m;
     if (srv_registry_ready(&rq->app->reg))
         return srv_reply_static(rq, MHD_HTTP_OK, SRV_CT_JSON, ready, sizeof ready - 1, NULL);
+    const char *status = srv_registry_failed(&rq->app->reg) ? "failed" : "loading";
     json_t *list = srv_dataset_list(&rq->app->reg);
     return srv_reply_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-                          list ? json_pack("{s:s, s:o}", "status", "loading", "datasets", list)
+                          list ? json_pack("{s:s, s:o}", "status", status, "datasets", list)
                                : NULL);
 }
 

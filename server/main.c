@@ -4,10 +4,11 @@
  * Life cycle: parse options (exit 2 on error) -> bind the port -> start the
  * HTTP daemon -> start dataset loaders -> wait for a signal. SIGTERM/SIGINT
  * stop gracefully (exit 0) after draining for --drain-seconds; SIGHUP reloads the datasets whose
- * file changed, in the background (reload.c); a loader failure raises SIGUSR1 and
- * the process exits 2 with one line naming file, line and problem. Signals are blocked in every
- * thread (the mask is set before any thread starts) and taken synchronously with sigwait here, so
- * no handler runs in an arbitrary thread and nothing async-signal-unsafe can happen.
+ * file changed, in the background (reload.c); a loader failure raises SIGUSR1 and the process
+ * exits 2 with one line naming file, line and problem. Every start-up error is one JSON log line
+ * {"level":"error","event",...,"message"} (log.h), like the rest of the log. Signals are blocked
+ * in every thread (the mask is set before any thread starts) and taken synchronously with sigwait
+ * here, so no handler runs in an arbitrary thread and nothing async-signal-unsafe can happen.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "cache.h"
 #include "config.h"
 #include "http.h"
+#include "log.h"
 #include "registry.h"
 #include "util.h"
 
@@ -77,53 +79,61 @@ static void report_failure(struct srv_app *app)
     else
         snprintf(line, sizeof line, "%s: %s", d->conf->path ? d->conf->path : d->name,
                  rp_status_str(d->status));
-    fprintf(stderr, "recprepd: dataset %s: %s\n", d->name, line);
+    const struct srv_log_field f[] = {{"dataset", d->name}, {"file", d->conf->path}, {NULL, NULL}};
+    srv_log(SRV_LOG_ERROR, "dataset_failed", f, "dataset %s: %s", d->name, line);
 }
 
-/* Start everything; returns the daemon or NULL (message printed). */
+/* A start-up step failed: one log line; start() then returns NULL. */
+static void startup_failed(const char *event, const char *what)
+{
+    srv_log(SRV_LOG_ERROR, event, NULL, "%s", what);
+}
+
+/* Start everything; returns the daemon or NULL (message logged). */
 static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cfg)
 {
     char msg[512];
     unsigned port;
     if (cfg->token_file != NULL &&
         srv_token_load(cfg->token_file, &app->token, &app->token_len, msg, sizeof msg) != 0) {
-        fprintf(stderr, "recprepd: %s\n", msg);
+        startup_failed("token_file_invalid", msg);
         return NULL;
     }
     if (cfg->header_timeout > 0 && (app->guard = srv_guard_new(cfg->header_timeout)) == NULL) {
-        fprintf(stderr, "recprepd: cannot start the header-deadline thread\n");
+        startup_failed("startup_failed", "cannot start the header-deadline thread");
         return NULL;
     }
     if ((app->cache = srv_cache_new(cfg->cache_mb * 1024 * 1024)) == NULL) {
-        fprintf(stderr, "recprepd: out of memory\n");
+        startup_failed("startup_failed", "out of memory");
         return NULL;
     }
     if ((app->pool = srv_pool_new(cfg->threads < 2 ? 2 : cfg->threads)) == NULL) {
-        fprintf(stderr, "recprepd: cannot start worker threads\n");
+        startup_failed("startup_failed", "cannot start worker threads");
         return NULL;
     }
     if (srv_registry_init(&app->reg, cfg) != 0) {
-        fprintf(stderr, "recprepd: out of memory\n");
+        startup_failed("startup_failed", "out of memory");
         return NULL;
     }
     app->reg.on_replaced = drop_results;
     app->reg.ctx = app;
     int fd = srv_listen(cfg->listen_host, cfg->listen_port, &port, msg, sizeof msg);
     if (fd < 0) {
-        fprintf(stderr, "recprepd: %s\n", msg);
+        startup_failed("listen_failed", msg);
         return NULL;
     }
     struct MHD_Daemon *d = srv_http_start(app, fd);
     if (d == NULL) {
-        fprintf(stderr, "recprepd: cannot start the HTTP daemon\n");
+        startup_failed("startup_failed", "cannot start the HTTP daemon");
         close(fd);
         return NULL;
     }
     log_listening(cfg, port);
     if (cfg->port_file != NULL && write_port_file(cfg->port_file, port) != 0)
-        fprintf(stderr, "recprepd: cannot write --port-file %s\n", cfg->port_file);
+        srv_log(SRV_LOG_WARNING, "port_file_failed", NULL, "cannot write --port-file %s",
+                cfg->port_file);
     if (srv_registry_start(&app->reg, loader_failed) != 0) {
-        fprintf(stderr, "recprepd: cannot start loader threads\n");
+        startup_failed("startup_failed", "cannot start loader threads");
         MHD_stop_daemon(d);
         return NULL;
     }
@@ -164,7 +174,7 @@ int main(int argc, char **argv)
     enum srv_config_result cr = srv_config_parse(&cfg, argc, argv, msg, sizeof msg);
     if (cr != SRV_CONFIG_RUN) {
         if (cr == SRV_CONFIG_ERROR)
-            fprintf(stderr, "recprepd: %s\n", msg);
+            startup_failed("config_invalid", msg);
         srv_config_cleanup(&cfg);
         return cr == SRV_CONFIG_ERROR ? 2 : 0;
     }
@@ -185,7 +195,8 @@ int main(int argc, char **argv)
     int rc = wait_for_signal(&set, &app);
     if (rc != 0) {
         report_failure(&app);
-        srv_pool_free(app.pool); /* no suspended connection may remain */
+        srv_test_delay("RECPREP_TEST_FAIL_EXIT_DELAY_MS"); /* tests: see the failed state served */
+        srv_pool_free(app.pool);                           /* no suspended connection may remain */
         MHD_stop_daemon(d);
         srv_guard_free(app.guard);
         srv_registry_join_settled(&app.reg);

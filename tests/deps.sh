@@ -4,7 +4,8 @@
 #
 # Usage: tests/deps.sh                     build and run
 #        tests/deps.sh --with-test-tools   ... plus clang, clang-format, and chromium
-#                                          and nodejs for the browser test
+#                                          and nodejs for the browser test and the
+#                                          OpenAPI lint (npx; tests/deploy/openapi-lint)
 #        tests/deps.sh --only PKG...       exactly these packages (e.g. Docker's)
 set -euo pipefail
 

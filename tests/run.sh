@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README.md, .ci/run): installs dependencies, then
 #   1. checks formatting of our C sources,
-#   2. builds Release with -Werror and runs every ctest suite,
+#   2. builds Release with -Werror and runs every ctest suite (among them the
+#      OpenAPI lint, tests/deploy/openapi-lint: skipped with a message without npx),
 #   3. builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs them again,
 #   4. builds the libFuzzer targets with clang and runs each for 10 s from its
 #      committed corpus (tests/fuzz/corpus/<target>/),

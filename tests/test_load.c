@@ -621,6 +621,31 @@ START_TEST(gzip_damage)
 }
 END_TEST
 
+/* A name ending ".gz" over plain bytes is "not gzip", naming the file, from
+ * memory and from a file; the same bytes under a plain name load. */
+START_TEST(gz_name_not_gzip)
+{
+    static const char text[] = "A1,B1,5,1\nA2,B2,5,2\n";
+    rp_error err = {0};
+    rp_dataset *ds = NULL;
+    ck_assert_int_eq(rp_load_buffer("r.csv.gz", text, sizeof text - 1, RP_FORMAT_AUTO, &ds, &err),
+                     RP_ERR_FORMAT);
+    ck_assert_ptr_null(ds);
+    ck_assert_str_eq(err.file, "r.csv.gz");
+    ck_assert_ptr_nonnull(strstr(err.message, "not gzip"));
+    ck_assert_int_eq(rp_load_buffer("r.gz", "", 0, RP_FORMAT_AMAZON_CSV, &ds, NULL), RP_ERR_FORMAT);
+    char *path = write_temp(text, sizeof text - 1, ".csv.gz");
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(rp_load_file(path, RP_FORMAT_AUTO, &ds, &err), RP_ERR_FORMAT);
+    ck_assert_str_eq(err.file, path);
+    ck_assert_ptr_nonnull(strstr(err.message, "not gzip"));
+    remove_temp(path);
+    ds = load_ok("r.csv", text, sizeof text - 1, RP_FORMAT_AUTO);
+    ck_assert_uint_eq(rp_dataset_rows(ds), 2);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 /* ---- files --------------------------------------------------------------- */
 
 START_TEST(load_files)
@@ -777,6 +802,7 @@ int main(void)
     tcase_add_test(bad, json_too_deep);
     tcase_add_test(bad, limits);
     tcase_add_test(bad, gzip_damage);
+    tcase_add_test(bad, gz_name_not_gzip);
     suite_add_tcase(s, bad);
     TCase *files = tcase_create("files");
     tcase_set_timeout(files, 60);

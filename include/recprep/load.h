@@ -2,7 +2,8 @@
  * recprep/load.h - reading interaction logs in the contract's formats.
  *
  * All six formats, each optionally gzip-compressed (detected by magic bytes,
- * not by name). With RP_FORMAT_AUTO the format is detected from the file name
+ * not by name; a name ending ".gz" over data without them is RP_ERR_FORMAT,
+ * "not gzip"). With RP_FORMAT_AUTO the format is detected from the file name
  * and the first line. A malformed row stops the load: the status is
  * RP_ERR_PARSE and err names file, 1-based line and what is wrong. CRLF line
  * endings, a UTF-8 BOM, a missing final newline and blank lines are accepted;

@@ -60,5 +60,63 @@ bytes=$(tr -d ' \n' <"$work/a.json" | grep -o '"train.txt":{"lines":[0-9]*,"byte
 [ "$bytes" = "$(wc -c <"$work/a/train.txt")" ] && ok || bad "summary bytes $bytes != file size"
 "$bin" stats "$work/log.csv" >"$work/stats.json" && grep -q '"interactions": 5000' "$work/stats.json" && ok || bad "stats"
 
+# A name ending .gz over plain bytes says "not gzip", naming the file.
+cp "$work/log.csv" "$work/plain.csv.gz"
+expect_fail "not gzip" 'plain\.csv\.gz: not gzip' "$bin" stats "$work/plain.csv.gz"
+
+# Help: `recprep --help` lists every command; each command's --help (and -h,
+# and `recprep help CMD`) prints its own usage on stdout, exit 0, no stderr.
+commands="stats kcore split recipes temporal full generate"
+"$bin" --help >"$work/out" 2>"$work/err" && [ ! -s "$work/err" ] && ok || bad "--help: exit or stderr"
+for c in $commands; do
+  grep -Eq "^  $c( |\$)" "$work/out" && ok || bad "--help does not list $c"
+done
+grep -q -- '--progress' "$work/out" && grep -q -- '--quiet' "$work/out" && ok || bad "--help: no --progress/--quiet"
+for c in $commands; do
+  for form in "$c --help" "$c -h" "help $c" "$c $work/log.csv --help"; do
+    # shellcheck disable=SC2086 # form is split into words on purpose
+    "$bin" $form >"$work/out" 2>"$work/err"
+    rc=$?
+    if [ $rc -ne 0 ]; then bad "recprep $form: exit $rc"; continue; fi
+    if [ -s "$work/err" ]; then bad "recprep $form: stderr $(cat "$work/err")"; continue; fi
+    head -1 "$work/out" | grep -q "^usage: recprep $c" && ok || bad "recprep $form: $(head -1 "$work/out")"
+  done
+done
+"$bin" temporal --help | grep -q -- '--val-start .*(default 0.8)' && ok || bad "temporal --help: no --val-start default"
+"$bin" split az23-timestamp --help | grep -q -- '--val-time' && ok || bad "split RECIPE --help: no recipe parameters"
+"$bin" split --help | grep -q '^  az23-last-out ' && ok || bad "split --help: no recipe list"
+"$bin" full --help | grep -q -- '--val-start' && bad "full --help lists temporal's --val-start" || ok
+
+# Progress: none by default on a pipe, lines with --progress (first "loading",
+# last "done", newline-terminated, no \r), none with --quiet; the last wins.
+progress_lines() { # CMD...: run, keep stderr in $work/err, print its line count
+  "$@" >/dev/null 2>"$work/err" || bad "progress run failed: $*"
+  wc -l <"$work/err"
+}
+[ "$(progress_lines "$bin" stats "$work/log.csv")" -eq 0 ] && [ ! -s "$work/err" ] && ok ||
+  bad "progress by default on a pipe: $(cat "$work/err")"
+n=$(progress_lines "$bin" temporal "$work/log.csv" "$work/p" --k 2 --progress)
+if [ "$n" -ge 2 ] && head -1 "$work/err" | grep -q "^loading .*log\.csv" &&
+   tail -1 "$work/err" | grep -Eq "^done: .*log\.csv, 5\.0k rows, [0-9.]+ s$" &&
+   ! grep -q $'\r' "$work/err" && [ "$(tail -c 1 "$work/err" | od -An -c | tr -d ' ')" = '\n' ]; then ok
+else bad "--progress on a pipe: $(cat -A "$work/err")"; fi
+[ "$(progress_lines "$bin" stats "$work/log.csv" --quiet)" -eq 0 ] && ok || bad "--quiet printed progress"
+[ "$(progress_lines "$bin" stats --progress "$work/log.csv" --quiet)" -eq 0 ] && ok || bad "--progress --quiet: the last should win"
+[ "$(progress_lines "$bin" --quiet stats "$work/log.csv" --progress)" -ge 2 ] && ok || bad "--quiet ... --progress: the last should win"
+n=$(progress_lines "$bin" generate "$work/g.csv" --rows 100 --progress)
+[ "$n" -ge 2 ] && head -1 "$work/err" | grep -q "^generating " && ok || bad "generate --progress: $(cat "$work/err")"
+# On a terminal (script(1) gives one): lines redraw with \r, none ends in a
+# newline, and the last erases itself. Needs a load that outlasts a 250 ms tick.
+if command -v script >/dev/null 2>&1; then
+  "$bin" generate "$work/big.csv" --rows 1500000 --quiet || bad "generate big"
+  script -qec "$bin stats $work/big.csv >/dev/null" /dev/null >"$work/tty" 2>&1 || bad "stats on a tty failed"
+  if [ ! -s "$work/tty" ]; then
+    echo "note: the tty load took under one tick; tty progress not observed"
+  elif grep -q 'loading .*big\.csv' "$work/tty" && [ "$(tr -cd '\n' <"$work/tty" | wc -c)" -eq 0 ] &&
+       [ "$(tail -c 4 "$work/tty" | od -An -tx1 | tr -d ' ')" = "0d1b5b4b" ]; then ok
+  else bad "tty progress: $(od -c "$work/tty" | tail -5)"; fi
+  rm -f "$work/big.csv"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,6 +12,10 @@
  * and the error responses the contract promises are described. Against the
  * core: the {file} enums are exactly rp_split_files, and a real summary has
  * every required key of its schema and no key the schema does not name.
+ * Exactness: every object schema is closed, string status/state fields are
+ * enums, and the loading-state nulls are declared nullable. (Real HTTP
+ * responses in each dataset state are checked against the served document by
+ * tests/server/e2e_openapi.c; the recommended lint by tests/deploy/openapi-lint.)
  *
  * Complexity: O(routes x operations), a few hundred string compares.
  * Rejected alternative: generating the route table from the document. The
@@ -339,6 +343,81 @@ START_TEST(file_enums_match_core)
 }
 END_TEST
 
+/* Every schema with properties is closed (additionalProperties: false, or a
+ * schema for a map), and every string property named status or state is an
+ * enum, so clients can generate exact types. Counts object schemas in
+ * *objects; returns the violations, the first described in msg. */
+struct closed_walk {
+    int objects, violations;
+    char msg[256];
+};
+
+static void closed_violation(struct closed_walk *w, const char *where, const char *what)
+{
+    if (w->violations++ == 0)
+        snprintf(w->msg, sizeof w->msg, "under %s: %s", where, what);
+}
+
+static void check_closed(json_t *node, const char *where, struct closed_walk *w)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(node, i, v) check_closed(v, where, w);
+    json_t *props = json_object_get(node, "properties");
+    if (json_is_object(props)) {
+        w->objects++;
+        if (json_object_get(node, "additionalProperties") == NULL)
+            closed_violation(w, where, "an open object schema (add additionalProperties: false)");
+        static const char *const names[] = {"status", "state"};
+        for (size_t k = 0; k < 2; k++) {
+            json_t *p = deref(json_object_get(props, names[k]));
+            const char *type = json_string_value(json_object_get(p, "type"));
+            if (type && strcmp(type, "string") == 0 && !json_object_get(p, "enum"))
+                closed_violation(w, where, "a string status/state without an enum");
+        }
+    }
+    json_t *schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+    json_t *paths = json_object_get(doc, "paths");
+    const char *key;
+    json_object_foreach(node, key, v)
+    {
+        check_closed(v, node == schemas || node == paths ? key : where, w);
+    }
+}
+
+START_TEST(objects_are_closed)
+{
+    struct closed_walk w = {0};
+    check_closed(doc, "the document", &w);
+    ck_assert_msg(w.violations == 0, "%d violations, first %s", w.violations, w.msg);
+    ck_assert_int_gt(w.objects, 20);
+    struct closed_walk bad = {0}; /* the walk can fail */
+    json_t *open = json_pack("{s:{s:{s:s}}}", "properties", "status", "type", "string");
+    check_closed(open, "a test schema", &bad);
+    ck_assert_int_eq(bad.violations, 2);
+    json_decref(open);
+}
+END_TEST
+
+/* Loading-state nulls are declared: the fields null while a dataset loads
+ * (/v1/datasets, /readyz) are nullable, and the status enums have every state. */
+START_TEST(loading_nulls_and_states_declared)
+{
+    json_t *entry = resolve("#/components/schemas/DatasetEntry/properties");
+    ck_assert_ptr_nonnull(entry);
+    static const char *const counts[] = {"interactions", "users", "items"};
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_msg(json_is_true(json_object_get(json_object_get(entry, counts[i]), "nullable")),
+                      "%s is null while loading: not declared nullable", counts[i]);
+    json_t *states = json_object_get(json_object_get(entry, "status"), "enum");
+    ck_assert(in_enum(states, "loading") && in_enum(states, "ready") && in_enum(states, "failed"));
+    json_t *total = resolve("#/components/schemas/LoadProgress/properties/total_bytes");
+    ck_assert(json_is_true(json_object_get(total, "nullable")));
+    json_t *ready = resolve("#/components/schemas/Readiness/properties/status/enum");
+    ck_assert(in_enum(ready, "loading") && in_enum(ready, "failed"));
+}
+END_TEST
+
 /* obj has every required key of schema and only keys schema names. */
 static void check_object(const char *what, json_t *obj, json_t *schema)
 {
@@ -422,6 +501,8 @@ static Suite *openapi_suite(void)
     tcase_add_test(tc, file_enums_match_core);
     tcase_add_test(tc, summaries_match_schemas);
     tcase_add_test(tc, recipes_match_schema);
+    tcase_add_test(tc, objects_are_closed);
+    tcase_add_test(tc, loading_nulls_and_states_declared);
     suite_add_tcase(s, tc);
     return s;
 }
