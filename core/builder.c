@@ -102,12 +102,20 @@ static rp_status builder_reserve(rpi_builder *b)
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
                           size_t ilen, int64_t ts, double rating)
 {
+    return rpi_builder_add_h(b, user, ulen, rp_intern_hash(user, ulen), item, ilen,
+                             rp_intern_hash(item, ilen), ts, rating);
+}
+
+rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint64_t uhash,
+                            const char *item, size_t ilen, uint64_t ihash, int64_t ts,
+                            double rating)
+{
     rp_status st = builder_reserve(b);
     uint32_t i;
     if (st != RP_OK)
         return st;
-    if ((st = rp_intern_put(b->users, user, ulen, &b->user[b->n])) != RP_OK ||
-        (st = rp_intern_put(b->items, item, ilen, &i)) != RP_OK)
+    if ((st = rp_intern_put_h(b->users, user, ulen, uhash, &b->user[b->n])) != RP_OK ||
+        (st = rp_intern_put_h(b->items, item, ilen, ihash, &i)) != RP_OK)
         return st;
     b->item[b->n] = i;
     b->ts[b->n] = ts;

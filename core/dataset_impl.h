@@ -74,6 +74,11 @@ rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows);
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
                           size_t ilen, int64_t ts, double rating);
 
+/* rpi_builder_add with the IDs' rp_intern_hash values known. */
+rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint64_t uhash,
+                            const char *item, size_t ilen, uint64_t ihash, int64_t ts,
+                            double rating);
+
 /* Append the rows of `part` (a builder of the input's later lines, its own
  * interners numbering its IDs) to b, renumbering its IDs into b's so that
  * they stay in order of first appearance. part is emptied whatever the

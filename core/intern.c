@@ -255,7 +255,14 @@ static rp_status store(rp_intern *in, const char *s, size_t len, uint32_t *idx)
 static int same_key(const rp_intern *in, const slot *sl, const char *s, size_t len)
 {
     uint32_t i = sl->idx - 1;
-    return in->off[i + 1] - in->off[i] == len && memcmp(in->arena + in->off[i], s, len) == 0;
+    if (in->off[i + 1] - in->off[i] != len)
+        return 0;
+    const char *a = in->arena + in->off[i];
+    if (len > 16) /* IDs are mostly 10-14 bytes: words below, no call */
+        return memcmp(a, s, len) == 0;
+    if (len >= 8)
+        return le64(a) == le64(s) && le64(a + len - 8) == le64(s + len - 8);
+    return small_word(a, len) == small_word(s, len);
 }
 
 static int is_last(const rp_intern *in, const char *s, size_t len)
@@ -274,11 +281,46 @@ static void remember(rp_intern *in, uint32_t idx1, const char *s, size_t len)
     memcpy(in->last_key, s, len);
 }
 
-void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len)
+uint64_t rp_intern_hash(const char *s, size_t len)
 {
-    uint32_t hi = (uint32_t)(hash_bytes(s, len) >> 32);
+    return hash_bytes(s, len);
+}
+
+void rp_intern_prefetch_h(const rp_intern *in, uint64_t hash)
+{
+    uint32_t hi = (uint32_t)(hash >> 32);
     const part *pt = part_of(in, hi);
     __builtin_prefetch(&pt->tab[home(pt, hi)]);
+}
+
+void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len)
+{
+    rp_intern_prefetch_h(in, hash_bytes(s, len));
+}
+
+/* The first slot on hash's probe path whose bits match, or NULL (an empty
+ * slot first: the string is new). */
+static const slot *candidate(const rp_intern *in, uint32_t hi)
+{
+    const part *pt = part_of(in, hi);
+    size_t mask = ((size_t)1 << pt->log2cap) - 1;
+    for (size_t p = home(pt, hi);; p = (p + 1) & mask) {
+        const slot *sl = &pt->tab[p];
+        if (!sl->idx || sl->hi == hi)
+            return sl->idx ? sl : NULL;
+    }
+}
+
+void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage)
+{
+    const slot *sl = candidate(in, (uint32_t)(hash >> 32));
+    if (sl == NULL)
+        return;
+    const uint64_t *off = &in->off[sl->idx - 1];
+    if (stage == 1)
+        __builtin_prefetch(off);
+    else
+        __builtin_prefetch(in->arena + *off);
 }
 
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
@@ -287,7 +329,16 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
         *idx = in->last - 1;
         return RP_OK;
     }
-    uint32_t hi = (uint32_t)(hash_bytes(s, len) >> 32);
+    return rp_intern_put_h(in, s, len, hash_bytes(s, len), idx);
+}
+
+rp_status rp_intern_put_h(rp_intern *in, const char *s, size_t len, uint64_t hash, uint32_t *idx)
+{
+    if (is_last(in, s, len)) {
+        *idx = in->last - 1;
+        return RP_OK;
+    }
+    uint32_t hi = (uint32_t)(hash >> 32);
     part *pt = part_of(in, hi);
     size_t mask = ((size_t)1 << pt->log2cap) - 1;
     size_t p = home(pt, hi);

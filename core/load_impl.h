@@ -105,6 +105,7 @@ size_t rpi_id_bad_byte(const char *id, size_t n);
 #define RPI_BATCH 16
 typedef struct rpi_pending {
     const char *user, *item;
+    uint64_t uhash, ihash; /* rp_intern_hash */
     uint32_t ulen, ilen;
     int64_t ts;
     double rating;

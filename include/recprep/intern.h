@@ -34,6 +34,17 @@ rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
  * rows ahead. No effect on contents; do not call after rp_intern_seal. */
 void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len);
 
+/* The same with the string's hash given (rp_intern_hash), so a loader that
+ * prefetches hashes each string once; and the later stages of a prefetch:
+ * once the slot is in cache, rp_intern_prefetch_entry(.., 1) starts fetching
+ * the offsets of the string the slot points to, and (.., 2), once those are
+ * in, its bytes - the lookup of a string seen before then finds all three in
+ * cache. Loaders run each stage over a batch of rows before the puts. */
+uint64_t rp_intern_hash(const char *s, size_t len);
+void rp_intern_prefetch_h(const rp_intern *in, uint64_t hash);
+void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage);
+rp_status rp_intern_put_h(rp_intern *in, const char *s, size_t len, uint64_t hash, uint32_t *idx);
+
 /* Number of distinct strings. */
 uint32_t rp_intern_count(const rp_intern *in);
 
