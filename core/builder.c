@@ -46,9 +46,65 @@ static int columns_resize(rpi_builder *b, uint32_t cap)
     if (grow((void **)&b->user, sizeof *b->user, cap) ||
         grow((void **)&b->item, sizeof *b->item, cap) ||
         grow((void **)&b->ts, sizeof *b->ts, cap) ||
-        grow((void **)&b->rating, sizeof *b->rating, cap))
+        (b->rating ? grow((void **)&b->rating, sizeof *b->rating, cap)
+                   : grow((void **)&b->rating8, 1, cap)))
         return -1;
     b->cap = cap;
+    return 0;
+}
+
+/* ---- ratings: 1-byte codes while they allow --------------------------------
+ * Real logs have a handful of distinct ratings (stars, half stars), so the
+ * column holds a code into a 256-entry dictionary of bit patterns (NaN, "no
+ * rating", is one of them): 1 byte a row during the load instead of 8. The
+ * 257th distinct value turns the column into doubles for good. */
+
+/* Code of v (by its bits), added if new; -1 when the dictionary is full. */
+static int rating_code(rpi_builder *b, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    for (size_t h = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 55);; h = (h + 1) & 511) {
+        if (b->rslot[h] == 0) {
+            if (b->n_rdict == 256)
+                return -1;
+            b->rdict[b->n_rdict] = v;
+            b->rslot[h] = (uint16_t)++b->n_rdict;
+            return (int)b->n_rdict - 1;
+        }
+        uint64_t have;
+        memcpy(&have, &b->rdict[b->rslot[h] - 1], 8);
+        if (have == bits)
+            return b->rslot[h] - 1;
+    }
+}
+
+/* Switch the column to doubles (cap rows). */
+static int ratings_widen(rpi_builder *b)
+{
+    double *d = rpi_alloc_big((size_t)b->cap + 1, sizeof *d);
+    if (d == NULL)
+        return -1;
+    for (uint32_t r = 0; r < b->n; r++)
+        d[r] = b->rdict[b->rating8[r]];
+    free(b->rating8);
+    b->rating8 = NULL;
+    b->rating = d;
+    return 0;
+}
+
+static int rating_put(rpi_builder *b, uint32_t r, double v)
+{
+    if (b->rating8 != NULL) {
+        int code = rating_code(b, v);
+        if (code >= 0) {
+            b->rating8[r] = (uint8_t)code;
+            return 0;
+        }
+        if (ratings_widen(b) != 0)
+            return -1;
+    }
+    b->rating[r] = v;
     return 0;
 }
 
@@ -87,6 +143,7 @@ void rpi_builder_cleanup(rpi_builder *b)
     free(b->item);
     free(b->ts);
     free(b->rating);
+    free(b->rating8);
     memset(b, 0, sizeof *b);
 }
 
@@ -119,26 +176,39 @@ rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint6
         return st;
     b->item[b->n] = i;
     b->ts[b->n] = ts;
-    b->rating[b->n] = rating;
+    if (rating_put(b, b->n, rating) != 0)
+        return RP_ERR_NOMEM;
     b->n++;
     return RP_OK;
 }
 
-/* map[j] = b's index of part's string j, prefetching a few strings ahead. */
+/* map[j] = b's index of part's string j. A software pipeline over the
+ * strings: string j + 24 is hashed and its slot prefetched, j + 16 has its
+ * entry's offsets prefetched, j + 8 its bytes, and j is put - every stage of
+ * a lookup (intern.h) in flight for a few strings at once. */
 static rp_status map_ids(rp_intern *to, const rp_intern *from, uint32_t *map)
 {
-    enum { AHEAD = 8 };
+    enum { D1 = 8, D2 = 16, D3 = 24, RING = 32 };
+    uint64_t h[RING];
     uint32_t n = rp_intern_count(from);
-    for (uint32_t j = 0; j < n; j++) {
+    for (uint32_t j = 0; j < n + D3; j++) {
         size_t len;
-        if (j + AHEAD < n) {
-            const char *ahead = rp_intern_get(from, j + AHEAD, &len);
-            rp_intern_prefetch(to, ahead, len);
+        if (j < n) {
+            const char *s = rp_intern_get(from, j, &len);
+            h[j % RING] = rp_intern_hash(s, len);
+            rp_intern_prefetch_h(to, h[j % RING]);
         }
-        const char *s = rp_intern_get(from, j, &len);
-        rp_status st = rp_intern_put(to, s, len, &map[j]);
-        if (st != RP_OK)
-            return st;
+        if (j >= D1 && j - D1 < n)
+            rp_intern_prefetch_entry(to, h[(j - D1) % RING], 1);
+        if (j >= D2 && j - D2 < n)
+            rp_intern_prefetch_entry(to, h[(j - D2) % RING], 2);
+        if (j >= D3) {
+            uint32_t k = j - D3;
+            const char *s = rp_intern_get(from, k, &len);
+            rp_status st = rp_intern_put_h(to, s, len, h[k % RING], &map[k]);
+            if (st != RP_OK)
+                return st;
+        }
     }
     return RP_OK;
 }
@@ -160,12 +230,27 @@ static rp_status append_rows(rpi_builder *b, const rpi_builder *part, const uint
         item[r] = imap[part->item[r]];
     }
     memcpy(b->ts + b->n, part->ts, (size_t)part->n * sizeof *b->ts);
-    memcpy(b->rating + b->n, part->rating, (size_t)part->n * sizeof *b->rating);
+    uint8_t code[256];
+    for (unsigned c = 0; b->rating8 && part->rating8 && c < part->n_rdict; c++) {
+        int k = rating_code(b, part->rdict[c]);
+        if (k < 0 && ratings_widen(b) != 0)
+            return RP_ERR_NOMEM;
+        code[c] = (uint8_t)k;
+    }
+    if (b->rating8 && part->rating == NULL) {
+        for (uint32_t r = 0; r < part->n; r++)
+            b->rating8[b->n + r] = code[part->rating8[r]];
+    } else {
+        if (b->rating8 && ratings_widen(b) != 0)
+            return RP_ERR_NOMEM;
+        for (uint32_t r = 0; r < part->n; r++)
+            b->rating[b->n + r] = part->rating8 ? part->rdict[part->rating8[r]] : part->rating[r];
+    }
     b->n = (uint32_t)need;
     return RP_OK;
 }
 
-rp_status rpi_builder_append(rpi_builder *b, rpi_builder *part)
+rp_status rpi_builder_append(rpi_builder *b, const rpi_builder *part)
 {
     rp_status st = RP_OK;
     if (part->n > 0) {
@@ -179,8 +264,24 @@ rp_status rpi_builder_append(rpi_builder *b, rpi_builder *part)
         free(umap);
         free(imap);
     }
-    rpi_builder_cleanup(part);
     return st;
+}
+
+void rpi_builder_reset(rpi_builder *b)
+{
+    rp_intern_reset(b->users);
+    rp_intern_reset(b->items);
+    if (b->rating8 == NULL) { /* back to codes; cap rows of them */
+        free(b->rating);
+        b->rating = NULL;
+        b->rating8 = rpi_alloc_big((size_t)b->cap + 1, 1);
+        if (b->rating8 == NULL)
+            b->cap = 0; /* the next add regrows every column */
+    }
+    b->n_rdict = 0;
+    memset(b->rslot, 0, sizeof b->rslot);
+    b->n = 0;
+    b->ts_unit = RP_TS_SECONDS;
 }
 
 /* Shrink the columns to n rows: a shrinking realloc cannot lose data, and on
@@ -192,7 +293,10 @@ static void shrink_columns(rpi_builder *b)
     (void)grow((void **)&b->user, sizeof *b->user, b->n);
     (void)grow((void **)&b->item, sizeof *b->item, b->n);
     (void)grow((void **)&b->ts, sizeof *b->ts, b->n);
-    (void)grow((void **)&b->rating, sizeof *b->rating, b->n);
+    if (b->rating)
+        (void)grow((void **)&b->rating, sizeof *b->rating, b->n);
+    else
+        (void)grow((void **)&b->rating8, 1, b->n);
 }
 
 rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,

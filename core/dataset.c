@@ -31,6 +31,7 @@
 #include "dataset_impl.h"
 
 #include <pthread.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,10 +322,10 @@ static void dataset_free(rp_dataset *ds)
 
 /* ---- compact columns ------------------------------------------------------ */
 
-/* Both conversions write a narrower element r over the bytes of the wide
- * column in place, going forward (element r's new bytes end before wide
- * element r + 1 begins), through memcpy so no type-based aliasing is assumed,
- * then give the tail back with a shrinking realloc. */
+/* Timestamps become 32-bit offsets in place: element r's new bytes end before
+ * wide element r + 1 begins, so a forward pass (through memcpy, no
+ * type-based aliasing assumed) is safe; a shrinking realloc gives the tail
+ * back. Ratings arrive coded from the builder. */
 
 static void compact_ts(rp_dataset *ds)
 {
@@ -349,53 +350,15 @@ static void compact_ts(rp_dataset *ds)
     ds->ts = NULL;
 }
 
-/* Code of rating bits v in the dictionary (a 512-slot open-addressing table
- * of codes + 1), adding it; -1 when it holds 256 values already. */
-static int rating_code(rp_dataset *ds, uint16_t *slots, unsigned *n, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
-    for (size_t h = (size_t)((bits * 0x9E3779B97F4A7C15ull) >> 55);; h = (h + 1) & 511) {
-        if (slots[h] == 0) {
-            if (*n == 256)
-                return -1;
-            ds->rating_dict[*n] = v;
-            slots[h] = (uint16_t)++ * n;
-            return (int)*n - 1;
-        }
-        uint64_t have;
-        memcpy(&have, &ds->rating_dict[slots[h] - 1], 8);
-        if (have == bits)
-            return slots[h] - 1;
-    }
-}
-
-static void compact_ratings(rp_dataset *ds)
-{
-    uint16_t slots[512] = {0};
-    unsigned n = 0;
-    uint32_t rows = ds->n_rows;
-    for (uint32_t r = 0; r < rows; r++)
-        if (rating_code(ds, slots, &n, ds->rating[r]) < 0)
-            return; /* more than 256 distinct ratings: keep the doubles */
-    unsigned char *mem = (unsigned char *)ds->rating;
-    for (uint32_t r = 0; r < rows; r++) {
-        double v;
-        memcpy(&v, mem + (size_t)r * 8, 8);
-        mem[r] = (unsigned char)rating_code(ds, slots, &n, v);
-    }
-    void *fit = realloc(mem, rows ? rows : 1);
-    ds->rating8 = fit ? fit : (void *)mem;
-    ds->rating = NULL;
-}
-
 /* Move the builder's columns and interners into ds. */
 static void take_columns(rp_dataset *ds, rpi_builder *b)
 {
     ds->n_rows = b->n;
     ds->ts_unit = b->ts_unit;
-    ds->user = b->user, ds->item = b->item, ds->ts = b->ts, ds->rating = b->rating;
-    b->user = b->item = NULL, b->ts = NULL, b->rating = NULL;
+    ds->user = b->user, ds->item = b->item, ds->ts = b->ts;
+    ds->rating = b->rating, ds->rating8 = b->rating8; /* one of them: builder.c */
+    memcpy(ds->rating_dict, b->rdict, sizeof ds->rating_dict);
+    b->user = b->item = NULL, b->ts = NULL, b->rating = NULL, b->rating8 = NULL;
     ds->user_ids = b->users, ds->item_ids = b->items;
     b->users = b->items = NULL;
     rp_intern_seal(ds->user_ids);
@@ -420,8 +383,13 @@ rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, r
     take_columns(ds, b);
     rpi_builder_cleanup(b);
     compact_ts(ds);
-    compact_ratings(ds);
     rp_status st = build_indexes(ds);
+#ifdef __GLIBC__
+    /* The interner tables (in parts under malloc's mmap threshold) and the
+     * index scratch were freed into malloc's heap: hand the pages back so the
+     * process holds what the dataset holds. */
+    malloc_trim(0);
+#endif
     if (st != RP_OK) {
         dataset_free(ds);
         rp_error_set(err, source, 0, 0, "out of memory while indexing");

@@ -62,7 +62,11 @@ typedef struct rpi_builder {
     rp_intern *users, *items;
     uint32_t *user, *item;
     int64_t *ts;
-    double *rating;
+    uint8_t *rating8; /* ratings as codes into rdict while <= 256 distinct, */
+    double *rating;   /* then as doubles (rating8 NULL) */
+    double rdict[256];
+    uint16_t rslot[512]; /* open addressing on the bits: code + 1, 0 empty */
+    unsigned n_rdict;
     uint32_t n, cap;
     rp_ts_unit ts_unit; /* set by the loader; seconds unless it says otherwise */
 } rpi_builder;
@@ -81,9 +85,12 @@ rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint6
 
 /* Append the rows of `part` (a builder of the input's later lines, its own
  * interners numbering its IDs) to b, renumbering its IDs into b's so that
- * they stay in order of first appearance. part is emptied whatever the
- * outcome. RP_OK, RP_ERR_NOMEM or RP_ERR_LIMIT. */
-rp_status rpi_builder_append(rpi_builder *b, rpi_builder *part);
+ * they stay in order of first appearance. part is left as it was. RP_OK,
+ * RP_ERR_NOMEM or RP_ERR_LIMIT. */
+rp_status rpi_builder_append(rpi_builder *b, const rpi_builder *part);
+
+/* Empty a builder for reuse, keeping its memory. */
+void rpi_builder_reset(rpi_builder *b);
 
 /* Free everything a builder holds (after failure). Safe after finish. */
 void rpi_builder_cleanup(rpi_builder *b);

@@ -73,6 +73,8 @@ typedef struct par {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     rp_load_progress *pg;
+    rpi_builder *spare; /* merged chunks' builders, emptied, for the next chunks */
+    size_t n_spare, max_spare;
 } par;
 
 static unsigned thread_count(const rp_load_opts *o)
@@ -106,13 +108,41 @@ static void publish(par *w, const rpi_parser *p, int state)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* An emptied builder of a merged chunk, if one is spare: its memory is
+ * already mapped in (fresh memory costs a page fault per page). */
+static int take_spare(par *w, rpi_builder *b)
+{
+    pthread_mutex_lock(&w->mu);
+    int got = w->n_spare > 0;
+    if (got)
+        *b = w->spare[--w->n_spare];
+    pthread_mutex_unlock(&w->mu);
+    return got;
+}
+
+static void give_spare(par *w, rpi_builder *b)
+{
+    rpi_builder_reset(b);
+    pthread_mutex_lock(&w->mu);
+    if (w->n_spare < w->max_spare) {
+        w->spare[w->n_spare++] = *b;
+        memset(b, 0, sizeof *b);
+    }
+    pthread_mutex_unlock(&w->mu);
+    rpi_builder_cleanup(b); /* no room: free it */
+}
+
 /* A later chunk's parser starts where the first row left the first. */
 static rp_status adopt_config(par *w, rpi_parser *p, size_t hint_bytes, rp_error *err)
 {
     const config *c = &w->cfg;
     p->fmt = c->fmt;
     p->input_size = hint_bytes;
-    rp_status st = rpi_parser_start(p, 32, err);
+    rp_status st = RP_OK;
+    if (take_spare(w, p->b))
+        p->started = 1;
+    else
+        st = rpi_parser_start(p, 32, err);
     if (st != RP_OK)
         return st;
     p->unit_known = c->unit_known;
@@ -308,8 +338,11 @@ static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
         if (k == 0) {
             *b = c->b;
             memset(&c->b, 0, sizeof c->b);
-        } else if (c->b.n > 0) {
-            st = rpi_builder_append(b, &c->b);
+        } else {
+            if (c->b.n > 0)
+                st = rpi_builder_append(b, &c->b);
+            if (c->b.users != NULL)
+                give_spare(w, &c->b);
         }
         if (st != RP_OK) {
             rp_error_set(err, w->path, 0, 0, "cannot add rows: %s", rp_status_str(st));
@@ -383,7 +416,11 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
         return RP_OK;
     pthread_t *t = calloc(threads, sizeof *t);
     worker_arg arg = {&w, (size_t)threads + 1};
-    if (t == NULL) {
+    w.max_spare = (size_t)threads + 1;
+    w.spare = calloc(w.max_spare, sizeof *w.spare);
+    if (t == NULL || w.spare == NULL) {
+        free(t);
+        free(w.spare);
         free(w.ch);
         return RP_OK;
     }
@@ -402,6 +439,9 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     stop_workers(&w, t, started);
     for (size_t k = 0; k < w.n; k++)
         rpi_builder_cleanup(&w.ch[k].b);
+    for (size_t k = 0; k < w.n_spare; k++)
+        rpi_builder_cleanup(&w.spare[k]);
+    free(w.spare);
     *fallback = started == 0 || none;
     if (st == RP_OK && !*fallback) {
         set_stage(pg, RP_LOAD_INDEXING);
