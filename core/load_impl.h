@@ -101,8 +101,12 @@ size_t rpi_id_bad_byte(const char *id, size_t n);
 
 /* ---- row parsing -------------------------------------------------------- */
 
-/* Rows parsed but not yet added: their table slots are being prefetched. */
-#define RPI_BATCH 16
+/* Rows parsed but not yet added, a FIFO ring: each ID's lookup is a chain of
+ * three cache misses (slot, offsets, bytes; intern.h), prefetched one stage
+ * per RPI_STAGE rows, so a row is added RPI_BATCH rows after it was parsed
+ * with all three in cache. */
+#define RPI_BATCH 48
+#define RPI_STAGE 16
 typedef struct rpi_pending {
     const char *user, *item;
     uint64_t uhash, ihash; /* rp_intern_hash */
@@ -126,7 +130,7 @@ typedef struct rpi_parser {
     size_t ncols, col_user, col_item, col_rating, col_ts; /* col_rating = SIZE_MAX: none */
     rpi_field *cols;                                      /* [ncols] */
     rpi_pending batch[RPI_BATCH];
-    size_t nbatch;
+    size_t nbatch, head; /* rows queued; ring index of the oldest */
 } rpi_parser;
 
 /* A parser for input name appending to b (load.c); fmt may be AUTO. */

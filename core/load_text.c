@@ -217,6 +217,21 @@ int rpi_header_role(const char *s, size_t n)
     return RPI_ROLE_NONE;
 }
 
+/* Add the oldest queued row to the builder. */
+static rp_status add_oldest(rpi_parser *p, rp_error *err)
+{
+    const rpi_pending *q = &p->batch[p->head];
+    rp_status st = rpi_builder_add_h(p->b, q->user, q->ulen, q->uhash, q->item, q->ilen, q->ihash,
+                                     q->ts, q->rating);
+    if (st != RP_OK) {
+        rp_error_set(err, p->name, q->lineno, 0, "cannot add row: %s", rp_status_str(st));
+        return st;
+    }
+    p->head = (p->head + 1) % RPI_BATCH;
+    p->nbatch--;
+    return RP_OK;
+}
+
 rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int64_t ts,
                       double rating, size_t lineno, rp_error *err)
 {
@@ -245,7 +260,12 @@ rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *ite
         rp_error_set(err, p->name, lineno, 0, "more than %u rows", RP_LOAD_MAX_ROWS);
         return RP_ERR_LIMIT;
     }
-    rpi_pending *q = &p->batch[p->nbatch++];
+    int in_scratch = (user->p >= p->scratch && user->p <= p->scratch + RP_LOAD_MAX_LINE) ||
+                     (item->p >= p->scratch && item->p <= p->scratch + RP_LOAD_MAX_LINE);
+    rp_status st = p->nbatch == RPI_BATCH ? add_oldest(p, err) : RP_OK;
+    if (st != RP_OK)
+        return st;
+    rpi_pending *q = &p->batch[(p->head + p->nbatch++) % RPI_BATCH];
     *q = (rpi_pending){user->p,
                        item->p,
                        rp_intern_hash(user->p, user->n),
@@ -257,39 +277,27 @@ rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *ite
                        lineno};
     rp_intern_prefetch_h(p->b->users, q->uhash);
     rp_intern_prefetch_h(p->b->items, q->ihash);
-    int in_scratch = (user->p >= p->scratch && user->p <= p->scratch + RP_LOAD_MAX_LINE) ||
-                     (item->p >= p->scratch && item->p <= p->scratch + RP_LOAD_MAX_LINE);
-    return (in_scratch || p->nbatch == RPI_BATCH) ? rpi_flush_rows(p, err) : RP_OK;
-}
-
-/* The batch's table slots were prefetched as its rows came in; a seen ID
- * also needs its offsets and then its bytes: two more prefetch rounds over
- * the batch, so the puts find everything in cache (intern.h). */
-static void prefetch_entries(const rpi_parser *p)
-{
-    if (p->nbatch < RPI_BATCH)
-        return; /* a short batch (end of a window): not worth it */
-    for (int stage = 1; stage <= 2; stage++)
-        for (size_t k = 0; k < p->nbatch; k++) {
-            rp_intern_prefetch_entry(p->b->users, p->batch[k].uhash, stage);
-            rp_intern_prefetch_entry(p->b->items, p->batch[k].ihash, stage);
-        }
+    for (size_t stage = 1; stage <= 2; stage++) { /* the rows RPI_STAGE and 2x before */
+        if (p->nbatch <= stage * RPI_STAGE)
+            break;
+        const rpi_pending *o = &p->batch[(p->head + p->nbatch - 1 - stage * RPI_STAGE) % RPI_BATCH];
+        rp_intern_prefetch_entry(p->b->users, o->uhash, (int)stage);
+        rp_intern_prefetch_entry(p->b->items, o->ihash, (int)stage);
+    }
+    /* IDs unquoted into scratch live until the next line only */
+    return in_scratch ? rpi_flush_rows(p, err) : RP_OK;
 }
 
 rp_status rpi_flush_rows(rpi_parser *p, rp_error *err)
 {
-    prefetch_entries(p);
-    for (size_t k = 0; k < p->nbatch; k++) {
-        const rpi_pending *q = &p->batch[k];
-        rp_status st = rpi_builder_add_h(p->b, q->user, q->ulen, q->uhash, q->item, q->ilen,
-                                         q->ihash, q->ts, q->rating);
+    while (p->nbatch > 0) {
+        rp_status st = add_oldest(p, err);
         if (st != RP_OK) {
-            rp_error_set(err, p->name, q->lineno, 0, "cannot add row: %s", rp_status_str(st));
             p->nbatch = 0;
             return st;
         }
     }
-    p->nbatch = 0;
+    p->head = 0;
     return RP_OK;
 }
 
