@@ -14,9 +14,11 @@
  * array of I words. Rejected: sorting 64-bit (user, item) keys, O(n log n)
  * and 16 MB extra on 2M rows for the same number.
  *
- * Interactions per month walk the rows in time order (by_time, built at load)
- * and only compare each timestamp with the next bucket's start, so no row is
- * converted to a date: O(n + buckets), with dates computed per bucket by
+ * Interactions per month: a table maps each day of the log's span to its
+ * month bucket, and the rows are counted in file order through it (day =
+ * seconds / 86400, a multiplication); spans over 11,000 years fall back to
+ * walking the rows in time order (by_time) comparing each timestamp with the
+ * next bucket's start. Either way O(n + buckets or days), with dates computed per bucket by
  * Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian,
  * UTC, valid for the whole int64 range we can meet). Rejected: gmtime_r per
  * row (~100 ns each: 0.2 s on 2M rows, at every load).
@@ -173,6 +175,37 @@ static int64_t month_start(int64_t mi)
     return days * 86400;
 }
 
+/* Day number (Unix days) of row r: whole seconds floored to days. */
+static int64_t row_day(const rp_dataset *ds, uint32_t r)
+{
+    return floor_div(rpi_ts_sec(ds, r), 86400);
+}
+
+/* Count rows per bucket walking the rows in file order: a table maps each
+ * day of the span to its bucket, so a row costs a subtraction, a division
+ * by a constant and a table lookup - sequential reads, where following
+ * by_time reads every timestamp at random (3x slower at 20M rows). */
+static int count_by_day(const rp_dataset *ds, rp_timeline *t, int64_t first, int64_t per)
+{
+    int64_t d0 = row_day(ds, ds->by_time[0]), d1 = row_day(ds, ds->by_time[ds->n_rows - 1]);
+    if (d1 - d0 >= (1 << 22)) /* over 11,000 years: fall back to the time order */
+        return -1;
+    uint16_t *bucket = malloc(((size_t)(d1 - d0) + 1) * sizeof *bucket);
+    if (bucket == NULL)
+        return -1;
+    size_t b = 0;
+    int64_t next = month_start(first + per);
+    for (int64_t d = d0; d <= d1; d++) {
+        while (d * 86400 >= next && b + 1 < t->n_buckets)
+            next = month_start(first + per * (int64_t)(++b + 1));
+        bucket[d - d0] = (uint16_t)b;
+    }
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        t->counts[bucket[row_day(ds, r) - d0]]++;
+    free(bucket);
+    return 0;
+}
+
 static void timeline(const rp_dataset *ds, rp_timeline *t)
 {
     memset(t, 0, sizeof *t);
@@ -185,6 +218,8 @@ static void timeline(const rp_dataset *ds, rp_timeline *t)
     t->n_buckets = (size_t)((span + per - 1) / per);
     t->first_year = floor_div(first, 12);
     t->first_month = (uint32_t)(first - t->first_year * 12 + 1);
+    if (count_by_day(ds, t, first, per) == 0)
+        return;
     size_t b = 0;
     int64_t next = month_start(first + per);
     for (uint32_t k = 0; k < ds->n_rows; k++) {
