@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dataset_impl.h"
+#include "kcore_impl.h"
 #include "recprep/kcore.h"
 #include "check_run.h"
 
@@ -86,12 +87,15 @@ static void naive_kcore(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, 
     free(ic);
 }
 
-static void check_same(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik)
+/* The k-core of ds against the naive one, counting either way (kcore.c
+ * switches to CSR walks on big logs only; csr_min_rows 0 forces them). */
+static void check_same_mode(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik,
+                            uint32_t csr_min_rows)
 {
     naive nv;
     rp_kcore kc;
     naive_kcore(ds, mask, uk, ik, &nv);
-    ck_assert_int_eq(rp_kcore_run(ds, mask, uk, ik, &kc), RP_OK);
+    ck_assert_int_eq(rpi_kcore_run(ds, mask, uk, ik, csr_min_rows, &kc), RP_OK);
     ck_assert_uint_eq(kc.n_rounds, nv.n_rounds);
     for (size_t r = 0; r < kc.n_rounds; r++) {
         ck_assert_uint_eq(kc.rounds[r].users, nv.rounds[r].users);
@@ -106,6 +110,12 @@ static void check_same(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, u
     free(nv.ukept);
     free(nv.ikept);
     rp_kcore_cleanup(&kc);
+}
+
+static void check_same(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik)
+{
+    check_same_mode(ds, mask, uk, ik, UINT32_MAX);
+    check_same_mode(ds, mask, uk, ik, 0);
 }
 
 static uint32_t rnd(uint64_t *s)
@@ -161,6 +171,33 @@ START_TEST(matches_naive_on_sparse_logs)
     free(u);
     free(i);
     free(mask);
+}
+END_TEST
+
+/* Round 1 drops 20000 one-row users (most rows) and every item but 50, and
+ * the 2000 users left own few rows: the recount of round 2 walks only the
+ * kept ones' rows (the CSR path, forced by check_same), and must see that
+ * half of each kept user's rows lost their item - they all drop in round 2. */
+START_TEST(recount_through_csr_walks)
+{
+    enum { LIGHT = 20000, HEAVY = 2000, SHARED = 50 };
+    uint32_t n = LIGHT + HEAVY * 6, r = 0, next_item = SHARED;
+    uint32_t *u = malloc(n * 4), *i = malloc(n * 4);
+    for (uint32_t k = 0; k < LIGHT; k++, r++)
+        u[r] = k, i[r] = next_item++;
+    for (uint32_t h = 0; h < HEAVY; h++)
+        for (uint32_t k = 0; k < 6; k++, r++)
+            u[r] = LIGHT + h, i[r] = k < 3 ? (h * 3 + k) % SHARED : next_item++;
+    rp_dataset *ds = make_ints(u, i, NULL, n);
+    check_same(ds, NULL, 5, 5);
+    rp_kcore kc;
+    ck_assert_int_eq(rpi_kcore_run(ds, NULL, 5, 5, 0, &kc), RP_OK);
+    ck_assert_uint_eq(kc.rounds[0].users, HEAVY);
+    ck_assert_uint_eq(kc.users, 0);
+    rp_kcore_cleanup(&kc);
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
 }
 END_TEST
 
@@ -340,6 +377,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, matches_naive_on_random_data, 0, 40);
     tcase_add_loop_test(tc, matches_naive_on_sparse_logs, 0, 3);
     tcase_add_test(tc, hand_checked_trace);
+    tcase_add_test(tc, recount_through_csr_walks);
     tcase_add_test(tc, json_answer);
     tcase_add_test(tc, everything_or_nothing);
     tcase_add_test(tc, mask_limits_rows);

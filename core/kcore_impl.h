@@ -1,0 +1,15 @@
+/*
+ * core/kcore_impl.h - the k-core with its size switch exposed, for tests.
+ */
+#ifndef RECPREP_KCORE_IMPL_H
+#define RECPREP_KCORE_IMPL_H
+
+#include "recprep/kcore.h"
+
+/* rp_kcore_run, counting through the CSR walks from csr_min_rows rows on
+ * (rp_kcore_run: a size measured in kcore.c; tests pass 0 to run those walks
+ * on small data, UINT32_MAX to never). Same result either way. */
+rp_status rpi_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
+                        uint32_t item_k, uint32_t csr_min_rows, rp_kcore *out);
+
+#endif
