@@ -54,6 +54,7 @@ typedef rp_status (*srv_compute_fn)(void *arg, struct srv_result *out, rp_error 
 
 struct srv_cache_counters {
     uint64_t hits, misses, evictions;
+    uint64_t oversize; /* results not kept: alone larger than the budget */
     uint64_t bytes, max_bytes, entries;
     uint64_t gzips, gzip_in, gzip_out; /* gzip codings built, bytes in and out */
     double gzip_seconds;               /* time spent compressing */
