@@ -11,9 +11,26 @@
  *   - an entry is freed only when it is out of the map and refs == 0;
  *   - an entry taken out of the map while computing (dropped, or transient)
  *     never enters the map or the LRU list again.
+ *   - an entry in the map never holds more than the budget (e->bytes <=
+ *     max_bytes); c->bytes <= max_bytes once the call that grew it returns.
  * Computations and file materialisation run with the mutex released; waiters
  * sleep on the condition variable, so N concurrent requests for one key cost
  * one computation.
+ * What an entry costs (issue #10 item 4): its key and struct, its JSON, the
+ * rp_split's own arrays (rp_split_memory: sequences, ID maps, per-user
+ * offsets - what a cursor needs) and every materialised file, gzip coding
+ * and final JSON. The small part (all but the files) is kept whenever it
+ * fits the budget alone; a file (or its gzip coding) is only materialised
+ * when it fits beside its entry (fits_locked), counted from the moment it
+ * starts building. Otherwise the file streams from the cursor over the kept
+ * split, so a download never recomputes the result it belongs to, and the
+ * entry never evicts itself by materialising. A result whose small part
+ * alone exceeds the budget is served to the requests waiting for it and
+ * then freed (counted as oversize) - without evicting the others first,
+ * which could not make room for it anyway.
+ * Memory outside the budget: computations in flight and entries held by
+ * responses still sending (at most one per connection); freed memory goes
+ * back to the system (memory.c).
  * Complexity: O(1) expected per lookup (hash of the key); eviction O(1) per
  * evicted entry.
  * Rejected: a lock per entry or a reader-writer lock. The critical sections

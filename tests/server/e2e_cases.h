@@ -14,5 +14,6 @@ TCase *e2e_hostile_tcase(void);
 TCase *e2e_hostile_life_tcase(void);
 TCase *e2e_serve_tcase(void);
 TCase *e2e_reload_tcase(void);
+TCase *e2e_cache_tcase(void);
 
 #endif
