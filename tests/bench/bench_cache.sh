@@ -65,11 +65,12 @@ start "$mb"
 split="$base/v1/datasets/bench/splits/temporal"
 files="train.txt validation.txt test.txt users.tsv items.tsv"
 args=""
-for round in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
     for f in $files; do args="$args -o /dev/null $split/$f"; done
 done
 curl -s -o /dev/null "$split" # computed here: the downloads should not compute again
 t0=$(date +%s%N)
+# shellcheck disable=SC2086 # $args is a list of words
 bytes=$(curl -s -w '%{size_download}\n' $args | awk '{s += $1} END {print s}')
 t1=$(date +%s%N)
 computed=$(metric 'recprep_computations_total{recipe="temporal"}')
