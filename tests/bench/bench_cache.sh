@@ -27,7 +27,7 @@ command -v curl >/dev/null || { echo "bench_cache.sh: needs curl" >&2; exit 2; }
 [ -s "$data" ] || "$build/recprep" generate "$data" --rows "$rows"
 
 pid=""
-trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true' EXIT INT TERM
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true' EXIT HUP INT PIPE TERM
 
 start() { # start CACHE_MB: recprepd on $data, $base and $pid set once ready
     rm -f "$portfile"
@@ -95,4 +95,4 @@ for mb in 1 64; do
         "(bound $((load + mb + 64)) MB; cache holds $(metric recprep_cache_bytes) bytes)"
     stop
 done
-trap - EXIT INT TERM
+trap - EXIT HUP INT PIPE TERM
