@@ -50,7 +50,21 @@ rp_status rpi_seqfile_alloc(rpi_seqfile *f, uint32_t cap)
     f->uid = malloc(((size_t)cap + 1) * sizeof *f->uid);
     f->lo = malloc(((size_t)cap + 1) * sizeof *f->lo);
     f->hi = malloc(((size_t)cap + 1) * sizeof *f->hi);
+    f->cap = cap;
     return f->uid && f->lo && f->hi ? RP_OK : RP_ERR_NOMEM;
+}
+
+void rpi_seqfile_fit(rpi_seqfile *f)
+{
+    size_t n = (size_t)f->n + 1;
+    uint32_t *uid = realloc(f->uid, n * sizeof *uid);
+    f->uid = uid ? uid : f->uid; /* shrinking; keep the bigger block if realloc fails */
+    uint32_t *lo = realloc(f->lo, n * sizeof *lo);
+    f->lo = lo ? lo : f->lo;
+    uint32_t *hi = realloc(f->hi, n * sizeof *hi);
+    f->hi = hi ? hi : f->hi;
+    if (uid && lo && hi)
+        f->cap = f->n;
 }
 
 void rpi_seqfile_add(rpi_seqfile *f, uint32_t uid, uint32_t lo, uint32_t hi)
@@ -245,7 +259,7 @@ size_t rp_split_memory(const rp_split *s)
     bytes += ((size_t)s->n_users * 2 + 1 + s->n_items) * sizeof(uint32_t);
     bytes += (s->seq_off ? (size_t)s->seq_off[s->n_users] : 0) * sizeof(uint32_t);
     for (size_t f = 0; f < RPI_MAX_SEQFILES; f++)
-        bytes += (s->seqs[f].uid ? (size_t)s->seqs[f].n + 1 : 0) * 3 * sizeof(uint32_t);
+        bytes += (s->seqs[f].uid ? (size_t)s->seqs[f].cap + 1 : 0) * 3 * sizeof(uint32_t);
     if (s->rows)
         bytes += ((size_t)s->row_off[s->n_users] + (size_t)s->n_users * 3 + 1) * sizeof(uint32_t);
     return bytes;

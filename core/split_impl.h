@@ -32,7 +32,7 @@
 #include "recprep/split.h"
 
 typedef struct rpi_seqfile {
-    uint32_t n;              /* entries */
+    uint32_t n, cap;         /* entries, room allocated */
     uint32_t *uid, *lo, *hi; /* [n]: user ID and prefix-length range */
 } rpi_seqfile;
 
@@ -142,6 +142,8 @@ rp_status rpi_split_az23(rp_split *s, rp_error *err);
 /* Shared helpers for the pipelines (split.c). */
 rp_status rpi_seqfile_alloc(rpi_seqfile *f, uint32_t cap);
 void rpi_seqfile_add(rpi_seqfile *f, uint32_t uid, uint32_t lo, uint32_t hi);
+/* Shrink f's arrays to its n entries (a kept result holds no spare room). */
+void rpi_seqfile_fit(rpi_seqfile *f);
 /* Set file f of the recipe's list to (kind, part). */
 void rpi_split_file_set(rp_split *s, size_t f, rpi_file_kind kind, int part);
 /* The files of a recipe with one entry per user (full, sasrec, s3rec):

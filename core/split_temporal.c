@@ -257,6 +257,8 @@ static rp_status build_files(tctx *t)
     rp_status rc = later_file(t, t->pos_val, t->pos_test, 1);
     if (rc == RP_OK)
         rc = later_file(t, t->pos_test, t->ds->n_rows, 2);
+    for (int f = 1; f < 3; f++)
+        rpi_seqfile_fit(&s->seqs[f]);
     s->interactions = s->n_train + s->n_val + s->n_test;
     return rc;
 }

@@ -11,9 +11,26 @@
  *   - an entry is freed only when it is out of the map and refs == 0;
  *   - an entry taken out of the map while computing (dropped, or transient)
  *     never enters the map or the LRU list again.
+ *   - an entry in the map never holds more than the budget (e->bytes <=
+ *     max_bytes); c->bytes <= max_bytes once the call that grew it returns.
  * Computations and file materialisation run with the mutex released; waiters
  * sleep on the condition variable, so N concurrent requests for one key cost
  * one computation.
+ * What an entry costs (issue #10 item 4): its key and struct, its JSON, the
+ * rp_split's own arrays (rp_split_memory: sequences, ID maps, per-user
+ * offsets - what a cursor needs) and every materialised file, gzip coding
+ * and final JSON. The small part (all but the files) is kept whenever it
+ * fits the budget alone; a file (or its gzip coding) is only materialised
+ * when it fits beside its entry (fits_locked), counted from the moment it
+ * starts building. Otherwise the file streams from the cursor over the kept
+ * split, so a download never recomputes the result it belongs to, and the
+ * entry never evicts itself by materialising. A result whose small part
+ * alone exceeds the budget is served to the requests waiting for it and
+ * then freed (counted as oversize) - without evicting the others first,
+ * which could not make room for it anyway.
+ * Memory outside the budget: computations in flight and entries held by
+ * responses still sending (at most one per connection); freed memory goes
+ * back to the system (memory.c).
  * Complexity: O(1) expected per lookup (hash of the key); eviction O(1) per
  * evicted entry.
  * Rejected: a lock per entry or a reader-writer lock. The critical sections
@@ -32,6 +49,7 @@
 #include "recprep/json.h"
 
 #include "gzip.h"
+#include "memory.h"
 #include "util.h"
 #include "recprep/cursor.h"
 
@@ -74,6 +92,7 @@ struct srv_cache {
     struct srv_entry *head, *tail;
     size_t bytes, max_bytes;
     uint64_t hits, misses, evictions, entries;
+    uint64_t oversize; /* results too big to keep even without their files */
     uint64_t gzips, gzip_ns, gzip_in, gzip_out; /* compressions: count, time, bytes */
 };
 
@@ -90,6 +109,7 @@ struct srv_cache *srv_cache_new(size_t max_bytes)
 
 static void entry_free(struct srv_entry *e)
 {
+    size_t bytes = e->bytes;
     for (size_t i = 0; i < MAX_FILES; i++)
         free(e->files[i].data);
     for (size_t i = 0; i <= FINAL_SLOT; i++)
@@ -99,6 +119,7 @@ static void entry_free(struct srv_entry *e)
     free(e->res.json);
     free(e->key);
     free(e);
+    srv_memory_freed(bytes);
 }
 
 void srv_cache_free(struct srv_cache *c)
@@ -155,22 +176,44 @@ static void detach_locked(struct srv_cache *c, struct srv_entry *e)
         entry_free(e);
 }
 
-/* Evict least-recently-used entries until the budget holds. */
-static void evict_locked(struct srv_cache *c)
+/* Make the budget hold after keep grew: keep itself leaves (counted as
+ * oversize; the caller holds a reference) when it alone outgrew the budget -
+ * the others stay, they would not make room for it - otherwise
+ * least-recently-used entries other than keep are evicted. */
+static void evict_locked(struct srv_cache *c, struct srv_entry *keep)
 {
-    while (c->bytes > c->max_bytes && c->tail != NULL) {
-        c->evictions++;
-        detach_locked(c, c->tail);
+    if (keep != NULL && keep->in_map && keep->bytes > c->max_bytes) {
+        c->oversize++;
+        detach_locked(c, keep);
+    }
+    struct srv_entry *v = c->tail;
+    while (c->bytes > c->max_bytes && v != NULL) {
+        struct srv_entry *prev = v->prev;
+        if (v != keep) {
+            c->evictions++;
+            detach_locked(c, v);
+        }
+        v = prev;
     }
 }
 
-static void account_locked(struct srv_cache *c, struct srv_entry *e, size_t add)
+/* e's bytes become e->bytes - sub + add; make room by evicting others. */
+static void account_locked(struct srv_cache *c, struct srv_entry *e, size_t add, size_t sub)
 {
-    e->bytes += add;
+    e->bytes = e->bytes + add - sub;
     if (e->in_map) {
-        c->bytes += add;
-        evict_locked(c);
+        c->bytes = c->bytes + add - sub;
+        evict_locked(c, e);
     }
+}
+
+/* 1 if add more bytes may be kept in e: e is cached, add is at most a
+ * quarter of the budget (one file never crowds out everything else) and
+ * e's small part plus what it already keeps plus add fit the budget alone -
+ * so keeping a file never evicts the result the file belongs to. */
+static int fits_locked(const struct srv_cache *c, const struct srv_entry *e, uint64_t add)
+{
+    return e->in_map && add <= c->max_bytes / 4 && add <= c->max_bytes - e->bytes;
 }
 
 static struct srv_entry *entry_new(struct srv_cache *c, const char *key, size_t key_len)
@@ -200,6 +243,8 @@ static rp_status compute(struct srv_cache *c, struct srv_entry *e, srv_compute_f
     rp_error local;
     rp_error_clear(&local);
     rp_status st = fn(arg, &res, &local);
+    size_t add = res.json_len + (res.split ? rp_split_memory(res.split) : 0);
+    srv_memory_freed(add); /* the computation's scratch: about as big as its result */
     pthread_mutex_lock(&c->mu);
     if (st == RP_OK) {
         if (res.transient)
@@ -208,8 +253,7 @@ static rp_status compute(struct srv_cache *c, struct srv_entry *e, srv_compute_f
         e->state = ST_READY;
         if (e->in_map)
             lru_push(c, e);
-        size_t add = res.json_len + (res.split ? rp_split_memory(res.split) : 0);
-        account_locked(c, e, add);
+        account_locked(c, e, add, 0);
     } else {
         e->state = ST_FAILED;
         e->status = st;
@@ -361,9 +405,22 @@ static rp_status materialise(const rp_split *s, const char *name, uint64_t size,
 /* Builds a slot's bytes with no lock held: RP_OK and a malloc'd *buf. */
 typedef rp_status (*slot_build_fn)(void *ctx, char **buf, size_t *len);
 
+/* How a slot is made: build(ctx) makes its bytes, reserve bytes are counted
+ * while it builds (at most what it keeps, so the budget holds throughout).
+ * An optional slot (a file or its gzip coding) is only made when reserve
+ * fits beside the entry (fits_locked), else the caller streams or serves
+ * identity; a JSON body is always made (a response needs it). */
+struct slot_plan {
+    slot_build_fn build;
+    void *ctx;
+    size_t reserve;
+    int optional;
+};
+
 /* Fill slot f of e once (single-flight: concurrent callers wait for the
- * first), account its bytes, and return them. */
-static rp_status slot_fill(struct srv_entry *e, struct file_slot *f, slot_build_fn build, void *ctx,
+ * first), account its bytes, and return them. RP_ERR_LIMIT: optional and
+ * no room. */
+static rp_status slot_fill(struct srv_entry *e, struct file_slot *f, const struct slot_plan *plan,
                            const char **data, size_t *len)
 {
     struct srv_cache *c = e->cache;
@@ -371,26 +428,44 @@ static rp_status slot_fill(struct srv_entry *e, struct file_slot *f, slot_build_
     while (f->state == F_BUILDING)
         pthread_cond_wait(&c->cv, &c->mu);
     if (f->state == F_NONE) {
+        if (plan->optional && !fits_locked(c, e, plan->reserve)) {
+            pthread_mutex_unlock(&c->mu);
+            return RP_ERR_LIMIT;
+        }
         f->state = F_BUILDING;
+        account_locked(c, e, plan->reserve, 0);
         pthread_mutex_unlock(&c->mu);
         char *buf = NULL;
         size_t n = 0;
-        rp_status st = build(ctx, &buf, &n);
+        rp_status st = plan->build(plan->ctx, &buf, &n);
         pthread_mutex_lock(&c->mu);
         f->state = st == RP_OK ? F_READY : F_NONE;
         f->data = buf;
         f->len = n;
+        account_locked(c, e, st == RP_OK ? n : 0, plan->reserve);
         pthread_cond_broadcast(&c->cv);
         if (st != RP_OK) {
             pthread_mutex_unlock(&c->mu);
             return st;
         }
-        account_locked(c, e, f->len);
     }
     pthread_mutex_unlock(&c->mu);
     *data = f->data;
     *len = f->len;
     return RP_OK;
+}
+
+/* 1 if slot_fill(e, f, plan) would answer at once: the slot is built, or
+ * it is optional and would be refused. */
+static int slot_settled(struct srv_entry *e, const struct file_slot *f,
+                        const struct slot_plan *plan)
+{
+    struct srv_cache *c = e->cache;
+    pthread_mutex_lock(&c->mu);
+    int settled = f->state == F_READY ||
+                  (f->state == F_NONE && plan->optional && !fits_locked(c, e, plan->reserve));
+    pthread_mutex_unlock(&c->mu);
+    return settled;
 }
 
 struct file_ctx {
@@ -406,17 +481,36 @@ static rp_status build_file(void *ctx, char **buf, size_t *len)
     return materialise(fc->split, fc->name, fc->size, buf);
 }
 
+/* The plan for file name of e (optional: kept only when it fits). Returns
+ * its slot index, or -1 for no such file. */
+static int file_plan(struct srv_entry *e, const char *name, struct file_ctx *fc,
+                     struct slot_plan *plan)
+{
+    int i = file_index(e, name);
+    uint64_t lines;
+    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &fc->size) != RP_OK)
+        return -1;
+    fc->split = e->res.split;
+    fc->name = name;
+    int small = fc->size <= SIZE_MAX / 2;
+    *plan = (struct slot_plan){build_file, fc, small ? (size_t)fc->size : SIZE_MAX / 2, 1};
+    return i;
+}
+
 rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len)
 {
-    struct srv_cache *c = e->cache;
-    int i = file_index(e, name);
-    uint64_t lines, size;
-    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK)
-        return RP_ERR_NOT_FOUND;
-    if (size > c->max_bytes / 4 || size > SIZE_MAX / 2)
-        return RP_ERR_LIMIT;
-    struct file_ctx fc = {e->res.split, name, size};
-    return slot_fill(e, &e->files[i], build_file, &fc, data, len);
+    struct file_ctx fc;
+    struct slot_plan plan;
+    int i = file_plan(e, name, &fc, &plan);
+    return i < 0 ? RP_ERR_NOT_FOUND : slot_fill(e, &e->files[i], &plan, data, len);
+}
+
+int srv_entry_file_cached(struct srv_entry *e, const char *name)
+{
+    struct file_ctx fc;
+    struct slot_plan plan;
+    int i = file_plan(e, name, &fc, &plan);
+    return i < 0 || slot_settled(e, &e->files[i], &plan);
 }
 
 struct gzip_ctx {
@@ -456,6 +550,13 @@ static rp_status identity_of(struct srv_entry *e, const char *name, const char *
     return srv_entry_file(e, name, data, len);
 }
 
+/* A file's gzip coding is optional (kept only when it fits, reserving the
+ * identity size: text compresses); the JSON body's is always made. */
+static struct slot_plan gzip_plan(struct gzip_ctx *gc, int optional)
+{
+    return (struct slot_plan){build_gzip, gc, gc->len, optional};
+}
+
 rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **data, size_t *len)
 {
     struct gzip_ctx gc = {e->cache, NULL, 0};
@@ -465,42 +566,28 @@ rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **dat
         return st;
     if (gc.len < SRV_GZIP_MIN)
         return RP_ERR_LIMIT;
-    return slot_fill(e, &e->gz[slot], build_gzip, &gc, data, len);
+    struct slot_plan plan = gzip_plan(&gc, name != NULL);
+    return slot_fill(e, &e->gz[slot], &plan, data, len);
 }
 
 int srv_entry_gzip_cached(struct srv_entry *e, const char *name)
 {
-    struct srv_cache *c = e->cache;
+    struct gzip_ctx gc = {e->cache, NULL, e->res.json_len};
     int slot = JSON_SLOT;
     if (name != NULL) {
-        uint64_t lines, size;
         if (!srv_entry_file_cached(e, name))
             return 0;
+        uint64_t lines, size;
         slot = file_index(e, name);
-        if (slot < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK ||
-            size > c->max_bytes / 4 || size < SRV_GZIP_MIN)
-            return 1;
-    } else if (e->res.json_len < SRV_GZIP_MIN) {
-        return 1;
+        pthread_mutex_lock(&e->cache->mu);
+        int kept = slot >= 0 && e->files[slot].state == F_READY;
+        pthread_mutex_unlock(&e->cache->mu);
+        if (!kept || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK)
+            return 1; /* streamed: served as identity */
+        gc.len = (size_t)size;
     }
-    pthread_mutex_lock(&c->mu);
-    int ready = e->gz[slot].state == F_READY;
-    pthread_mutex_unlock(&c->mu);
-    return ready;
-}
-
-int srv_entry_file_cached(struct srv_entry *e, const char *name)
-{
-    struct srv_cache *c = e->cache;
-    int i = file_index(e, name);
-    uint64_t lines, size;
-    if (i < 0 || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK ||
-        size > c->max_bytes / 4)
-        return 1;
-    pthread_mutex_lock(&c->mu);
-    int ready = e->files[i].state == F_READY;
-    pthread_mutex_unlock(&c->mu);
-    return ready;
+    struct slot_plan plan = gzip_plan(&gc, name != NULL);
+    return gc.len < SRV_GZIP_MIN || slot_settled(e, &e->gz[slot], &plan);
 }
 
 struct final_ctx {
@@ -518,9 +605,10 @@ static rp_status build_final(void *ctx, char **buf, size_t *len)
 rp_status srv_entry_json_finish(struct srv_entry *e, srv_json_fn fn, void *ctx)
 {
     struct final_ctx fc = {e, fn, ctx};
+    struct slot_plan plan = {build_final, &fc, 0, 0};
     const char *data;
     size_t len;
-    return slot_fill(e, &e->final_json, build_final, &fc, &data, &len);
+    return slot_fill(e, &e->final_json, &plan, &data, &len);
 }
 
 /* The final body: F_READY is set once, under the mutex, and the bytes
@@ -552,7 +640,8 @@ rp_status srv_entry_gzip_json(struct srv_entry *e, int final, const char **data,
         return srv_entry_gzip(e, NULL, data, len);
     if (gc.len < SRV_GZIP_MIN)
         return RP_ERR_LIMIT;
-    return slot_fill(e, &e->gz[FINAL_SLOT], build_gzip, &gc, data, len);
+    struct slot_plan plan = gzip_plan(&gc, 0);
+    return slot_fill(e, &e->gz[FINAL_SLOT], &plan, data, len);
 }
 
 void srv_cache_drop_prefix(struct srv_cache *c, const char *prefix, size_t len)
@@ -573,6 +662,7 @@ void srv_cache_counters(struct srv_cache *c, struct srv_cache_counters *out)
     out->hits = c->hits;
     out->misses = c->misses;
     out->evictions = c->evictions;
+    out->oversize = c->oversize;
     out->bytes = c->bytes;
     out->max_bytes = c->max_bytes;
     out->entries = c->entries;

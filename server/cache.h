@@ -9,8 +9,10 @@
  * response is still sending (it only detaches the entry from the map).
  *
  * Files of a split result are materialised into memory on first request,
- * through the core's cursor, and counted in the entry's bytes; so is the
- * gzip encoding of a file or JSON body, compressed once on first request.
+ * through the core's cursor, and counted in the entry's bytes, when they fit
+ * beside the entry within the budget; otherwise they are streamed from a
+ * cursor over the kept result (never recomputed). So is the gzip encoding
+ * of a materialised file or a JSON body, compressed once on first request.
  * A JSON body made before something it reports was known (a summary
  * computed before the input's SHA-256 landed) is marked partial; its final
  * body is made once later from the kept result (srv_entry_json_finish)
@@ -54,6 +56,7 @@ typedef rp_status (*srv_compute_fn)(void *arg, struct srv_result *out, rp_error 
 
 struct srv_cache_counters {
     uint64_t hits, misses, evictions;
+    uint64_t oversize; /* results not kept: alone larger than the budget */
     uint64_t bytes, max_bytes, entries;
     uint64_t gzips, gzip_in, gzip_out; /* gzip codings built, bytes in and out */
     double gzip_seconds;               /* time spent compressing */
@@ -91,8 +94,9 @@ void srv_entry_release(struct srv_entry *e);
 
 /* The bytes of file `name` of a held split entry, materialised on first call
  * (single-flight as well). RP_OK: *data and *len valid while the reference is
- * held. RP_ERR_NOT_FOUND: no such file. RP_ERR_LIMIT: the file is larger than
- * a quarter of the cache budget - stream it with a cursor instead. */
+ * held. RP_ERR_NOT_FOUND: no such file. RP_ERR_LIMIT: the file is not kept -
+ * larger than a quarter of the budget, or than the room the budget leaves
+ * beside the entry, or the entry is not cached - stream it with a cursor. */
 rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **data, size_t *len);
 
 /* The gzip encoding of file `name` of a held split entry, or of the
@@ -100,7 +104,8 @@ rp_status srv_entry_file(struct srv_entry *e, const char *name, const char **dat
  * the materialised identity bytes, kept and counted in the entry's bytes.
  * RP_OK: *data and *len valid while the reference is held. RP_ERR_LIMIT:
  * serve identity - the body is under SRV_GZIP_MIN bytes, or the file is
- * streamed (too large for the cache). RP_ERR_NOT_FOUND: no such body. */
+ * streamed or its coding does not fit beside the entry (a JSON body is
+ * always coded). RP_ERR_NOT_FOUND: no such body. */
 rp_status srv_entry_gzip(struct srv_entry *e, const char *name, const char **data, size_t *len);
 
 /* 1 if srv_entry_gzip(e, name) would answer at once, 0 if it would build

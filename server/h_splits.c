@@ -17,6 +17,10 @@
  * suspension; the resume callbacks answer from it without parsing again.
  * Files answer a single Range (range.c) with 206, over memory or, for
  * streamed files, by reading and dropping the bytes before the range.
+ * Streamed files (not kept: see cache.h) are served as identity even to a
+ * gzip client: compressing on the fly would cost ~50 MB/s of one core per
+ * download, give no Content-Length and no ranges over the coded bytes. The
+ * tag sent is then the identity tag, so an ETag always names exact bytes.
  * Keys are "<name>\0<generation>\0<canonical parameters>": a reload's new
  * data never meets results of the old. A summary computed before the
  * input's SHA-256 landed says "sha256": null and is marked partial; once

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "memory.h"
 #include "registry.h"
 #include "util.h"
 
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
 {
     static struct srv_config cfg; /* static: still reachable when exiting early */
     char msg[512];
+    srv_memory_init();
     enum srv_config_result cr = srv_config_parse(&cfg, argc, argv, msg, sizeof msg);
     if (cr != SRV_CONFIG_RUN) {
         if (cr == SRV_CONFIG_ERROR)

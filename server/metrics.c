@@ -160,6 +160,10 @@ static void render_cache(struct srv_app *app, struct srv_buf *b)
                    "# HELP recprep_cache_evictions_total Results evicted for space.\n"
                    "# TYPE recprep_cache_evictions_total counter\n"
                    "recprep_cache_evictions_total %" PRIu64 "\n"
+                   "# HELP recprep_cache_oversize_total Results not kept: larger than the "
+                   "budget even without their files.\n"
+                   "# TYPE recprep_cache_oversize_total counter\n"
+                   "recprep_cache_oversize_total %" PRIu64 "\n"
                    "# HELP recprep_cache_bytes Bytes held by cached results.\n"
                    "# TYPE recprep_cache_bytes gauge\n"
                    "recprep_cache_bytes %" PRIu64 "\n"
@@ -169,7 +173,7 @@ static void render_cache(struct srv_app *app, struct srv_buf *b)
                    "# HELP recprep_cache_entries Cached results.\n"
                    "# TYPE recprep_cache_entries gauge\n"
                    "recprep_cache_entries %" PRIu64 "\n",
-                   c.hits, c.misses, c.evictions, c.bytes, c.max_bytes, c.entries);
+                   c.hits, c.misses, c.evictions, c.oversize, c.bytes, c.max_bytes, c.entries);
     srv_buf_printf(b,
                    "# HELP recprep_gzip_total Bodies compressed (once per cached result).\n"
                    "# TYPE recprep_gzip_total counter\n"

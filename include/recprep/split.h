@@ -71,7 +71,8 @@ json_t *rp_split_summary(const rp_split *s, const rp_provenance *prov);
 /* recprep's version ("0.2.0"). Static string. */
 const char *rp_version(void);
 
-/* Approximate heap bytes held by the result (for caches). */
+/* Heap bytes held by the result: the room allocated for its arrays, which
+ * is what a cache keeping it costs. O(1). */
 size_t rp_split_memory(const rp_split *s);
 
 #endif

@@ -15,5 +15,6 @@ TCase *e2e_hostile_life_tcase(void);
 TCase *e2e_serve_tcase(void);
 TCase *e2e_reload_tcase(void);
 TCase *e2e_openapi_tcase(void);
+TCase *e2e_cache_tcase(void);
 
 #endif

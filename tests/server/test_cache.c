@@ -302,6 +302,32 @@ START_TEST(final_json_made_once)
 }
 END_TEST
 
+/* A result larger than the whole budget is served but not kept, and it
+ * does not flush the results that fit (it used to evict them all first). */
+START_TEST(oversize_result_keeps_the_others)
+{
+    struct job small = {1000, 0, RP_OK, 0, 0}, big = {100000, 0, RP_OK, 0, 0};
+    int hit;
+    struct srv_cache_counters k;
+    struct srv_cache *c = srv_cache_new(20000);
+    srv_entry_release(get(c, "a", &small, &hit));
+    srv_entry_release(get(c, "b", &small, &hit));
+    struct srv_entry *e = get(c, "big", &big, &hit);
+    ck_assert_uint_eq(srv_entry_result(e)->json_len, 100000); /* served */
+    srv_entry_release(e);
+    srv_cache_counters(c, &k);
+    ck_assert_uint_eq(k.entries, 2);
+    ck_assert_uint_eq(k.oversize, 1);
+    ck_assert_uint_eq(k.evictions, 0);
+    ck_assert_uint_le(k.bytes, 20000);
+    srv_entry_release(get(c, "a", &small, &hit));
+    ck_assert_int_eq(hit, 1);
+    srv_entry_release(get(c, "big", &big, &hit));
+    ck_assert_int_eq(hit, 0);
+    srv_cache_free(c);
+}
+END_TEST
+
 START_TEST(files_need_a_split)
 {
     struct srv_cache *c = srv_cache_new(1 << 20);
@@ -326,6 +352,7 @@ static Suite *suite(void)
     tcase_add_test(tc, lru_eviction_by_bytes);
     tcase_add_test(tc, entries_in_use_survive_eviction);
     tcase_add_test(tc, files_need_a_split);
+    tcase_add_test(tc, oversize_result_keeps_the_others);
     tcase_add_test(tc, drop_prefix_forgets_one_generation);
     tcase_add_test(tc, transient_results_are_not_kept);
     tcase_add_test(tc, final_json_made_once);

@@ -706,6 +706,7 @@ static Suite *suite(void)
     suite_add_tcase(s, e2e_serve_tcase());
     suite_add_tcase(s, e2e_reload_tcase());
     suite_add_tcase(s, e2e_openapi_tcase());
+    suite_add_tcase(s, e2e_cache_tcase());
     return s;
 }
 
