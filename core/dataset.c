@@ -31,7 +31,6 @@
 #include "dataset_impl.h"
 
 #include <pthread.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,12 +383,6 @@ rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, r
     rpi_builder_cleanup(b);
     compact_ts(ds);
     rp_status st = build_indexes(ds);
-#ifdef __GLIBC__
-    /* The interner tables (in parts under malloc's mmap threshold) and the
-     * index scratch were freed into malloc's heap: hand the pages back so the
-     * process holds what the dataset holds. */
-    malloc_trim(0);
-#endif
     if (st != RP_OK) {
         dataset_free(ds);
         rp_error_set(err, source, 0, 0, "out of memory while indexing");

@@ -46,14 +46,17 @@ typedef struct slot {
     uint32_t hi;  /* high 32 bits of the hash: part, home slot, and a tag */
 } slot;
 
-/* The table is cut into N_PARTS parts by the hash's top bits, each growing
- * on its own: a doubling rehashes 1/256 of the strings and holds old and new
- * tables of that part only, instead of the whole table twice over (1.2 GB
- * at 12M distinct IDs). */
-#define PART_BITS 8u
-#define N_PARTS (1u << PART_BITS)
+/* A big table is cut into up to MAX_PARTS parts by the hash's top bits, each
+ * growing on its own: a doubling rehashes one part's strings and holds old
+ * and new tables of that part only, instead of the whole table twice over
+ * (at 12M distinct IDs, 400 MB more at the load's peak). Parts start at
+ * PART_BYTES or more, so each lies on its own huge pages: cutting the 2M-row
+ * log's 16 MB user table into 256 parts of 64 KB put it on 4 KiB pages and
+ * made the load 25% slower (a TLB miss per probe). */
+#define MAX_PART_BITS 8u
+#define MAX_PARTS (1u << MAX_PART_BITS)
+#define PART_BYTES ((size_t)4 << 20)
 #define PART_MIN_LG 3u
-#define PART_MAX_LG (32u - PART_BITS)
 
 typedef struct part {
     slot *tab;
@@ -61,7 +64,8 @@ typedef struct part {
 } part;
 
 struct rp_intern {
-    part parts[N_PARTS]; /* tables NULL once sealed */
+    part parts[MAX_PARTS]; /* [1 << part_bits]; tables NULL once sealed */
+    uint32_t part_bits;
     uint32_t count;
     uint64_t *off; /* [count + 1] */
     uint32_t off_cap;
@@ -153,13 +157,17 @@ rp_intern *rp_intern_new(size_t expected)
     rp_intern *in = calloc(1, sizeof(*in));
     if (!in)
         return NULL;
-    uint32_t lg = PART_MIN_LG;
-    while (lg < PART_MAX_LG && ((size_t)1 << lg) * 7 / 10 < expected / N_PARTS)
+    uint32_t lg = PART_MIN_LG; /* the whole table's size */
+    while (lg < 32 && ((size_t)1 << lg) * 7 / 10 < expected)
         lg++;
+    while (in->part_bits < MAX_PART_BITS &&
+           ((size_t)sizeof(slot) << (lg - in->part_bits - 1)) >= PART_BYTES)
+        in->part_bits++;
+    lg -= in->part_bits;
     in->off_cap = 1024;
     in->off = malloc(in->off_cap * sizeof(*in->off));
     int ok = in->off != NULL;
-    for (uint32_t k = 0; ok && k < N_PARTS; k++)
+    for (uint32_t k = 0; ok && k < (1u << in->part_bits); k++)
         ok = table_alloc(&in->parts[k], lg) == RP_OK;
     if (!ok) {
         rp_intern_free(in);
@@ -171,7 +179,7 @@ rp_intern *rp_intern_new(size_t expected)
 
 static void free_tables(rp_intern *in)
 {
-    for (uint32_t k = 0; k < N_PARTS; k++) {
+    for (uint32_t k = 0; k < (1u << in->part_bits); k++) {
         free(in->parts[k].tab);
         in->parts[k].tab = NULL;
     }
@@ -190,19 +198,20 @@ void rp_intern_free(rp_intern *in)
 /* The part of hash bits hi, and the home slot in it (the bits below). */
 static part *part_of(const rp_intern *in, uint32_t hi)
 {
-    return (part *)&in->parts[hi >> (32 - PART_BITS)];
+    return (part *)&in->parts[in->part_bits ? hi >> (32 - in->part_bits) : 0];
 }
 
-static size_t home(const part *pt, uint32_t hi)
+static size_t home(const rp_intern *in, const part *pt, uint32_t hi)
 {
-    return (size_t)((uint32_t)(hi << PART_BITS) >> (32 - pt->log2cap));
+    uint32_t below = in->part_bits ? hi << in->part_bits : hi;
+    return (size_t)(below >> (32 - pt->log2cap));
 }
 
-static rp_status grow_part(part *pt)
+static rp_status grow_part(const rp_intern *in, part *pt)
 {
     part old = *pt;
     size_t oldcap = (size_t)1 << old.log2cap;
-    if (old.log2cap >= PART_MAX_LG)
+    if (old.log2cap >= 32 - in->part_bits)
         return RP_ERR_LIMIT;
     if (table_alloc(pt, old.log2cap + 1) != RP_OK) {
         *pt = old;
@@ -212,7 +221,7 @@ static rp_status grow_part(part *pt)
     for (size_t i = 0; i < oldcap; i++) {
         if (!old.tab[i].idx)
             continue;
-        size_t p = home(pt, old.tab[i].hi);
+        size_t p = home(in, pt, old.tab[i].hi);
         while (pt->tab[p].idx)
             p = (p + 1) & mask;
         pt->tab[p] = old.tab[i];
@@ -290,7 +299,7 @@ void rp_intern_prefetch_h(const rp_intern *in, uint64_t hash)
 {
     uint32_t hi = (uint32_t)(hash >> 32);
     const part *pt = part_of(in, hi);
-    __builtin_prefetch(&pt->tab[home(pt, hi)]);
+    __builtin_prefetch(&pt->tab[home(in, pt, hi)]);
 }
 
 void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len)
@@ -304,15 +313,22 @@ static const slot *candidate(const rp_intern *in, uint32_t hi)
 {
     const part *pt = part_of(in, hi);
     size_t mask = ((size_t)1 << pt->log2cap) - 1;
-    for (size_t p = home(pt, hi);; p = (p + 1) & mask) {
+    for (size_t p = home(in, pt, hi);; p = (p + 1) & mask) {
         const slot *sl = &pt->tab[p];
         if (!sl->idx || sl->hi == hi)
             return sl->idx ? sl : NULL;
     }
 }
 
+/* Below this many strings the offsets and bytes mostly sit in cache already
+ * and the later prefetch stages cost more than they save (2M-row log: its
+ * 249k items). */
+#define ENTRY_PREFETCH_MIN (1u << 19)
+
 void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage)
 {
+    if (in->count < ENTRY_PREFETCH_MIN)
+        return;
     const slot *sl = candidate(in, (uint32_t)(hash >> 32));
     if (sl == NULL)
         return;
@@ -341,7 +357,7 @@ rp_status rp_intern_put_h(rp_intern *in, const char *s, size_t len, uint64_t has
     uint32_t hi = (uint32_t)(hash >> 32);
     part *pt = part_of(in, hi);
     size_t mask = ((size_t)1 << pt->log2cap) - 1;
-    size_t p = home(pt, hi);
+    size_t p = home(in, pt, hi);
     for (;; p = (p + 1) & mask) {
         slot *sl = &pt->tab[p];
         if (!sl->idx)
@@ -358,7 +374,7 @@ rp_status rp_intern_put_h(rp_intern *in, const char *s, size_t len, uint64_t has
     pt->tab[p] = (slot){*idx + 1, hi};
     remember(in, *idx + 1, s, len);
     if ((uint64_t)++pt->count * 10 > ((uint64_t)mask + 1) * 7)
-        return grow_part(pt);
+        return grow_part(in, pt);
     return RP_OK;
 }
 
@@ -375,7 +391,7 @@ const char *rp_intern_get(const rp_intern *in, uint32_t idx, size_t *len)
 
 void rp_intern_reset(rp_intern *in)
 {
-    for (uint32_t k = 0; k < N_PARTS; k++) {
+    for (uint32_t k = 0; k < (1u << in->part_bits); k++) {
         part *pt = &in->parts[k];
         memset(pt->tab, 0, ((size_t)1 << pt->log2cap) * sizeof(slot));
         pt->count = 0;

@@ -29,13 +29,13 @@
  * are about 1/(8 threads) of the file (1-64 MB), and a merged chunk's builder
  * is emptied and kept for the next chunk (one spare: fresh memory costs a
  * page fault a page), so the load holds the dataset's columns plus a few
- * chunks' worth. The workers' malloc arenas keep what the chunks freed; it is
- * handed back to the system at the end (malloc_trim). Measured on the 20M-row
+ * chunks' worth. What the chunks freed stays in the workers' malloc arenas
+ * for the caller to reuse or trim (recprepd trims after a load: a library
+ * does not set its process's memory policy). Measured on the 20M-row
  * generated log (2 cores, tests/bench/bench_scale.sh): 6.7 s on one thread,
  * 5.1 s on two; load peak 1.10 GB and 1.26 GB for a 0.93 GB dataset.
  */
 #define _GNU_SOURCE 1 /* pthread, sysconf */
-#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,8 +463,5 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     pthread_mutex_destroy(&w.mu);
     free(t);
     free(w.ch);
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
     return st;
 }

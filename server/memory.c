@@ -44,6 +44,13 @@ void srv_memory_init(void)
 #endif
 }
 
+void srv_memory_trim(void)
+{
+#ifdef __GLIBC__
+    (void)malloc_trim(0);
+#endif
+}
+
 void srv_memory_freed(size_t bytes)
 {
 #ifdef __GLIBC__

@@ -28,4 +28,8 @@ void srv_memory_init(void);
  * cheap when nothing is due. */
 void srv_memory_freed(size_t bytes);
 
+/* Return free memory of every arena to the system now (after a dataset
+ * load: the loaders' scratch and the parse threads' arenas). */
+void srv_memory_trim(void);
+
 #endif

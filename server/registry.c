@@ -35,6 +35,7 @@
  * can observe results computed before it landed.
  */
 #include "registry.h"
+#include "memory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,7 @@ rp_status srv_gen_load(struct srv_dataset *d, rp_load_progress *pg, uint64_t t0,
                        : rp_load_file_opts(d->conf->path, d->conf->format, &opts, pg, &g->ds, err);
     if (st == RP_OK)
         st = compute_stats(g);
+    srv_memory_trim(); /* the load's scratch, the parse threads' arenas */
     if (st != RP_OK) {
         srv_gen_release(g);
         return st;
