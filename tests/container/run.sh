@@ -58,14 +58,20 @@ debian_mirror() {
              /^$/ { u = "" }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
     [ -n "$m" ] || m=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' \
         /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
-    echo "${m:-http://deb.debian.org/debian}"
+    [ -n "$m" ] && echo "$m"
 }
 
 # debootstrap a minbase bookworm and trim it the way the official slim image
 # is (dpkg path excludes, no docs, man pages, locales or apt lists).
 make_rootfs() {
     local r=$W/rootfs
-    debootstrap --variant=minbase bookworm "$r" "$(debian_mirror)" >"$W/debootstrap.log" 2>&1 ||
+    local mirror
+    # No fallback host: a machine without a bookworm source says so.
+    mirror=$(debian_mirror) || {
+        echo "no bookworm mirror in /etc/apt/sources.list{,.d/*}" >"$W/debootstrap.log"
+        return 1
+    }
+    debootstrap --variant=minbase bookworm "$r" "$mirror" >"$W/debootstrap.log" 2>&1 ||
         return 1
     printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
         'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
