@@ -45,7 +45,8 @@ static int columns_resize(rpi_builder *b, uint32_t cap)
 {
     if (grow((void **)&b->user, sizeof *b->user, cap) ||
         grow((void **)&b->item, sizeof *b->item, cap) ||
-        grow((void **)&b->ts, sizeof *b->ts, cap) ||
+        (b->ts ? grow((void **)&b->ts, sizeof *b->ts, cap)
+               : grow((void **)&b->tsd, sizeof *b->tsd, cap)) ||
         (b->rating ? grow((void **)&b->rating, sizeof *b->rating, cap)
                    : grow((void **)&b->rating8, 1, cap)))
         return -1;
@@ -108,6 +109,51 @@ static int rating_put(rpi_builder *b, uint32_t r, double v)
     return 0;
 }
 
+/* ---- timestamps: 4 bytes a row while they allow ------------------------------
+ * A log in seconds spans far less than the 68 years either side of its first
+ * row that 32-bit differences reach, so the column holds those during the
+ * load: 4 bytes a row less at the load's peak (the end of parsing, when the
+ * interners' hash tables are still there). A row beyond that (milliseconds
+ * over more than 24 days, or absurd values) turns the column into int64 for
+ * good. */
+
+/* Switch the column to int64 (cap rows), rows [0, n) converted. */
+static int ts_widen(rpi_builder *b, uint32_t n)
+{
+    int64_t *w = rpi_alloc_big((size_t)b->cap + 1, sizeof *w);
+    if (w == NULL)
+        return -1;
+    for (uint32_t r = 0; r < n; r++)
+        w[r] = b->ts_first + b->tsd[r];
+    free(b->tsd);
+    b->tsd = NULL;
+    b->ts = w;
+    return 0;
+}
+
+/* Row r's timestamp is t (rows [0, r) are set). */
+static int ts_put(rpi_builder *b, uint32_t r, int64_t t)
+{
+    if (b->tsd != NULL) {
+        int64_t d;
+        if (r == 0)
+            b->ts_first = t;
+        if (!__builtin_sub_overflow(t, b->ts_first, &d) && d >= INT32_MIN && d <= INT32_MAX) {
+            b->tsd[r] = (int32_t)d;
+            return 0;
+        }
+        if (ts_widen(b, r) != 0)
+            return -1;
+    }
+    b->ts[r] = t;
+    return 0;
+}
+
+static int64_t ts_get(const rpi_builder *b, uint32_t r)
+{
+    return b->tsd != NULL ? b->ts_first + b->tsd[r] : b->ts[r];
+}
+
 static uint32_t next_cap(uint32_t cap)
 {
     uint64_t want = cap ? (uint64_t)cap * 2 : GROW_MIN;
@@ -142,6 +188,7 @@ void rpi_builder_cleanup(rpi_builder *b)
     free(b->user);
     free(b->item);
     free(b->ts);
+    free(b->tsd);
     free(b->rating);
     free(b->rating8);
     memset(b, 0, sizeof *b);
@@ -175,8 +222,7 @@ rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint6
         (st = rp_intern_put_h(b->items, item, ilen, ihash, &i)) != RP_OK)
         return st;
     b->item[b->n] = i;
-    b->ts[b->n] = ts;
-    if (rating_put(b, b->n, rating) != 0)
+    if (ts_put(b, b->n, ts) != 0 || rating_put(b, b->n, rating) != 0)
         return RP_ERR_NOMEM;
     b->n++;
     return RP_OK;
@@ -229,7 +275,9 @@ static rp_status append_rows(rpi_builder *b, const rpi_builder *part, const uint
         user[r] = umap[part->user[r]];
         item[r] = imap[part->item[r]];
     }
-    memcpy(b->ts + b->n, part->ts, (size_t)part->n * sizeof *b->ts);
+    for (uint32_t r = 0; r < part->n; r++)
+        if (ts_put(b, b->n + r, ts_get(part, r)) != 0)
+            return RP_ERR_NOMEM;
     uint8_t code[256];
     for (unsigned c = 0; b->rating8 && part->rating8 && c < part->n_rdict; c++) {
         int k = rating_code(b, part->rdict[c]);
@@ -271,6 +319,13 @@ void rpi_builder_reset(rpi_builder *b)
 {
     rp_intern_reset(b->users);
     rp_intern_reset(b->items);
+    if (b->tsd == NULL) { /* back to differences; cap rows of them */
+        free(b->ts);
+        b->ts = NULL;
+        b->tsd = rpi_alloc_big((size_t)b->cap + 1, sizeof *b->tsd);
+        if (b->tsd == NULL)
+            b->cap = 0; /* the next add regrows every column */
+    }
     if (b->rating8 == NULL) { /* back to codes; cap rows of them */
         free(b->rating);
         b->rating = NULL;
@@ -292,7 +347,10 @@ static void shrink_columns(rpi_builder *b)
         return;
     (void)grow((void **)&b->user, sizeof *b->user, b->n);
     (void)grow((void **)&b->item, sizeof *b->item, b->n);
-    (void)grow((void **)&b->ts, sizeof *b->ts, b->n);
+    if (b->ts)
+        (void)grow((void **)&b->ts, sizeof *b->ts, b->n);
+    else
+        (void)grow((void **)&b->tsd, sizeof *b->tsd, b->n);
     if (b->rating)
         (void)grow((void **)&b->rating, sizeof *b->rating, b->n);
     else

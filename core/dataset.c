@@ -92,55 +92,6 @@ static uint64_t fingerprint(const rp_dataset *ds)
 
 #define RADIX_MAX_BITS 16 /* a 512 KiB count array still sits in L2 */
 
-/* Scratch of one radix sort: keys and row numbers, double-buffered. Keys
- * are 32-bit when the range allows (it nearly always does: 136 years of
- * seconds), halving the sort's scratch memory. */
-typedef struct radix_buf {
-    uint64_t *key, *key2; /* wide keys, or NULL */
-    uint32_t *k32, *k32b; /* narrow keys, or NULL */
-    uint32_t *idx, *idx2;
-    size_t *count;
-    size_t radix;
-} radix_buf;
-
-static inline uint64_t key_at(const radix_buf *rb, uint32_t r)
-{
-    return rb->k32 ? rb->k32[r] : rb->key[r];
-}
-
-/* One stable counting pass on the digit at shift; swaps the buffers. A digit
- * that is the same for every row leaves the order as it is and is skipped. */
-static void radix_pass(radix_buf *rb, uint32_t n, unsigned shift)
-{
-    size_t mask = rb->radix - 1, sum = 0, nonzero = 0;
-    memset(rb->count, 0, sizeof *rb->count * rb->radix);
-    for (uint32_t r = 0; r < n; r++)
-        rb->count[(key_at(rb, r) >> shift) & mask]++;
-    for (size_t d = 0; d < rb->radix; d++) {
-        size_t c = rb->count[d];
-        nonzero += c != 0;
-        rb->count[d] = sum;
-        sum += c;
-    }
-    if (nonzero <= 1)
-        return;
-    for (uint32_t r = 0; r < n; r++) {
-        uint64_t k = key_at(rb, r);
-        size_t pos = rb->count[(k >> shift) & mask]++;
-        if (rb->k32)
-            rb->k32b[pos] = (uint32_t)k;
-        else
-            rb->key2[pos] = k;
-        rb->idx2[pos] = rb->idx[r];
-    }
-    uint64_t *tk = rb->key;
-    rb->key = rb->key2, rb->key2 = tk;
-    uint32_t *t32 = rb->k32;
-    rb->k32 = rb->k32b, rb->k32b = t32;
-    uint32_t *ti = rb->idx;
-    rb->idx = rb->idx2, rb->idx2 = ti;
-}
-
 /* Row r's sort key: whole seconds, or the input's precision. */
 static int64_t sort_key(const rp_dataset *ds, uint32_t r, int precise)
 {
@@ -164,44 +115,131 @@ static unsigned ts_bits(const rp_dataset *ds, int precise, int64_t *lo)
     return bits;
 }
 
+/* One LSD radix sort: the digits' histograms (one sweep for all of them),
+ * key buffers (32-bit when the range allows: it nearly always does), the
+ * rows' second buffer. */
+typedef struct radix {
+    const rp_dataset *ds;
+    int precise, narrow;
+    int64_t lo;
+    unsigned digit;
+    size_t radix;
+    size_t *count; /* [passes][radix], histograms, then bucket starts */
+    void *key[2];
+} radix;
+
+static inline uint64_t first_key(const radix *rx, uint32_t r)
+{
+    return (uint64_t)sort_key(rx->ds, r, rx->precise) - (uint64_t)rx->lo;
+}
+
+static inline uint64_t load_key(const radix *rx, const void *k, uint32_t j)
+{
+    return rx->narrow ? ((const uint32_t *)k)[j] : ((const uint64_t *)k)[j];
+}
+
+static inline void store_key(const radix *rx, void *k, size_t j, uint64_t v)
+{
+    if (rx->narrow)
+        ((uint32_t *)k)[j] = (uint32_t)v;
+    else
+        ((uint64_t *)k)[j] = v;
+}
+
+/* One stable scatter on pass p's digit: from the rows' own order (t = 0:
+ * keys read from the timestamps) or from (ksrc, rsrc), into rdst and, unless
+ * this is the last pass, kdst. */
+static void radix_scatter(const radix *rx, unsigned p, int t, const void *ksrc,
+                          const uint32_t *rsrc, void *kdst, uint32_t *rdst)
+{
+    uint32_t n = rx->ds->n_rows;
+    size_t *start = rx->count + (size_t)p * rx->radix, mask = rx->radix - 1;
+    unsigned shift = p * rx->digit;
+    if (t == 0) {
+        for (uint32_t r = 0; r < n; r++) {
+            uint64_t k = first_key(rx, r);
+            size_t pos = start[(k >> shift) & mask]++;
+            rdst[pos] = r;
+            if (kdst != NULL)
+                store_key(rx, kdst, pos, k);
+        }
+        return;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t k = load_key(rx, ksrc, j);
+        size_t pos = start[(k >> shift) & mask]++;
+        rdst[pos] = rsrc[j];
+        if (kdst != NULL)
+            store_key(rx, kdst, pos, k);
+    }
+}
+
 /* Stable LSD radix sort of rows by time into out (whole seconds, or the
  * input's precision), in the fewest passes of at most 16 bits with the bits
  * spread evenly over them: a 29-bit range (14 years of seconds or days) takes
- * 2 passes of 15 bits. */
-static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out)
+ * 2 passes of 15 bits. A digit that is the same for every row is skipped.
+ *
+ * Memory: rows ping-pong between out and rows_tmp (an index array the caller
+ * fills later, so free to use now; NULL: one is allocated); the first pass
+ * reads the keys from the timestamps and the last writes none, so the usual
+ * two passes need one key buffer: 4 bytes a row of scratch, where copying
+ * keys and rows in and out of double buffers took 12 (the load's peak). */
+static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out, uint32_t *rows_tmp)
 {
     uint32_t n = ds->n_rows;
-    int64_t lo;
-    unsigned bits = ts_bits(ds, precise, &lo);
+    radix rx = {.ds = ds, .precise = precise};
+    unsigned bits = ts_bits(ds, precise, &rx.lo);
     unsigned passes = (bits + RADIX_MAX_BITS - 1) / RADIX_MAX_BITS;
-    unsigned digit = passes ? (bits + passes - 1) / passes : 1;
-    uint32_t *scratch = rpi_alloc_big(n, sizeof *scratch);
-    int narrow = bits <= 32;
-    radix_buf rb = {narrow ? NULL : rpi_alloc_big(n, sizeof(uint64_t)),
-                    narrow ? NULL : rpi_alloc_big(n, sizeof(uint64_t)),
-                    narrow ? rpi_alloc_big(n, sizeof(uint32_t)) : NULL,
-                    narrow ? rpi_alloc_big(n, sizeof(uint32_t)) : NULL,
-                    out,
-                    scratch,
-                    malloc(sizeof(size_t) << digit),
-                    (size_t)1 << digit};
-    rp_status st = RP_ERR_NOMEM;
-    if ((narrow ? rb.k32 && rb.k32b : rb.key && rb.key2) && scratch && rb.count) {
-        for (uint32_t r = 0; r < n; r++) {
-            uint64_t k = (uint64_t)sort_key(ds, r, precise) - (uint64_t)lo;
-            if (narrow)
-                rb.k32[r] = (uint32_t)k;
-            else
-                rb.key[r] = k;
-            rb.idx[r] = r;
-        }
-        for (unsigned shift = 0; shift < bits; shift += digit)
-            radix_pass(&rb, n, shift);
-        if (rb.idx != out) /* the result sits in the scratch array */
-            memcpy(out, rb.idx, sizeof *rb.idx * n);
-        st = RP_OK;
+    rx.digit = passes ? (bits + passes - 1) / passes : 1;
+    rx.radix = (size_t)1 << rx.digit;
+    rx.narrow = bits <= 32;
+    rx.count = calloc(passes ? passes : 1, sizeof(size_t) << rx.digit);
+    if (rx.count == NULL)
+        return RP_ERR_NOMEM;
+    size_t mask = rx.radix - 1;
+    for (uint32_t r = 0; r < n; r++) {
+        uint64_t k = first_key(&rx, r);
+        for (unsigned p = 0; p < passes; p++)
+            rx.count[(size_t)p * rx.radix + ((k >> (p * rx.digit)) & mask)]++;
     }
-    free(rb.key), free(rb.key2), free(rb.k32), free(rb.k32b), free(scratch), free(rb.count);
+    unsigned live[4], nlive = 0; /* passes whose digit varies (64 bits: 4 at most) */
+    for (unsigned p = 0; p < passes; p++) {
+        size_t *c = rx.count + (size_t)p * rx.radix, sum = 0, nonzero = 0;
+        for (size_t d = 0; d < rx.radix; d++) {
+            size_t v = c[d];
+            nonzero += v != 0;
+            c[d] = sum;
+            sum += v;
+        }
+        if (nonzero > 1)
+            live[nlive++] = p;
+    }
+    rp_status st = RP_ERR_NOMEM;
+    uint32_t *own = NULL;
+    if (nlive > 1 && rows_tmp == NULL)
+        rows_tmp = own = rpi_alloc_big(n, sizeof *own);
+    size_t ksz = rx.narrow ? sizeof(uint32_t) : sizeof(uint64_t);
+    for (unsigned b = 0; b < 2 && b + 1 < nlive; b++)
+        rx.key[b] = rpi_alloc_big(n, ksz);
+    if ((nlive > 1 && rows_tmp == NULL) || (nlive > 1 && rx.key[0] == NULL) ||
+        (nlive > 2 && rx.key[1] == NULL))
+        goto done;
+    if (nlive == 0) {
+        for (uint32_t r = 0; r < n; r++)
+            out[r] = r;
+    }
+    /* Pass t writes its rows where the last pass ends in out. */
+    const uint32_t *rsrc = NULL;
+    for (unsigned t = 0; t < nlive; t++) {
+        uint32_t *rdst = (nlive - 1 - t) % 2 == 0 ? out : rows_tmp;
+        void *kdst = t + 1 < nlive ? rx.key[t % 2] : NULL;
+        const void *ksrc = t > 0 ? rx.key[(t - 1) % 2] : NULL;
+        radix_scatter(&rx, live[t], (int)t, ksrc, rsrc, kdst, rdst);
+        rsrc = rdst;
+    }
+    st = RP_OK;
+done:
+    free(rx.key[0]), free(rx.key[1]), free(own), free(rx.count);
     return st;
 }
 
@@ -240,7 +278,8 @@ typedef struct index_job {
 static rp_status precise_user_order(rp_dataset *ds, uint32_t *off)
 {
     uint32_t *order = rpi_alloc_big(ds->n_rows, sizeof *order);
-    rp_status st = order ? sort_by_time(ds, 1, order) : RP_ERR_NOMEM;
+    /* user_rows_tp is written only after the sort: its scratch meanwhile */
+    rp_status st = order ? sort_by_time(ds, 1, order, ds->user_rows_tp) : RP_ERR_NOMEM;
     if (st == RP_OK)
         build_csr(ds->n_rows, ds->user, ds->n_users, order, off, ds->user_rows_tp);
     free(order);
@@ -254,7 +293,8 @@ static void *time_chain(void *arg)
     /* off[] is rebuilt identically by each build_csr call, so give this chain
      * its own copy of the offsets to avoid racing with file_chain. */
     uint32_t *off = rpi_alloc_big((size_t)ds->n_users + 1, sizeof *off);
-    job->st = off ? sort_by_time(ds, 0, ds->by_time) : RP_ERR_NOMEM;
+    /* user_rows_t is written only after the sort: its scratch meanwhile */
+    job->st = off ? sort_by_time(ds, 0, ds->by_time, ds->user_rows_t) : RP_ERR_NOMEM;
     if (job->st == RP_OK)
         build_csr(ds->n_rows, ds->user, ds->n_users, ds->by_time, off, ds->user_rows_t);
     if (job->st == RP_OK && ds->user_rows_tp != ds->user_rows_t)
@@ -329,6 +369,8 @@ static void dataset_free(rp_dataset *ds)
 static void compact_ts(rp_dataset *ds)
 {
     uint32_t n = ds->n_rows;
+    if (ds->ts == NULL) /* take_columns made them offsets already */
+        return;
     int64_t lo = ds->ts[0], hi = lo;
     for (uint32_t r = 1; r < n; r++) {
         lo = ds->ts[r] < lo ? ds->ts[r] : lo;
@@ -355,6 +397,17 @@ static void take_columns(rp_dataset *ds, rpi_builder *b)
     ds->n_rows = b->n;
     ds->ts_unit = b->ts_unit;
     ds->user = b->user, ds->item = b->item, ds->ts = b->ts;
+    if (b->tsd != NULL) { /* differences from the first row's: offsets from the least, in place */
+        int32_t min = b->tsd[0];
+        for (uint32_t r = 1; r < b->n; r++)
+            min = b->tsd[r] < min ? b->tsd[r] : min;
+        uint32_t *off = (uint32_t *)b->tsd; /* same size; signed and unsigned may alias */
+        for (uint32_t r = 0; r < b->n; r++)
+            off[r] = (uint32_t)((int64_t)b->tsd[r] - min);
+        ds->ts32 = off;
+        ds->ts_base = b->ts_first + min;
+        b->tsd = NULL;
+    }
     ds->rating = b->rating, ds->rating8 = b->rating8; /* one of them: builder.c */
     memcpy(ds->rating_dict, b->rdict, sizeof ds->rating_dict);
     b->user = b->item = NULL, b->ts = NULL, b->rating = NULL, b->rating8 = NULL;

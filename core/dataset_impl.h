@@ -61,7 +61,9 @@ struct rp_dataset {
 typedef struct rpi_builder {
     rp_intern *users, *items;
     uint32_t *user, *item;
-    int64_t *ts;
+    int32_t *tsd;     /* timestamps as differences from the first row's (ts_first) */
+    int64_t ts_first; /* while every row's fits 32 bits (seconds: within 68 years), */
+    int64_t *ts;      /* then as they are (tsd NULL) */
     uint8_t *rating8; /* ratings as codes into rdict while <= 256 distinct, */
     double *rating;   /* then as doubles (rating8 NULL) */
     double rdict[256];

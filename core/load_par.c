@@ -26,14 +26,18 @@
  * once a chunk has failed.
  *
  * Memory: workers run at most `threads` chunks ahead of the merger, chunks
- * are about 1/(8 threads) of the file (1-64 MB), and a merged chunk's builder
+ * are about 1/(8 threads) of the file (1-8 MB), and a merged chunk's builder
  * is emptied and kept for the next chunk (one spare: fresh memory costs a
  * page fault a page), so the load holds the dataset's columns plus a few
  * chunks' worth. What the chunks freed stays in the workers' malloc arenas
  * for the caller to reuse or trim (recprepd trims after a load: a library
  * does not set its process's memory policy). Measured on the 20M-row
  * generated log (2 cores, tests/bench/bench_scale.sh): 6.7 s on one thread,
- * 5.1 s on two; load peak 1.10 GB and 1.26 GB for a 0.93 GB dataset.
+ * 5.1 s on two. The chunks' builders are the parallel load's own memory: on
+ * another (slower) machine of the same kind, with recprepd's malloc
+ * settings, the load peaked at 1.08x the 910 MB dataset on one thread and at
+ * 1.05x on two with 8 MB chunks, 1.18x with the 51 MB chunks an uncapped
+ * 1/16 of the file gives; 4 MB chunks saved nothing more and cost time.
  */
 #define _GNU_SOURCE 1 /* pthread, sysconf */
 #include <pthread.h>
@@ -45,7 +49,7 @@
 
 #define MIN_SPLIT ((uint64_t)8 << 20) /* below this a file loads on one thread */
 #define CHUNK_MIN ((size_t)1 << 20)
-#define CHUNK_MAX ((size_t)64 << 20)
+#define CHUNK_MAX ((size_t)8 << 20)
 
 typedef struct chunk {
     uint64_t start, end;

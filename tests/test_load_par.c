@@ -5,6 +5,7 @@
  * same error, line and column. */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,47 @@ START_TEST(many_distinct_ratings)
 }
 END_TEST
 
+/* The builder keeps timestamps as 32-bit differences from the first row's
+ * until one is too far: chunks whose own first rows differ, a chunk that
+ * widens when the first did not (and the other way round), and the int64
+ * extremes all read back as written, serially and merged. */
+START_TEST(timestamps_far_apart)
+{
+    enum { ROWS = 3000 };
+    static const int64_t far[] = {INT64_MIN, INT64_MAX, -4000000000LL, 5000000000LL};
+    for (int layout = 0; layout < 3; layout++) {
+        size_t cap = (size_t)ROWS * 48, n = 0;
+        char *text = malloc(cap);
+        int64_t *want = malloc(ROWS * sizeof *want);
+        for (int r = 0; r < ROWS; r++) {
+            int64_t t = 1000000000LL + (int64_t)r * 700000; /* 2.1e9 s in all: each chunk's
+                                                               first row is another base */
+            if (layout == 1 && r >= 2000 && r % 7 == 0)     /* only later chunks widen */
+                t = far[r % 4];
+            if (layout == 2 && r < 3) /* the first chunk widens at once */
+                t = far[r];
+            want[r] = t;
+            n += (size_t)snprintf(text + n, cap - n, "U%d,I%d,4,%lld\n", r % 89, r % 11,
+                                  (long long)t);
+        }
+        char *path = write_temp(text, n, ".csv");
+        rp_dataset *ds = NULL;
+        rp_error err;
+        ck_assert_msg(load(path, RP_FORMAT_AUTO, 1, 0, &ds, &err) == RP_OK, "%s", err.message);
+        uint32_t wrong = 0;
+        for (uint32_t r = 0; r < ROWS; r++)
+            wrong += rpi_ts(ds, r) != want[r];
+        ck_assert_msg(wrong == 0, "layout %d: %u timestamps read back wrong", layout, wrong);
+        ck_assert_msg((ds->ts32 != NULL) == (layout == 0), "32-bit offsets only when they fit");
+        rp_dataset_unref(ds);
+        remove_temp(path);
+        check_same(text, ".csv", RP_FORMAT_AUTO);
+        free(want);
+        free(text);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("load_par");
@@ -229,6 +271,7 @@ int main(void)
     tcase_add_test(tc, errors_name_the_line);
     tcase_add_test(tc, large_generated);
     tcase_add_test(tc, many_distinct_ratings);
+    tcase_add_test(tc, timestamps_far_apart);
     suite_add_tcase(s, tc);
     return rp_check_run(s);
 }
