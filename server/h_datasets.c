@@ -143,15 +143,26 @@ static void release_gen(void *cls)
     srv_gen_release(cls);
 }
 
-int h_dataset(struct srv_req *rq, const struct srv_match *m)
+/* The dataset of a route that takes no query parameters: NULL with *ret
+ * the reply when the dataset is unknown or not ready, or a parameter is given. */
+static struct srv_gen *dataset_without_params(struct srv_req *rq, const struct srv_match *m,
+                                              int *ret)
 {
     struct srv_params_error perr;
+    struct srv_gen *g = srv_require_dataset(rq, m, ret);
+    if (g != NULL && srv_params_none(rq->args, rq->n_args, &perr) != 0) {
+        *ret = srv_reply_params_error(rq, &perr);
+        return NULL;
+    }
+    return g;
+}
+
+int h_dataset(struct srv_req *rq, const struct srv_match *m)
+{
     int ret;
-    struct srv_gen *g = srv_require_dataset(rq, m, &ret);
+    struct srv_gen *g = dataset_without_params(rq, m, &ret);
     if (g == NULL)
         return ret;
-    if (srv_params_none(rq->args, rq->n_args, &perr) != 0)
-        return srv_reply_params_error(rq, &perr);
     char etag[SRV_ETAG_LEN];
     srv_etag(etag, g->fingerprint, srv_fnv1a(SRV_FNV_INIT, "stats", 5));
     if (srv_etag_matches(rq, etag))
@@ -286,13 +297,10 @@ int h_kcore_curve(struct srv_req *rq, const struct srv_match *m)
  * loading at start-up. Re-reads the file even when it did not change. */
 int h_reload(struct srv_req *rq, const struct srv_match *m)
 {
-    struct srv_params_error perr;
     int ret;
-    struct srv_gen *g = srv_require_dataset(rq, m, &ret);
+    struct srv_gen *g = dataset_without_params(rq, m, &ret);
     if (g == NULL)
         return ret;
-    if (srv_params_none(rq->args, rq->n_args, &perr) != 0)
-        return srv_reply_params_error(rq, &perr);
     struct srv_dataset *d = g->owner;
     if (srv_reload_request(&rq->app->reg, d) != 0)
         return srv_reply_error(rq, MHD_HTTP_CONFLICT, "reload_in_progress", NULL,

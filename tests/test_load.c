@@ -11,6 +11,7 @@
 #include "dataset_impl.h"
 #include "recprep/load.h"
 #include "check_run.h"
+#include "temp_file.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -62,29 +63,6 @@ static unsigned char *gzip(const void *data, size_t len, size_t *out_len)
     *out_len = zs.total_out;
     deflateEnd(&zs);
     return out;
-}
-
-/* A fresh directory per file, so the file can carry the suffix we want. */
-static char *write_temp(const void *data, size_t len, const char *suffix)
-{
-    char dir[] = "/tmp/recprep_test_XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char *path = malloc(128);
-    int n = snprintf(path, 128, "%s/input%s", dir, suffix);
-    ck_assert(n > 0 && n < 128);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-    return path;
-}
-
-static void remove_temp(char *path)
-{
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
-    free(path);
 }
 
 /* ---- good input --------------------------------------------------------- */

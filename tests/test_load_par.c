@@ -12,29 +12,9 @@
 #include <unistd.h>
 
 #include "check_run.h"
+#include "temp_file.h"
 #include "dataset_impl.h"
 #include "recprep/load.h"
-
-static char *write_temp(const char *text, size_t len, const char *suffix)
-{
-    char dir[] = "/tmp/recprep_par_XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char *path = malloc(128);
-    ck_assert_int_gt(snprintf(path, 128, "%s/input%s", dir, suffix), 0);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-    return path;
-}
-
-static void remove_temp(char *path)
-{
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
-    free(path);
-}
 
 static rp_status load(const char *path, rp_format fmt, unsigned threads, size_t chunk,
                       rp_dataset **ds, rp_error *err)

@@ -36,6 +36,7 @@
 #include "recprep/split.h"
 #include "router.h"
 #include "../check_run.h"
+#include "../json_ref.h"
 
 static const char *const OPERATIONS[] = {"get",     "put",  "post",  "delete",
                                          "options", "head", "patch", "trace"};
@@ -84,32 +85,11 @@ static int table_has(const char *method, const char *pattern)
     return 0;
 }
 
-/* Resolve a local "#/a/b/c" reference (no ~ escapes: our keys have none);
- * NULL when it does not resolve. */
-static json_t *resolve(const char *ref)
-{
-    if (!ref || strncmp(ref, "#/", 2) != 0)
-        return NULL;
-    json_t *node = doc;
-    for (const char *seg = ref + 2; node && *seg;) {
-        const char *end = strchr(seg, '/');
-        size_t len = end ? (size_t)(end - seg) : strlen(seg);
-        char key[128];
-        if (len >= sizeof key)
-            return NULL;
-        memcpy(key, seg, len);
-        key[len] = '\0';
-        node = json_object_get(node, key);
-        seg = end ? end + 1 : seg + len;
-    }
-    return node;
-}
-
 /* Follow $ref once if node is a reference object. */
 static json_t *deref(json_t *node)
 {
     const char *ref = json_string_value(json_object_get(node, "$ref"));
-    return ref ? resolve(ref) : node;
+    return ref ? json_ref_resolve(doc, ref) : node;
 }
 
 START_TEST(document_is_openapi_3)
@@ -174,8 +154,8 @@ static void check_refs(json_t *node, int *count)
         json_object_foreach(node, key, v)
         {
             if (strcmp(key, "$ref") == 0) {
-                ck_assert_msg(resolve(json_string_value(v)) != NULL, "unresolved $ref %s",
-                              json_string_value(v));
+                ck_assert_msg(json_ref_resolve(doc, json_string_value(v)) != NULL,
+                              "unresolved $ref %s", json_string_value(v));
                 (*count)++;
             } else {
                 check_refs(v, count);
@@ -193,7 +173,8 @@ START_TEST(every_ref_resolves)
     int count = 0;
     check_refs(doc, &count);
     ck_assert_int_gt(count, 10);
-    ck_assert_ptr_null(resolve("#/components/schemas/NoSuchThing")); /* the checker can fail */
+    ck_assert_ptr_null(
+        json_ref_resolve(doc, "#/components/schemas/NoSuchThing")); /* the checker can fail */
 }
 END_TEST
 
@@ -403,7 +384,7 @@ END_TEST
  * (/v1/datasets, /readyz) are nullable, and the status enums have every state. */
 START_TEST(loading_nulls_and_states_declared)
 {
-    json_t *entry = resolve("#/components/schemas/DatasetEntry/properties");
+    json_t *entry = json_ref_resolve(doc, "#/components/schemas/DatasetEntry/properties");
     ck_assert_ptr_nonnull(entry);
     static const char *const counts[] = {"interactions", "users", "items"};
     for (size_t i = 0; i < 3; i++)
@@ -411,9 +392,10 @@ START_TEST(loading_nulls_and_states_declared)
                       "%s is null while loading: not declared nullable", counts[i]);
     json_t *states = json_object_get(json_object_get(entry, "status"), "enum");
     ck_assert(in_enum(states, "loading") && in_enum(states, "ready") && in_enum(states, "failed"));
-    json_t *total = resolve("#/components/schemas/LoadProgress/properties/total_bytes");
+    json_t *total =
+        json_ref_resolve(doc, "#/components/schemas/LoadProgress/properties/total_bytes");
     ck_assert(json_is_true(json_object_get(total, "nullable")));
-    json_t *ready = resolve("#/components/schemas/Readiness/properties/status/enum");
+    json_t *ready = json_ref_resolve(doc, "#/components/schemas/Readiness/properties/status/enum");
     ck_assert(in_enum(ready, "loading") && in_enum(ready, "failed"));
 }
 END_TEST
@@ -441,7 +423,7 @@ static void check_object(const char *what, json_t *obj, json_t *schema)
 
 static void check_summary(rp_method m)
 {
-    json_t *schema = resolve("#/components/schemas/Summary");
+    json_t *schema = json_ref_resolve(doc, "#/components/schemas/Summary");
     ck_assert_ptr_nonnull(schema);
     rp_split *s = run_split(m);
     rp_provenance prov = {"t", 123, NULL};
@@ -468,13 +450,14 @@ END_TEST
 /* GET /v1/recipes answers what the RecipeList schema describes. */
 START_TEST(recipes_match_schema)
 {
-    json_t *schema = resolve("#/components/schemas/RecipeList"), *j = rp_recipes_json();
+    json_t *schema = json_ref_resolve(doc, "#/components/schemas/RecipeList"),
+           *j = rp_recipes_json();
     ck_assert_ptr_nonnull(schema);
     ck_assert_ptr_nonnull(j);
     check_object("recipes", j, schema);
     json_t *item =
         json_object_get(json_object_get(json_object_get(schema, "properties"), "recipes"), "items");
-    json_t *pschema = resolve("#/components/schemas/RecipeParameter");
+    json_t *pschema = json_ref_resolve(doc, "#/components/schemas/RecipeParameter");
     size_t i, k;
     json_t *r, *prm;
     json_array_foreach(json_object_get(j, "recipes"), i, r)

@@ -53,27 +53,6 @@ static void write_wide_log(const char *path)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static struct resp get(const struct server *s, const char *path, const char *const *hdrs)
-{
-    struct resp r;
-    ck_assert_int_eq(http(s, "GET", path, hdrs, &r), 0);
-    return r;
-}
-
-/* The value of the metric line starting with `name ` (labels included). */
-static double metric(const struct server *s, const char *name)
-{
-    struct resp r = get(s, "/metrics", NULL);
-    double v = -1;
-    size_t n = strlen(name);
-    for (const char *p = r.body; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, name, n) == 0 && p[n] == ' ')
-            v = strtod(p + n + 1, NULL);
-    resp_free(&r);
-    ck_assert_msg(v >= 0, "no metric %s", name);
-    return v;
-}
-
 static char *gunzip(const char *data, size_t len, size_t cap, size_t *out_len)
 {
     z_stream z = {0};
@@ -111,13 +90,13 @@ static void check_file(const struct server *s, const char *name, const char *wan
     static const char *const gz[] = {"Accept-Encoding: gzip", NULL};
     char path[256], range[96], tag_id[64], tag_gz[64], h[64];
     snprintf(path, sizeof path, SPLIT "/%s", name);
-    struct resp r = get(s, path, NULL);
+    struct resp r = http_get(s, path, NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_uint_eq(r.len, n);
     ck_assert_msg(memcmp(r.body, want, n) == 0, "%s differs from the CLI's", name);
     ck_assert_ptr_nonnull(resp_header(&r, "ETag", tag_id, sizeof tag_id));
     resp_free(&r);
-    r = get(s, path, gz);
+    r = http_get(s, path, gz);
     ck_assert_int_eq(r.status, 200);
     size_t len;
     char *body = decoded(&r, n + 1, &len);
@@ -131,7 +110,7 @@ static void check_file(const struct server *s, const char *name, const char *wan
     size_t start = n / 3, end = start + 999 < n ? start + 999 : n - 1;
     snprintf(range, sizeof range, "Range: bytes=%zu-%zu", start, end);
     const char *hdrs[] = {range, NULL};
-    r = get(s, path, hdrs);
+    r = http_get(s, path, hdrs);
     ck_assert_int_eq(r.status, 206);
     ck_assert_uint_eq(r.len, end - start + 1);
     ck_assert(memcmp(r.body, want + start, r.len) == 0);
@@ -166,10 +145,11 @@ START_TEST(files_of_a_big_split_compute_once)
             free(want);
         }
     ck_assert_uint_gt(total, 4u << 20); /* the files are far larger than the cache */
-    ck_assert_int_eq((int)metric(&s, "recprep_cache_misses_total"), 1);
-    ck_assert_int_eq((int)metric(&s, "recprep_computations_total{recipe=\"temporal\"}"), 1);
-    ck_assert_int_eq((int)metric(&s, "recprep_cache_entries"), 1);
-    ck_assert_double_le(metric(&s, "recprep_cache_bytes"), 1024.0 * 1024.0);
+    ck_assert_int_eq((int)metric_required(&s, "recprep_cache_misses_total"), 1);
+    ck_assert_int_eq((int)metric_required(&s, "recprep_computations_total{recipe=\"temporal\"}"),
+                     1);
+    ck_assert_int_eq((int)metric_required(&s, "recprep_cache_entries"), 1);
+    ck_assert_double_le(metric_required(&s, "recprep_cache_bytes"), 1024.0 * 1024.0);
     server_finish(&s);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
@@ -214,7 +194,7 @@ START_TEST(rss_bounded_by_cache)
         for (size_t i = 0; i < 3; i++) {
             char path[160];
             snprintf(path, sizeof path, "/v1/datasets/gen/splits/%s/users.tsv?k=%d", recipes[i], k);
-            struct resp r = get(&s, path, NULL);
+            struct resp r = http_get(&s, path, NULL);
             ck_assert_int_eq(r.status, 200);
             resp_free(&r);
             long now = vm_rss_kb(&s);

@@ -82,35 +82,15 @@ static void put_rows(const struct datadir *dd, size_t rows, const char *extra)
     free(data);
 }
 
-static struct resp get(const struct server *s, const char *path, const char *const *hdrs)
-{
-    struct resp r;
-    ck_assert_int_eq(http(s, "GET", path, hdrs, &r), 0);
-    return r;
-}
-
 static void header(const struct resp *r, const char *name, char *buf, size_t cap)
 {
     ck_assert_msg(resp_header(r, name, buf, cap) != NULL, "no %s header", name);
 }
 
-/* The value of the series "name" (labels included) in /metrics; -1 if absent. */
-static double metric(const struct server *s, const char *name)
-{
-    struct resp r = get(s, "/metrics", NULL);
-    double v = -1;
-    size_t n = strlen(name);
-    for (const char *p = r.body; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, name, n) == 0 && p[n] == ' ')
-            v = strtod(p + n + 1, NULL);
-    resp_free(&r);
-    return v;
-}
-
 /* The /v1/datasets entry of dataset name (new reference). */
 static json_t *dataset_entry(const struct server *s, const char *name, const char *const *hdrs)
 {
-    struct resp r = get(s, "/v1/datasets", hdrs);
+    struct resp r = http_get(s, "/v1/datasets", hdrs);
     ck_assert_int_eq(r.status, 200);
     json_t *doc = json_loads(r.body, 0, NULL), *found = NULL, *d;
     resp_free(&r);
@@ -158,11 +138,11 @@ static void wait_generation(const struct server *s, const char *name, json_int_t
 static void wait_metric(const struct server *s, const char *name, double value)
 {
     for (int waited = 0; waited < 30000; waited += 10) {
-        if (metric(s, name) == value)
+        if (metric_value(s, name) == value)
             return;
         sleep_ms(10);
     }
-    ck_abort_msg("%s never reached %g (is %g)", name, value, metric(s, name));
+    ck_abort_msg("%s never reached %g (is %g)", name, value, metric_value(s, name));
 }
 
 static void start(struct server *s, const struct datadir *dd, const char *const *more,
@@ -211,7 +191,7 @@ static void *hammer_run(void *arg)
 /* The file's body and ETag from s. */
 static void fetch(const struct server *s, const char *path, char **body, char *etag, size_t cap)
 {
-    struct resp r = get(s, path, NULL);
+    struct resp r = http_get(s, path, NULL);
     ck_assert_int_eq(r.status, 200);
     header(&r, "ETag", etag, cap);
     *body = r.body;
@@ -271,16 +251,16 @@ START_TEST(sighup_reloads_changed_files)
     char inm[100];
     snprintf(inm, sizeof inm, "If-None-Match: %s", e_train1);
     const char *cond[] = {inm, NULL};
-    struct resp r = get(&s, TRAIN, cond);
+    struct resp r = http_get(&s, TRAIN, cond);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, train2);
     resp_free(&r);
     /* the unchanged file was not re-read */
     ck_assert_int_eq(entry_int(&s, "other", "generation", NULL), 1);
-    ck_assert_double_eq(metric(&s, "recprep_dataset_reloads_total{dataset=\"ml\"}"), 1);
-    ck_assert_double_eq(metric(&s, "recprep_dataset_reloads_total{dataset=\"other\"}"), 0);
-    ck_assert_double_eq(metric(&s, "recprep_dataset_generation{dataset=\"ml\"}"), 2);
-    ck_assert_double_eq(metric(&s, "recprep_dataset_rows{dataset=\"ml\"}"), 1200);
+    ck_assert_double_eq(metric_value(&s, "recprep_dataset_reloads_total{dataset=\"ml\"}"), 1);
+    ck_assert_double_eq(metric_value(&s, "recprep_dataset_reloads_total{dataset=\"other\"}"), 0);
+    ck_assert_double_eq(metric_value(&s, "recprep_dataset_generation{dataset=\"ml\"}"), 2);
+    ck_assert_double_eq(metric_value(&s, "recprep_dataset_rows{dataset=\"ml\"}"), 1200);
     ck_assert_int_eq(server_stop(&s, 30000), 0);
     char *log = server_log(&s);
     ck_assert_ptr_nonnull(strstr(log, "\"event\":\"dataset_reloaded\",\"dataset\":\"ml\""));
@@ -315,7 +295,7 @@ START_TEST(broken_replacement_keeps_old_data)
     start(&s, &dd, NULL, NULL);
     fetch(&s, "/v1/datasets/ml", &stats1, e1, sizeof e1);
     const char *failures = "recprep_dataset_reload_failures_total{dataset=\"ml\"}";
-    ck_assert_double_eq(metric(&s, failures), 0);
+    ck_assert_double_eq(metric_value(&s, failures), 0);
 
     put_rows(&dd, 1500, "this line is broken\n");
     ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
@@ -331,7 +311,7 @@ START_TEST(broken_replacement_keeps_old_data)
     ck_assert_ptr_nonnull(
         strstr(json_string_value(json_object_get(last, "error")), "ml.csv:1501:"));
     json_decref(e);
-    struct resp r = get(&s, SUMMARY, NULL); /* still computes on the old data */
+    struct resp r = http_get(&s, SUMMARY, NULL); /* still computes on the old data */
     ck_assert_int_eq(r.status, 200);
     resp_free(&r);
 
@@ -341,7 +321,7 @@ START_TEST(broken_replacement_keeps_old_data)
     fetch(&s, "/v1/datasets/ml", &stats2, e2, sizeof e2);
     ck_assert_str_eq(stats1, stats2);
     free(stats2);
-    ck_assert_double_eq(metric(&s, "recprep_dataset_reloads_total{dataset=\"ml\"}"), 0);
+    ck_assert_double_eq(metric_value(&s, "recprep_dataset_reloads_total{dataset=\"ml\"}"), 0);
 
     put_rows(&dd, 1000, NULL);
     ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
@@ -386,7 +366,7 @@ START_TEST(post_reload_with_and_without_token)
     resp_free(&r);
     ck_assert_int_eq(entry_int(&s, "ml", "generation", auth), 1);
 
-    struct resp g = get(&s, "/v1/datasets/ml", auth);
+    struct resp g = http_get(&s, "/v1/datasets/ml", auth);
     ck_assert_int_eq(g.status, 200);
     stats1 = g.body;
     g.body = NULL;
@@ -406,7 +386,7 @@ START_TEST(post_reload_with_and_without_token)
     resp_free(&r);
     wait_generation(&s, "ml", 2, auth, NULL);
     /* the same content: new generation, same content identity */
-    g = get(&s, "/v1/datasets/ml", auth);
+    g = http_get(&s, "/v1/datasets/ml", auth);
     header(&g, "ETag", e2, sizeof e2);
     stats2 = g.body;
     g.body = NULL;
@@ -414,9 +394,9 @@ START_TEST(post_reload_with_and_without_token)
     ck_assert_str_eq(e1, e2);
     ck_assert_str_eq(stats1, stats2);
     free(stats1), free(stats2);
-    ck_assert_double_eq(metric(&s, "recprep_dataset_reloads_total{dataset=\"ml\"}"), 1);
-    ck_assert_double_eq(metric(&s, "recprep_http_requests_total{route=\"/v1/datasets/{ds}/"
-                                   "reload\",method=\"POST\",status=\"202\"}"),
+    ck_assert_double_eq(metric_value(&s, "recprep_dataset_reloads_total{dataset=\"ml\"}"), 1);
+    ck_assert_double_eq(metric_value(&s, "recprep_http_requests_total{route=\"/v1/datasets/{ds}/"
+                                         "reload\",method=\"POST\",status=\"202\"}"),
                         1);
 
     ck_assert_int_eq(http(&s, "POST", "/v1/datasets/nope/reload", auth, &r), 0);
@@ -449,12 +429,12 @@ START_TEST(demo_beside_a_real_dataset)
     start(&s, &dd, more, NULL);
     ck_assert_int_eq(entry_int(&s, "ml", "interactions", NULL), 2000);
     ck_assert_int_gt(entry_int(&s, "demo", "interactions", NULL), 100000);
-    struct resp r = get(&s, "/v1/datasets/demo/splits/temporal?k=5", NULL);
+    struct resp r = http_get(&s, "/v1/datasets/demo/splits/temporal?k=5", NULL);
     ck_assert_int_eq(r.status, 200);
     header(&r, "ETag", e1, sizeof e1);
     ck_assert_ptr_nonnull(strstr(r.body, "\"dataset\":\"demo\""));
     resp_free(&r);
-    r = get(&s, "/v1/datasets/ml/splits/temporal?k=2", NULL);
+    r = http_get(&s, "/v1/datasets/ml/splits/temporal?k=2", NULL);
     ck_assert_int_eq(r.status, 200);
     resp_free(&r);
     ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
@@ -462,7 +442,7 @@ START_TEST(demo_beside_a_real_dataset)
     ck_assert_int_eq(r.status, 202);
     resp_free(&r);
     wait_generation(&s, "demo", 2, NULL, NULL);
-    r = get(&s, "/v1/datasets/demo/splits/temporal?k=5", NULL);
+    r = http_get(&s, "/v1/datasets/demo/splits/temporal?k=5", NULL);
     ck_assert_int_eq(r.status, 200);
     header(&r, "ETag", e2, sizeof e2);
     resp_free(&r);
@@ -476,7 +456,7 @@ END_TEST
 /* "sha256" of the provenance of the SUMMARY, or NULL (malloc'd); its ETag. */
 static char *summary_sha(const struct server *s, char *etag, size_t cap)
 {
-    struct resp r = get(s, SUMMARY, NULL);
+    struct resp r = http_get(s, SUMMARY, NULL);
     ck_assert_int_eq(r.status, 200);
     header(&r, "ETag", etag, cap);
     json_t *j = json_loads(r.body, 0, NULL);
@@ -513,7 +493,7 @@ START_TEST(summary_before_digest_is_not_recomputed)
     start(&s, &dd, NULL, env);
     char *sha = summary_sha(&s, e1, sizeof e1);
     ck_assert_msg(sha == NULL, "the digest landed before the first summary (delay too short?)");
-    ck_assert_double_eq(metric(&s, "recprep_cache_misses_total"), 1);
+    ck_assert_double_eq(metric_value(&s, "recprep_cache_misses_total"), 1);
     for (int waited = 0; sha == NULL && waited < 30000; waited += 20) {
         sleep_ms(20);
         sha = summary_sha(&s, e2, sizeof e2);
@@ -522,24 +502,24 @@ START_TEST(summary_before_digest_is_not_recomputed)
     file_sha(dd.path, want);
     ck_assert_str_eq(sha, want);
     ck_assert_str_ne(e1, e2);
-    ck_assert_double_eq(metric(&s, "recprep_cache_misses_total"), 1);
-    ck_assert_double_eq(metric(&s, "recprep_computations_total{recipe=\"temporal\"}"), 1);
+    ck_assert_double_eq(metric_value(&s, "recprep_cache_misses_total"), 1);
+    ck_assert_double_eq(metric_value(&s, "recprep_computations_total{recipe=\"temporal\"}"), 1);
     char inm[100];
     snprintf(inm, sizeof inm, "If-None-Match: %s", e2);
     const char *cond[] = {inm, NULL};
-    struct resp r = get(&s, SUMMARY, cond);
+    struct resp r = http_get(&s, SUMMARY, cond);
     ck_assert_int_eq(r.status, 304);
     resp_free(&r);
     snprintf(inm, sizeof inm, "If-None-Match: %s", e1);
-    r = get(&s, SUMMARY, cond);
+    r = http_get(&s, SUMMARY, cond);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, want));
     resp_free(&r);
     const char *gz[] = {"Accept-Encoding: gzip", NULL};
-    r = get(&s, SUMMARY, gz);
+    r = http_get(&s, SUMMARY, gz);
     ck_assert_int_eq(r.status, 200);
     resp_free(&r);
-    ck_assert_double_eq(metric(&s, "recprep_cache_misses_total"), 1);
+    ck_assert_double_eq(metric_value(&s, "recprep_cache_misses_total"), 1);
     free(sha);
     server_finish(&s);
     datadir_remove(&dd);

@@ -39,28 +39,6 @@ static void serve_stop(void)
     server_finish(&srv);
 }
 
-/* GET path on s with the headers; asserts the transport worked. */
-static struct resp get(const struct server *s, const char *path, const char *const *hdrs)
-{
-    struct resp r;
-    ck_assert_int_eq(http(s, "GET", path, hdrs, &r), 0);
-    return r;
-}
-
-/* The value of a counter line "name value" in /metrics of s. */
-static double counter(const struct server *s, const char *name)
-{
-    struct resp r = get(s, "/metrics", NULL);
-    double v = -1;
-    size_t n = strlen(name);
-    for (const char *p = r.body; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, name, n) == 0 && p[n] == ' ')
-            v = strtod(p + n + 1, NULL);
-    resp_free(&r);
-    ck_assert_msg(v >= 0, "no metric %s", name);
-    return v;
-}
-
 static void header(const struct resp *r, const char *name, char *buf, size_t cap)
 {
     ck_assert_msg(resp_header(r, name, buf, cap) != NULL, "no %s header", name);
@@ -78,7 +56,7 @@ START_TEST(conditional_on_cold_cache)
     ck_assert_int_eq(server_start(&a, NULL, NULL, NULL), 0);
     ck_assert_int_eq(server_wait_ready(&a, 60000), 0);
     for (int i = 0; i < 2; i++) {
-        struct resp r = get(&a, paths[i], NULL);
+        struct resp r = http_get(&a, paths[i], NULL);
         ck_assert_int_eq(r.status, 200);
         header(&r, "ETag", etags[i], sizeof etags[i]);
         resp_free(&r);
@@ -91,21 +69,21 @@ START_TEST(conditional_on_cold_cache)
     for (int i = 0; i < 2; i++) {
         snprintf(inm, sizeof inm, "If-None-Match: %s", etags[i]);
         const char *hdrs[] = {inm, NULL};
-        struct resp r = get(&b, paths[i], hdrs);
+        struct resp r = http_get(&b, paths[i], hdrs);
         ck_assert_int_eq(r.status, 304);
         ck_assert_uint_eq(r.len, 0);
         resp_free(&r);
     }
-    struct resp r = get(&b, "/v1/datasets/demo/splits/temporal/nope.txt?k=3", NULL);
+    struct resp r = http_get(&b, "/v1/datasets/demo/splits/temporal/nope.txt?k=3", NULL);
     ck_assert_int_eq(r.status, 404);
     resp_free(&r);
-    ck_assert_double_eq(counter(&b, "recprep_cache_misses_total"), 0);
+    ck_assert_double_eq(metric_required(&b, "recprep_cache_misses_total"), 0);
     /* A stale tag is not a match: now the result is computed, once. */
     const char *stale[] = {"If-None-Match: \"0000000000000000-0000000000000000\"", NULL};
-    r = get(&b, paths[1], stale);
+    r = http_get(&b, paths[1], stale);
     ck_assert_int_eq(r.status, 200);
     resp_free(&r);
-    ck_assert_double_eq(counter(&b, "recprep_cache_misses_total"), 1);
+    ck_assert_double_eq(metric_required(&b, "recprep_cache_misses_total"), 1);
     ck_assert_int_eq(server_stop(&b, 30000), 0);
     server_cleanup(&b);
 }
@@ -114,7 +92,7 @@ END_TEST
 /* The filename of the Content-Disposition of path. */
 static void download_name(const char *path, char *name, size_t cap)
 {
-    struct resp r = get(&srv, path, NULL);
+    struct resp r = http_get(&srv, path, NULL);
     char cd[256];
     ck_assert_int_eq(r.status, 200);
     header(&r, "Content-Disposition", cd, sizeof cd);
@@ -149,7 +127,7 @@ static struct resp get_with(const struct server *s, const char *path, const char
                             const char *h2)
 {
     const char *hdrs[] = {h1, h2, NULL};
-    return get(s, path, hdrs);
+    return http_get(s, path, hdrs);
 }
 
 /* A 206 for [start, start + len) of full (full_len bytes). */
@@ -169,7 +147,7 @@ static void expect_part(const struct resp *r, const char *full, size_t full_len,
 static void check_ranges(const struct server *s, const char *path)
 {
     char h[128], etag[64], ifr[200];
-    struct resp full = get(s, path, NULL), r;
+    struct resp full = http_get(s, path, NULL), r;
     ck_assert_int_eq(full.status, 200);
     ck_assert_uint_gt(full.len, 100);
     header(&full, "Accept-Ranges", h, sizeof h);
@@ -229,7 +207,7 @@ END_TEST
  * options ("" or "--compressed"). */
 static void curl_resume(const struct server *s, const char *path, size_t cut, const char *extra)
 {
-    struct resp full = get(s, path, NULL);
+    struct resp full = http_get(s, path, NULL);
     ck_assert_int_eq(full.status, 200);
     ck_assert_uint_lt(cut, full.len);
     char file[128], cmd[512];
@@ -267,7 +245,7 @@ START_TEST(ranges_of_streamed_files)
     ck_assert_int_eq(server_start(&s, args, NULL, NULL), 0);
     ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
     const char *path = "/v1/datasets/demo/splits/temporal/train.txt";
-    struct resp r = get(&s, path, NULL);
+    struct resp r = http_get(&s, path, NULL);
     ck_assert_uint_gt(r.len, 256 * 1024); /* more than 1 MB / 4: streamed */
     resp_free(&r);
     check_ranges(&s, path);
@@ -311,7 +289,7 @@ static char *gunzip(const char *data, size_t len, size_t *out_len)
 static void check_gzip(const char *path)
 {
     char tag_id[64], tag_gz[64], h[128], inm[200];
-    struct resp id = get(&srv, path, NULL), gz = get_with(&srv, path, GZ, NULL);
+    struct resp id = http_get(&srv, path, NULL), gz = get_with(&srv, path, GZ, NULL);
     ck_assert_int_eq(id.status, 200);
     ck_assert_int_eq(gz.status, 200);
     ck_assert_ptr_null(resp_header(&id, "Content-Encoding", h, sizeof h));
@@ -347,19 +325,19 @@ static void check_gzip(const char *path)
 
 START_TEST(gzip_round_trip)
 {
-    double gzips0 = counter(&srv, "recprep_gzip_total");
+    double gzips0 = metric_required(&srv, "recprep_gzip_total");
     check_gzip(TRAIN);
     check_gzip("/v1/datasets/small/splits/full/users.tsv");
     check_gzip("/v1/datasets/small/kcore/curve?max_k=40");
     /* compressed once per cached result, however often it is asked */
-    double gzips1 = counter(&srv, "recprep_gzip_total");
+    double gzips1 = metric_required(&srv, "recprep_gzip_total");
     ck_assert_double_eq(gzips1, gzips0 + 3);
     for (int i = 0; i < 3; i++) {
         struct resp r = get_with(&srv, TRAIN, GZ, NULL);
         ck_assert_int_eq(r.status, 200);
         resp_free(&r);
     }
-    ck_assert_double_eq(counter(&srv, "recprep_gzip_total"), gzips1);
+    ck_assert_double_eq(metric_required(&srv, "recprep_gzip_total"), gzips1);
 }
 END_TEST
 
@@ -387,12 +365,12 @@ START_TEST(ranges_over_the_coding_served)
     header(&gz, "ETag", tag, sizeof tag);
     snprintf(ifr, sizeof ifr, "If-Range: %s", tag);
     const char *hdrs[] = {GZ, "Range: bytes=100-", ifr, NULL};
-    struct resp r = get(&srv, TRAIN, hdrs);
+    struct resp r = http_get(&srv, TRAIN, hdrs);
     expect_part(&r, gz.body, gz.len, 100, gz.len - 100);
     header(&r, "Content-Encoding", h, sizeof h);
     ck_assert_str_eq(h, "gzip");
     resp_free(&r);
-    struct resp id = get(&srv, TRAIN, NULL);
+    struct resp id = http_get(&srv, TRAIN, NULL);
     r = get_with(&srv, TRAIN, GZ, "Range: bytes=100-");
     expect_part(&r, id.body, id.len, 100, id.len - 100);
     ck_assert_ptr_null(resp_header(&r, "Content-Encoding", h, sizeof h));
@@ -470,7 +448,7 @@ START_TEST(access_log_of_aborted_download)
     ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
     const char *path = "/v1/datasets/big/splits/full/users.tsv";
     snprintf(url, sizeof url, "%s?k=1", path);
-    struct resp r = get(&s, url, NULL); /* computed and cached: the next one starts at once */
+    struct resp r = http_get(&s, url, NULL); /* computed and cached: the next one starts at once */
     ck_assert_int_eq(r.status, 200);
     size_t full = r.len;
     resp_free(&r);
@@ -507,10 +485,10 @@ START_TEST(access_log_of_aborted_download)
     r = get_with(&s, "/v1/datasets/big/splits/full?k=1", GZ, NULL);
     const char *coding = resp_header(&r, "Content-Encoding", ce, sizeof ce) ? ce : "identity";
     resp_free(&r);
-    r = get(&s, "/healthz", NULL);
+    r = http_get(&s, "/healthz", NULL);
     ck_assert_int_eq(r.status, 200);
     resp_free(&r);
-    r = get(&s, "/v1/datasets/big", NULL);
+    r = http_get(&s, "/v1/datasets/big", NULL);
     resp_free(&r);
     j = wait_log_line(&s, "/v1/datasets/big"); /* requested after /healthz */
     ck_assert_ptr_nonnull(j);
@@ -529,19 +507,23 @@ END_TEST
 /* Process and build metrics, rows per dataset, compute time per recipe. */
 START_TEST(process_and_recipe_metrics)
 {
-    struct resp r = get(&srv, "/v1/datasets/small/splits/temporal?k=2", NULL);
+    struct resp r = http_get(&srv, "/v1/datasets/small/splits/temporal?k=2", NULL);
     ck_assert_int_eq(r.status, 200);
     resp_free(&r);
-    ck_assert_double_gt(counter(&srv, "process_resident_memory_bytes"), 1024 * 1024);
-    double start = counter(&srv, "process_start_time_seconds");
+    ck_assert_double_gt(metric_required(&srv, "process_resident_memory_bytes"), 1024 * 1024);
+    double start = metric_required(&srv, "process_start_time_seconds");
     double now = (double)time(NULL);
     ck_assert_msg(start > now - 3600 && start <= now + 1, "start %f now %f", start, now);
-    ck_assert_double_ge(counter(&srv, "process_open_fds"), 4); /* stdio + listening socket */
-    ck_assert_double_eq(counter(&srv, "recprep_dataset_rows{dataset=\"small\"}"), 2000);
-    ck_assert_double_ge(counter(&srv, "recprep_computations_total{recipe=\"temporal\"}"), 1);
-    ck_assert_double_gt(counter(&srv, "recprep_compute_seconds_total{recipe=\"temporal\"}"), 0);
-    ck_assert_double_eq(counter(&srv, "recprep_computations_total{recipe=\"az23-timestamp\"}"), 0);
-    r = get(&srv, "/metrics", NULL);
+    ck_assert_double_ge(metric_required(&srv, "process_open_fds"),
+                        4); /* stdio + listening socket */
+    ck_assert_double_eq(metric_required(&srv, "recprep_dataset_rows{dataset=\"small\"}"), 2000);
+    ck_assert_double_ge(metric_required(&srv, "recprep_computations_total{recipe=\"temporal\"}"),
+                        1);
+    ck_assert_double_gt(metric_required(&srv, "recprep_compute_seconds_total{recipe=\"temporal\"}"),
+                        0);
+    ck_assert_double_eq(
+        metric_required(&srv, "recprep_computations_total{recipe=\"az23-timestamp\"}"), 0);
+    r = http_get(&srv, "/metrics", NULL);
     const char *bi = strstr(r.body, "\nrecprep_build_info{version=\"");
     ck_assert_ptr_nonnull(bi);
     ck_assert_ptr_nonnull(strstr(bi, "\"} 1\n"));

@@ -5,6 +5,7 @@
  */
 #include "e2e_util.h"
 
+#include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -266,6 +267,32 @@ void resp_free(struct resp *r)
     free(r->body);
     free(r->headers);
     r->body = r->headers = NULL;
+}
+
+struct resp http_get(const struct server *s, const char *path, const char *const *hdrs)
+{
+    struct resp r;
+    ck_assert_int_eq(http(s, "GET", path, hdrs, &r), 0);
+    return r;
+}
+
+double metric_value(const struct server *s, const char *name)
+{
+    struct resp r = http_get(s, "/metrics", NULL);
+    double v = -1;
+    size_t n = strlen(name);
+    for (const char *p = r.body; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            v = strtod(p + n + 1, NULL);
+    resp_free(&r);
+    return v;
+}
+
+double metric_required(const struct server *s, const char *name)
+{
+    double v = metric_value(s, name);
+    ck_assert_msg(v >= 0, "no metric %s", name);
+    return v;
 }
 
 void server_start_ready(struct server *s, const char *const *args, const char *const *env)

@@ -62,6 +62,15 @@ const char *resp_header(const struct resp *r, const char *name, char *buf, size_
 
 void resp_free(struct resp *r);
 
+/* GET path with the headers (NULL: none); the transport must work (a check
+ * assertion, so: from a test only). */
+struct resp http_get(const struct server *s, const char *path, const char *const *hdrs);
+
+/* The value of the series `name` (labels included) in /metrics of s: -1
+ * when absent (metric_value), a failed assertion (metric_required). */
+double metric_value(const struct server *s, const char *name);
+double metric_required(const struct server *s, const char *name);
+
 /* Whole file into memory (malloc'd); NULL on error. */
 char *read_file(const char *path, size_t *len);
 

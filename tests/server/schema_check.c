@@ -14,6 +14,8 @@
  */
 #include "schema_check.h"
 
+#include "../json_ref.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,25 +38,6 @@ __attribute__((format(printf, 2, 3))) static int bad(struct walk *w, const char 
     va_end(ap);
     snprintf(w->msg, w->cap, "%s: %s", w->path, what);
     return -1;
-}
-
-static json_t *resolve(json_t *doc, const char *ref)
-{
-    if (ref == NULL || strncmp(ref, "#/", 2) != 0)
-        return NULL;
-    json_t *node = doc;
-    for (const char *seg = ref + 2; node != NULL && *seg;) {
-        const char *end = strchr(seg, '/');
-        size_t len = end ? (size_t)(end - seg) : strlen(seg);
-        char key[128];
-        if (len >= sizeof key)
-            return NULL;
-        memcpy(key, seg, len);
-        key[len] = '\0';
-        node = json_object_get(node, key);
-        seg = end ? end + 1 : seg + len;
-    }
-    return node;
 }
 
 static int check(struct walk *w, json_t *schema, json_t *v);
@@ -187,7 +170,7 @@ static int check(struct walk *w, json_t *schema, json_t *v)
 {
     const char *ref = json_string_value(json_object_get(schema, "$ref"));
     if (ref != NULL) {
-        json_t *target = resolve(w->doc, ref);
+        json_t *target = json_ref_resolve(w->doc, ref);
         if (target == NULL || w->depth >= 32)
             return bad(w, "unresolved or cyclic $ref %s", ref);
         w->depth++;
@@ -236,7 +219,7 @@ json_t *schema_for_response(json_t *doc, const char *path, const char *method, l
     json_t *resp = json_object_get(json_object_get(op, "responses"), code);
     const char *ref = json_string_value(json_object_get(resp, "$ref"));
     if (ref != NULL)
-        resp = resolve(doc, ref);
+        resp = json_ref_resolve(doc, ref);
     return json_object_get(json_object_get(json_object_get(resp, "content"), "application/json"),
                            "schema");
 }
