@@ -14,6 +14,8 @@
 #     and 64, and its bound (load + cache + 64 MB).
 # Run it with the BUILD_DIR of an older commit for the "before" figures.
 set -eu
+# shellcheck source=recprepd.sh
+. "$(dirname "$0")/recprepd.sh"
 
 build=${1:?usage: bench_cache.sh BUILD_DIR [ROWS] [N]}
 rows=${2:-2023070}
@@ -30,20 +32,7 @@ pid=""
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true' EXIT HUP INT PIPE TERM
 
 start() { # start CACHE_MB: recprepd on $data, $base and $pid set once ready
-    rm -f "$portfile"
-    "$build/recprepd" --listen 127.0.0.1:0 --port-file "$portfile" --cache-mb "$1" \
-        --dataset "bench=$data" 2>"$log" &
-    pid=$!
-    i=0
-    until [ -s "$portfile" ]; do
-        i=$((i + 1)); [ $i -lt 2000 ] || { echo "recprepd did not start" >&2; exit 1; }
-        sleep 0.01
-    done
-    base="http://127.0.0.1:$(cat "$portfile")"
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; do
-        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
-        sleep 0.05
-    done
+    recprepd_start "$build/recprepd" "$log" "$portfile" --cache-mb "$1" --dataset "bench=$data"
 }
 
 stop() {

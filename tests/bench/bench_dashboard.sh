@@ -16,6 +16,8 @@ set -eu
 build=${1:?usage: bench_dashboard.sh BUILD_DIR [ROWS]}
 rows=${2:-2023070}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=recprepd.sh
+. "$here/recprepd.sh"
 dir=${BENCH_DIR:-/tmp/recprep-bench}
 mkdir -p "$dir"
 data="$dir/gen-$rows.csv"
@@ -29,16 +31,7 @@ ${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$here/../../include" \
 
 pid=
 start() {
-    rm -f "$dir/port"
-    "$build/recprepd" --listen 127.0.0.1:0 --port-file "$dir/port" --dataset "bench=$data" \
-        2>"$dir/recprepd.log" &
-    pid=$!
-    until [ -s "$dir/port" ]; do sleep 0.01; done
-    base="http://127.0.0.1:$(cat "$dir/port")"
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; do
-        kill -0 "$pid" 2>/dev/null || { cat "$dir/recprepd.log" >&2; exit 1; }
-        sleep 0.05
-    done
+    recprepd_start "$build/recprepd" "$dir/recprepd.log" "$dir/port" --dataset "bench=$data"
 }
 stop() { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; }
 trap stop EXIT INT TERM

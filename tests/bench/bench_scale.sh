@@ -54,6 +54,8 @@ done
 [ "$with100" = 1 ] && sizes="$sizes,100M"
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=recprepd.sh
+. "$here/recprepd.sh"
 repo=$(cd "$here/../.." && pwd)
 work=${RECPREP_BENCH_DIR:-/tmp/recprep-bench}
 peers_dir=${RECPREP_PEERS_DIR:-$repo/../shared/bench-peers}
@@ -180,22 +182,10 @@ first_request() { # ROWS KEY URL: time_total of one GET that must answer 200
 }
 
 daemon() { # ROWS FILE
-  local rows=$1 csv=$2 t0 t1 port base r
-  rm -f "$tmp/port"
+  local rows=$1 csv=$2 t0 t1 base r
   t0=$(now)
-  "$build/recprepd" --listen 127.0.0.1:0 --port-file "$tmp/port" --quiet-probes \
-    --dataset "scale=$csv" 2>"$tmp/recprepd.log" &
-  pid=$!
-  until [ -s "$tmp/port" ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$tmp/recprepd.log" >&2; exit 1; }
-    sleep 0.01
-  done
-  port=$(cat "$tmp/port")
-  base=http://127.0.0.1:$port
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$tmp/recprepd.log" >&2; exit 1; }
-    sleep 0.02
-  done
+  recprepd_start "$build/recprepd" "$tmp/recprepd.log" "$tmp/port" --quiet-probes \
+    --dataset "scale=$csv"
   t1=$(now)
   R[$rows,d_load]=$(calc '%.3f' "$t1 - $t0")
   R[$rows,d_logload]=$(grep -o '"seconds":[0-9.]*' "$tmp/recprepd.log" | head -n1 | cut -d: -f2)

@@ -14,6 +14,8 @@
 # and wrk -t2 -c64 -d5s on the cached summary with Accept-Encoding: gzip.
 # Targets: >= 1 GB/s of uncompressed payload; summary >= 60k req/s.
 set -eu
+# shellcheck source=recprepd.sh
+. "$(dirname "$0")/recprepd.sh"
 
 build=${1:?usage: bench_serve.sh BUILD_DIR [ROWS]}
 rows=${2:-2023070}
@@ -28,25 +30,13 @@ for tool in curl wrk; do
 done
 [ -s "$data" ] || "$build/recprep" generate "$data" --rows "$rows"
 
-rm -f "$portfile"
+pid=""
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true' EXIT INT TERM
 # wrk's 64 connections all come from one address: lift the per-address
 # limit (64 by default) so a connection of the warm-up still closing cannot
 # turn one of them away.
-"$build/recprepd" --listen 127.0.0.1:0 --port-file "$portfile" --cache-mb 1024 \
-    --max-client-connections 256 \
-    --dataset "bench=$data" 2>"$log" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
-i=0
-until [ -s "$portfile" ]; do
-    i=$((i + 1)); [ $i -lt 2000 ] || { echo "recprepd did not start" >&2; exit 1; }
-    sleep 0.01
-done
-base="http://127.0.0.1:$(cat "$portfile")"
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.05
-done
+recprepd_start "$build/recprepd" "$log" "$portfile" --cache-mb 1024 \
+    --max-client-connections 256 --dataset "bench=$data"
 
 gz_seconds() {
     curl -s "$base/metrics" | awk '$1 == "recprep_gzip_seconds_total" {print $2}'

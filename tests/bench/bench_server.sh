@@ -14,6 +14,8 @@
 # Targets: first summary <= 100 ms; >= 20,000 req/s with p99 <= 10 ms;
 # train.txt >= 500 MB/s.
 set -eu
+# shellcheck source=recprepd.sh
+. "$(dirname "$0")/recprepd.sh"
 
 build=${1:?usage: bench_server.sh BUILD_DIR [ROWS]}
 rows=${2:-2023070}
@@ -32,23 +34,9 @@ if [ ! -s "$data" ]; then
     "$build/recprep" generate "$data" --rows "$rows"
 fi
 
-rm -f "$portfile"
-"$build/recprepd" --listen 127.0.0.1:0 --port-file "$portfile" \
-    --dataset "bench=$data" 2>"$log" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
-
-i=0
-until [ -s "$portfile" ]; do
-    i=$((i + 1)); [ $i -lt 2000 ] || { echo "recprepd did not start" >&2; exit 1; }
-    sleep 0.01
-done
-port=$(cat "$portfile")
-base="http://127.0.0.1:$port"
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.05
-done
+pid=""
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || true' EXIT INT TERM
+recprepd_start "$build/recprepd" "$log" "$portfile" --dataset "bench=$data"
 
 summary="$base/v1/datasets/bench/splits/temporal"
 load=$(grep -o '"seconds":[0-9.]*' "$log" | head -n1 | cut -d: -f2)
