@@ -53,29 +53,15 @@ static void write_wide_log(const char *path)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static char *gunzip(const char *data, size_t len, size_t cap, size_t *out_len)
-{
-    z_stream z = {0};
-    char *out = malloc(cap);
-    ck_assert_ptr_nonnull(out);
-    ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
-    z.next_in = (unsigned char *)(uintptr_t)data;
-    z.avail_in = (unsigned)len;
-    z.next_out = (unsigned char *)out;
-    z.avail_out = (unsigned)cap;
-    ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
-    *out_len = z.total_out;
-    inflateEnd(&z);
-    return out;
-}
-
 /* The body of r decoded (gzip when Content-Encoding says so). */
 static char *decoded(const struct resp *r, size_t cap, size_t *len)
 {
     char h[64];
     if (resp_header(r, "Content-Encoding", h, sizeof h) != NULL) {
         ck_assert_str_eq(h, "gzip");
-        return gunzip(r->body, r->len, cap, len);
+        char *plain = gunzip_body(r->body, r->len, cap, len);
+        ck_assert_msg(plain != NULL, "not one complete gzip member of at most %zu bytes", cap);
+        return plain;
     }
     char *copy = malloc(r->len + 1);
     memcpy(copy, r->body, r->len);

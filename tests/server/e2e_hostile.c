@@ -175,21 +175,11 @@ START_TEST(raw_nul_in_request_line)
 }
 END_TEST
 
-/* A dataset whose users.tsv is ~16 MB: 4,000 users with 4,000-byte IDs,
- * larger than loopback socket buffers, so a client that stops reading
- * really holds the response back. Returns "--dataset" value in ds. */
+/* The big-IDs log (write_big_ids_csv) at path; its "--dataset" value in ds. */
 static void big_ids_dataset(char *path, size_t pcap, char *ds, size_t cap)
 {
     snprintf(path, pcap, "/tmp/recprepd-big-%d.csv", (int)getpid());
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    static char id[4001];
-    memset(id, 'u', 4000);
-    for (int i = 0; i < 4000; i++) {
-        snprintf(id + 3990, 11, "%010d", i);
-        fprintf(f, "%s,B%d,5,%d\n", id, i % 7, 1000 + i);
-    }
-    fclose(f);
+    write_big_ids_csv(path);
     snprintf(ds, cap, "big=%s", path);
 }
 

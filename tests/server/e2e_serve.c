@@ -255,32 +255,6 @@ START_TEST(ranges_of_streamed_files)
 }
 END_TEST
 
-/* gunzip data[0..len) into a malloc'd buffer; NULL unless it is one
- * complete gzip member. */
-static char *gunzip(const char *data, size_t len, size_t *out_len)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    size_t cap = 64 * len + 1024;
-    char *out = malloc(cap);
-    if (out == NULL || inflateInit2(&z, 15 + 16) != Z_OK) {
-        free(out);
-        return NULL;
-    }
-    z.next_in = (Bytef *)(uintptr_t)data;
-    z.avail_in = (uInt)len;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)cap;
-    int rc = inflate(&z, Z_FINISH);
-    *out_len = z.total_out;
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END || z.avail_in != 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 #define GZ "Accept-Encoding: gzip"
 
 /* path served with and without gzip: the same bytes once decoded, distinct
@@ -305,7 +279,7 @@ static void check_gzip(const char *path)
     ck_assert(tag_gz[0] == '"' && tag_gz[strlen(tag_gz) - 1] == '"'); /* strong */
     ck_assert_uint_lt(gz.len, id.len);
     size_t n;
-    char *plain = gunzip(gz.body, gz.len, &n);
+    char *plain = gunzip_body(gz.body, gz.len, 64 * gz.len + 1024, &n);
     ck_assert_ptr_nonnull(plain);
     ck_assert(n == id.len && memcmp(plain, id.body, n) == 0);
     free(plain);
@@ -381,23 +355,6 @@ START_TEST(ranges_over_the_coding_served)
 }
 END_TEST
 
-/* A log whose users.tsv is ~16 MB (4,000 users with 4,000-byte IDs), more
- * than loopback socket buffers hold, so a client that leaves early really
- * cuts the response. */
-static void big_ids_csv(char *path, size_t cap)
-{
-    snprintf(path, cap, "/tmp/recprepd-serve-big-%d.csv", (int)getpid());
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    static char id[4001];
-    memset(id, 'u', 4000);
-    for (int i = 0; i < 4000; i++) {
-        snprintf(id + 3990, 11, "%010d", i);
-        fprintf(f, "%s,B%d,5,%d\n", id, i % 7, 1000 + i);
-    }
-    fclose(f);
-}
-
 static size_t stop_after_64k(char *p, size_t size, size_t n, void *cls)
 {
     size_t *got = cls;
@@ -441,7 +398,8 @@ START_TEST(access_log_of_aborted_download)
 {
     struct server s;
     char csv[128], ds[200], url[256];
-    big_ids_csv(csv, sizeof csv);
+    snprintf(csv, sizeof csv, "/tmp/recprepd-serve-big-%d.csv", (int)getpid());
+    write_big_ids_csv(csv);
     snprintf(ds, sizeof ds, "big=%s", csv);
     const char *args[] = {"--dataset", ds, "--quiet-probes", NULL};
     ck_assert_int_eq(server_start(&s, args, NULL, NULL), 0);

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 void sleep_ms(int ms)
 {
@@ -293,6 +294,42 @@ double metric_required(const struct server *s, const char *name)
     double v = metric_value(s, name);
     ck_assert_msg(v >= 0, "no metric %s", name);
     return v;
+}
+
+char *gunzip_body(const char *data, size_t len, size_t cap, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    char *out = malloc(cap);
+    if (out == NULL || inflateInit2(&z, 15 + 16) != Z_OK) {
+        free(out);
+        return NULL;
+    }
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = inflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || z.avail_in != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+void write_big_ids_csv(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    static char id[4001];
+    memset(id, 'u', 4000);
+    for (int i = 0; i < 4000; i++) {
+        snprintf(id + 3990, 11, "%010d", i);
+        fprintf(f, "%s,B%d,5,%d\n", id, i % 7, 1000 + i);
+    }
+    ck_assert_int_eq(fclose(f), 0);
 }
 
 void server_start_ready(struct server *s, const char *const *args, const char *const *env)

@@ -71,6 +71,15 @@ struct resp http_get(const struct server *s, const char *path, const char *const
 double metric_value(const struct server *s, const char *name);
 double metric_required(const struct server *s, const char *name);
 
+/* gunzip data[0..len) into a malloc'd buffer of cap bytes: NULL unless it
+ * is one complete gzip member that fits. */
+char *gunzip_body(const char *data, size_t len, size_t cap, size_t *out_len);
+
+/* A log whose users.tsv is ~16 MB (4,000 users with 4,000-byte IDs), more
+ * than loopback socket buffers hold, so a client that stops reading really
+ * holds the response back. Written to path (a check assertion). */
+void write_big_ids_csv(const char *path);
+
 /* Whole file into memory (malloc'd); NULL on error. */
 char *read_file(const char *path, size_t *len);
 
