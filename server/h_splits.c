@@ -172,14 +172,20 @@ static void result_etag(const struct split_req *sr, const char *what, const char
     srv_etag(etag, sr->gen->fingerprint, srv_fnv1a(h, what, strlen(what)));
 }
 
-/* The request's state kept across a suspension, from rq->pending. */
-static void split_req_restore(struct srv_req *rq, struct split_req *sr)
+/* A resumed request: the worker's result (NULL with *ret the reply when
+ * there is none) and the request's state kept across the suspension in
+ * rq->pending. */
+static struct srv_entry *split_resume(struct srv_req *rq, struct split_req *sr, int *ret)
 {
+    struct srv_entry *e;
+    if (srv_result_collect(rq, &e, ret) != SRV_ACQ_READY)
+        return NULL;
     const struct srv_pending *p = &rq->pending;
     memcpy(&sr->job, p->arg, sizeof sr->job);
     sr->gen = sr->job.gen;
     memcpy(sr->key, p->key, p->key_len);
     sr->key_len = p->key_len;
+    return e;
 }
 
 /* The result, or 1 when the request was suspended or answered (*ret). */
@@ -214,11 +220,10 @@ static int send_summary(struct srv_req *rq, const struct split_req *sr, struct s
 static int summary_resume(struct srv_req *rq)
 {
     struct split_req sr;
-    struct srv_entry *e;
     int ret;
-    if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
+    struct srv_entry *e = split_resume(rq, &sr, &ret);
+    if (e == NULL)
         return ret;
-    split_req_restore(rq, &sr);
     ret = send_summary(rq, &sr, e);
     srv_entry_release(e);
     return ret;
@@ -432,11 +437,10 @@ static int send_file(struct srv_req *rq, struct split_req *sr, struct srv_entry 
 static int file_resume(struct srv_req *rq)
 {
     struct split_req sr;
-    struct srv_entry *e;
     int ret;
-    if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
+    struct srv_entry *e = split_resume(rq, &sr, &ret);
+    if (e == NULL)
         return ret;
-    split_req_restore(rq, &sr);
     const char *file = rq->pending.file;
     const char *name = known_file(rp_recipe_get(sr.job.p.method), file, strlen(file));
     ret = name != NULL ? send_file(rq, &sr, e, name, rq->pending.etag, rq->pending.gzip)
