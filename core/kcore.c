@@ -187,6 +187,18 @@ static uint64_t kept_rows(const uint32_t *off, const uint8_t *kept, uint32_t nx)
     return rows;
 }
 
+/* Is walking the kept ones' rows through the CSRs cheaper than a pass over
+ * every row? Only in a big log (the kept rows are summed only there). */
+static int walk_kept(const kstate *st)
+{
+    const rp_dataset *ds = st->ds;
+    if (ds->n_rows < st->csr_min)
+        return 0;
+    return kept_rows(ds->user_off, st->ukept, ds->n_users) +
+               kept_rows(ds->item_off, st->ikept, ds->n_items) <
+           ds->n_rows;
+}
+
 /* Recount both sides against the current kept sets and queue the kept whose
  * count is below k: the same drops as the CSR walks (kept ones had >= k
  * before), in O(n + U + I). In a big log whose kept own less than half the
@@ -195,9 +207,7 @@ static uint64_t kept_rows(const uint32_t *off, const uint8_t *kept, uint32_t nx)
 static void recount(kstate *st)
 {
     const rp_dataset *ds = st->ds;
-    uint64_t walk = kept_rows(ds->user_off, st->ukept, ds->n_users) +
-                    kept_rows(ds->item_off, st->ikept, ds->n_items);
-    if (ds->n_rows >= st->csr_min && walk < ds->n_rows) {
+    if (walk_kept(st)) {
         csr_count(st, ds->user_off, ds->user_rows, ds->n_users, ds->item, st->ikept, st->ukept,
                   st->ucnt);
         csr_count(st, ds->item_off, ds->item_rows, ds->n_items, ds->user, st->ukept, st->ikept,
