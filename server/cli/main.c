@@ -361,32 +361,19 @@ static int cmd_generate(int argc, char **argv)
     char what[160];
     snprintf(what, sizeof what, "generating %s", pos[0]);
     begin(pos[0], what);
-    if (rp_generate_file(&p, pos[0], &err) != RP_OK)
-        return fail(&err);
-    cli_progress_stop(&progress, 1);
-    return 0;
+    return rp_generate_file(&p, pos[0], &err) == RP_OK ? 0 : fail(&err);
 }
 
 /* ---- the command table and help ------------------------------------------ */
 
 typedef struct command {
     const char *name;
-    const char *synopsis; /* after "recprep NAME" */
-    const char *summary;  /* what it does, for both help texts */
-    int (*run)(int argc, char **argv);
-    rp_method method; /* temporal, full: the recipe whose parameters to list;
-                         RP_METHOD_COUNT for the others */
+    const char *synopsis;              /* after "recprep NAME" */
+    const char *summary;               /* what it does, for both help texts */
+    int (*run)(int argc, char **argv); /* NULL: run_recipe(method) */
+    rp_method method;                  /* temporal, full: the recipe they run and whose
+                                          parameters they list; RP_METHOD_COUNT for the others */
 } command;
-
-static int cmd_temporal(int argc, char **argv)
-{
-    return run_recipe(RP_METHOD_TEMPORAL, argc, argv);
-}
-
-static int cmd_full(int argc, char **argv)
-{
-    return run_recipe(RP_METHOD_FULL, argc, argv);
-}
 
 static const command COMMANDS[] = {
     {"stats", "INPUT [--format F]", "Dataset statistics as JSON on stdout.", cmd_stats,
@@ -400,10 +387,10 @@ static const command COMMANDS[] = {
     {"recipes", "", "The recipe table (parameters, defaults, files) as JSON.", cmd_recipes,
      RP_METHOD_COUNT},
     {"temporal", "INPUT OUTDIR [--PARAM VALUE ...] [--format F]",
-     "= split temporal: train.txt, validation.txt, test.txt, users.tsv, items.tsv.", cmd_temporal,
+     "= split temporal: train.txt, validation.txt, test.txt, users.tsv, items.tsv.", NULL,
      RP_METHOD_TEMPORAL},
     {"full", "INPUT OUTDIR [--PARAM VALUE ...] [--format F]",
-     "= split full: all.txt, users.tsv, items.tsv.", cmd_full, RP_METHOD_FULL},
+     "= split full: all.txt, users.tsv, items.tsv.", NULL, RP_METHOD_FULL},
     {"generate", "OUT [--rows 2023070] [--users U] [--items I] [--seed 42] [--days 5000]",
      "A deterministic Amazon-like amazon-csv log.", cmd_generate, RP_METHOD_COUNT},
 };
@@ -431,9 +418,12 @@ static void usage(void)
     }
     fputs("\n", stdout);
     fputs(FORMATS, stdout);
-    fputs("Recipes: temporal, full, sasrec, s3rec, az23-last-out, az23-timestamp\n"
-          "(`recprep recipes`). Recipes print their summary JSON on stdout.\n",
-          stdout);
+    size_t n;
+    const rp_recipe *all = rp_recipes(&n);
+    fputs("Recipes:", stdout);
+    for (size_t i = 0; i < n; i++)
+        printf("%s %s", i ? "," : "", all[i].name);
+    fputs("\n(`recprep recipes`). Recipes print their summary JSON on stdout.\n", stdout);
     fputs(FILTERS, stdout);
     fputs("\n", stdout);
     fputs(COMMON, stdout);
@@ -567,7 +557,8 @@ int main(int argc, char **argv)
         command_help(c, base < argc && !is_help(argv[base]) ? argv[base] : NULL);
         return 0;
     }
-    int rc = c->run(argc - base, argv + base);
+    int rc = c->run != NULL ? c->run(argc - base, argv + base)
+                            : run_recipe(c->method, argc - base, argv + base);
     cli_progress_stop(&progress, rc == 0);
     return rc;
 }
