@@ -231,16 +231,16 @@ rp_status rp_load_file_opts(const char *path, rp_format fmt, const rp_load_opts 
         return RP_ERR_IO;
     }
     size_t size = S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0;
+    /* The lines' reader sniffs gzip (and refuses a .gz name over plain
+     * data) for both paths: a plain file may then load on several threads,
+     * which pread and leave the reader where it is. */
     int fallback = 1;
-    rp_status st = RP_OK;
-    if (size > 0)
+    rp_status st = rpi_lines_fd(&r, path, fd, err);
+    if (st == RP_OK && !r.gz && size > 0)
         st = rpi_load_par(path, fd, size, fmt, opts, progress, out, err, &fallback);
-    if (fallback) {
-        st = rpi_lines_fd(&r, path, fd, err);
-        if (st == RP_OK)
-            st = run(&r, path, fmt, size, progress, out, err);
-        rpi_lines_cleanup(&r);
-    }
+    if (st == RP_OK && fallback)
+        st = run(&r, path, fmt, size, progress, out, err);
+    rpi_lines_cleanup(&r);
     close(fd);
     return st;
 }

@@ -23,7 +23,9 @@
  * number local to the chunk; the merger, going in file order, reports the
  * first failed chunk's error with the lines of the chunks before it added, so
  * the error is the one a one-thread load gives. Workers stop taking chunks
- * once a chunk has failed.
+ * once a chunk has failed, and chunks after the first failed one stop early;
+ * those before it run to their end (one of them may hold the file's first
+ * error).
  *
  * Memory: workers run at most `threads` chunks ahead of the merger, chunks
  * are about 1/(8 threads) of the file (1-8 MB), and a merged chunk's builder
@@ -76,7 +78,9 @@ typedef struct par {
     rp_format fmt;
     chunk *ch;
     size_t n, next, merged; /* chunks; next to parse; merged so far */
-    int failed;             /* a chunk failed or chunk 0 gave up: take no more */
+    size_t first_bad;       /* first chunk that failed, 0 when chunk 0 gave up or
+                               on stop; n: none. No chunk after it is taken, and
+                               those running stop early */
     config cfg;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -110,7 +114,7 @@ static void publish(par *w, const rpi_parser *p, int state)
         w->cfg = (config){state,       p->fmt,      p->have_header, p->unit_known, p->ncols,
                           p->col_user, p->col_item, p->col_rating,  p->col_ts,     p->b->ts_unit};
         if (state < 0)
-            w->failed = 1;
+            __atomic_store_n(&w->first_bad, 0, __ATOMIC_RELAXED);
         pthread_cond_broadcast(&w->cv);
     }
     pthread_mutex_unlock(&w->mu);
@@ -211,7 +215,7 @@ static rp_status parse_lines(par *w, size_t k, rpi_parser *p, rpi_lines *r, rp_e
             count_progress(w, rows - rows0, own_bytes(c, r) - bytes0);
             rows0 = rows;
             bytes0 = own_bytes(c, r);
-            if (__atomic_load_n(&w->failed, __ATOMIC_RELAXED))
+            if (__atomic_load_n(&w->first_bad, __ATOMIC_RELAXED) < k)
                 break; /* an earlier chunk failed: this one will not be used */
         }
     }
@@ -255,7 +259,7 @@ static size_t take_chunk(par *w, size_t ahead)
     pthread_mutex_lock(&w->mu);
     size_t k = w->n;
     for (;;) {
-        if (w->failed || w->next >= w->n)
+        if (w->first_bad < w->n || w->next >= w->n)
             break;
         if (w->next > 0 && w->cfg.state == 0) {
             pthread_cond_wait(&w->cv, &w->mu);
@@ -287,8 +291,8 @@ static void *worker(void *arg)
         parse_chunk(w, k);
         pthread_mutex_lock(&w->mu);
         w->ch[k].done = 1;
-        if (w->ch[k].st != RP_OK)
-            w->failed = 1;
+        if (w->ch[k].st != RP_OK && k < w->first_bad)
+            __atomic_store_n(&w->first_bad, k, __ATOMIC_RELAXED);
         pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->mu);
     }
@@ -301,7 +305,7 @@ static void *worker(void *arg)
 static int wait_chunk(par *w, size_t k)
 {
     pthread_mutex_lock(&w->mu);
-    while (!w->ch[k].done && !(k >= w->next && (w->failed || w->cfg.state < 0)))
+    while (!w->ch[k].done && !(k >= w->next && (w->first_bad < w->n || w->cfg.state < 0)))
         pthread_cond_wait(&w->cv, &w->mu);
     int done = w->ch[k].done;
     pthread_mutex_unlock(&w->mu);
@@ -379,7 +383,7 @@ static void set_stage(rp_load_progress *pg, int stage)
 static void stop_workers(par *w, pthread_t *t, unsigned started)
 {
     pthread_mutex_lock(&w->mu);
-    w->failed = 1;
+    __atomic_store_n(&w->first_bad, 0, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     for (unsigned i = 0; i < started; i++)
@@ -394,6 +398,7 @@ static int plan(par *w, const rp_load_opts *opts, unsigned *threads)
     if (*threads < 2 || (!forced && w->size < MIN_SPLIT) || w->size <= cb)
         return 0;
     w->n = (size_t)((w->size + cb - 1) / cb);
+    w->first_bad = w->n;
     w->ch = calloc(w->n, sizeof *w->ch);
     if (w->ch == NULL)
         return 0;
@@ -406,13 +411,6 @@ static int plan(par *w, const rp_load_opts *opts, unsigned *threads)
     return 1;
 }
 
-/* Is the file gzip? Then it stays on the one-thread path. */
-static int gzip_magic(int fd)
-{
-    unsigned char m[2];
-    return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
-}
-
 rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
                        const rp_load_opts *opts, rp_load_progress *pg, rp_dataset **out,
                        rp_error *err, int *fallback)
@@ -420,7 +418,7 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     par w = {.path = path, .fd = fd, .size = size, .fmt = fmt, .pg = pg};
     unsigned threads;
     *fallback = 1;
-    if (gzip_magic(fd) || !plan(&w, opts, &threads))
+    if (!plan(&w, opts, &threads))
         return RP_OK;
     pthread_t *t = calloc(threads, sizeof *t);
     worker_arg arg = {&w, (size_t)threads};

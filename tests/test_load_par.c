@@ -238,6 +238,45 @@ START_TEST(timestamps_far_apart)
 }
 END_TEST
 
+/* A later chunk failing first must not cut an earlier one short: chunk 1
+ * holds more than RP_LOAD_PROGRESS_ROWS lines before its bad line, chunk 2
+ * fails at its first; the error is chunk 1's, at its line, on any number of
+ * threads (3 and 4 parse all three chunks at once). */
+START_TEST(later_failure_keeps_earlier_error)
+{
+    enum { PER_CHUNK = 100000, LINE = 16 }; /* "U%06d,I1,4,10\n" */
+    size_t cb = (size_t)PER_CHUNK * LINE, n = 0, cap = 3 * cb + 64;
+    char *text = malloc(cap);
+    for (int r = 0; r < 3 * PER_CHUNK; r++) {
+        const char *rating = r == 2 * PER_CHUNK - 10 ? "x" : r == 2 * PER_CHUNK ? "y" : "4";
+        n += (size_t)snprintf(text + n, cap - n, "U%06d,I1,%s,10\n", r % 999999, rating);
+    }
+    char *path = write_temp(text, n, ".csv");
+    rp_dataset *ds = NULL;
+    rp_error ref, err;
+    ck_assert_int_eq(load(path, RP_FORMAT_AUTO, 1, 0, &ds, &ref), RP_ERR_PARSE);
+    ck_assert_uint_eq(ref.line, 2 * PER_CHUNK - 9);
+    for (unsigned t = 2; t <= 4; t++) {
+        rp_status st = load(path, RP_FORMAT_AUTO, t, cb, &ds, &err);
+        ck_assert_ptr_null(ds);
+        ck_assert_int_eq(st, RP_ERR_PARSE);
+        ck_assert_msg(err.line == ref.line && strcmp(err.message, ref.message) == 0,
+                      "%u threads: line %zu %s, want line %zu %s", t, err.line, err.message,
+                      ref.line, ref.message);
+    }
+    remove_temp(path);
+    free(text);
+}
+END_TEST
+
+/* A name ending .gz over plain data is "not gzip" however the file would
+ * be split (the one-thread load's answer). */
+START_TEST(plain_data_named_gz)
+{
+    check_same_error("A1,B1,5,1\nA2,B2,4,2\nA3,B3,3,3\nA4,B4,5,4\n", ".csv.gz", 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("load_par");
@@ -252,6 +291,8 @@ int main(void)
     tcase_add_test(tc, large_generated);
     tcase_add_test(tc, many_distinct_ratings);
     tcase_add_test(tc, timestamps_far_apart);
+    tcase_add_test(tc, later_failure_keeps_earlier_error);
+    tcase_add_test(tc, plain_data_named_gz);
     suite_add_tcase(s, tc);
     return rp_check_run(s);
 }
