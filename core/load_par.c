@@ -85,8 +85,8 @@ typedef struct par {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     rp_load_progress *pg;
-    rpi_builder *spare; /* merged chunks' builders, emptied, for the next chunks */
-    size_t n_spare, max_spare;
+    rpi_builder spare; /* a merged chunk's builder, for the next chunk to empty and reuse */
+    int have_spare;
 } par;
 
 static unsigned thread_count(const rp_load_opts *o)
@@ -120,28 +120,34 @@ static void publish(par *w, const rpi_parser *p, int state)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* An emptied builder of a merged chunk, if one is spare: its memory is
- * already mapped in (fresh memory costs a page fault per page). */
+/* The builder of a merged chunk, if one is spare, emptied here (on the
+ * worker, not the merger): its memory is already mapped in (fresh memory
+ * costs a page fault per page). */
 static int take_spare(par *w, rpi_builder *b)
 {
     pthread_mutex_lock(&w->mu);
-    int got = w->n_spare > 0;
-    if (got)
-        *b = w->spare[--w->n_spare];
+    int got = w->have_spare;
+    if (got) {
+        *b = w->spare;
+        w->have_spare = 0;
+    }
     pthread_mutex_unlock(&w->mu);
+    if (got)
+        rpi_builder_reset(b);
     return got;
 }
 
+/* A merged chunk's builder becomes the spare, or is freed when there is one. */
 static void give_spare(par *w, rpi_builder *b)
 {
-    rpi_builder_reset(b);
     pthread_mutex_lock(&w->mu);
-    if (w->n_spare < w->max_spare) {
-        w->spare[w->n_spare++] = *b;
+    if (!w->have_spare) {
+        w->spare = *b;
+        w->have_spare = 1;
         memset(b, 0, sizeof *b);
     }
     pthread_mutex_unlock(&w->mu);
-    rpi_builder_cleanup(b); /* no room: free it */
+    rpi_builder_cleanup(b); /* a no-op when it became the spare */
 }
 
 /* A later chunk's parser starts where the first row left the first. */
@@ -246,8 +252,6 @@ static void parse_chunk(par *w, size_t k)
                                once published */
     c->lines = r.lineno;
     c->st = st;
-    if (!p.started)
-        memset(&c->b, 0, sizeof c->b);
     rpi_lines_cleanup(&r);
     rpi_parser_cleanup(&p);
 }
@@ -323,18 +327,16 @@ static void merged_one(par *w)
 }
 
 /* Merge the chunks in file order into *b (chunk 0's builder). Returns the
- * first error, its line made file-wide; *none = 1 when chunk 0 gave up. */
+ * first error, its line made file-wide; *none = 1 when chunk 0 gave up.
+ * Every chunk up to the first failed one is taken, so each one waited for
+ * comes. */
 static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
 {
     size_t lines = 0;
     *none = 0;
     for (size_t k = 0; k < w->n; k++) {
         chunk *c = &w->ch[k];
-        if (!wait_chunk(w, k)) { /* only when chunk 0 had no row */
-            if (w->cfg.state < 0) {
-                *none = 1;
-                return RP_OK;
-            }
+        if (!wait_chunk(w, k)) { /* cannot happen (see above) */
             rp_error_set(err, w->path, 0, 0, "parallel load lost a chunk");
             return RP_ERR_IO;
         }
@@ -351,8 +353,7 @@ static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
             *b = c->b;
             memset(&c->b, 0, sizeof c->b);
         } else {
-            if (c->b.n > 0)
-                st = rpi_builder_append(b, &c->b);
+            st = rpi_builder_append(b, &c->b);
             if (c->b.users != NULL)
                 give_spare(w, &c->b);
         }
@@ -422,11 +423,7 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
         return RP_OK;
     pthread_t *t = calloc(threads, sizeof *t);
     worker_arg arg = {&w, (size_t)threads};
-    w.max_spare = 1;
-    w.spare = calloc(w.max_spare, sizeof *w.spare);
-    if (t == NULL || w.spare == NULL) {
-        free(t);
-        free(w.spare);
+    if (t == NULL) {
         free(w.ch);
         return RP_OK;
     }
@@ -445,9 +442,8 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     stop_workers(&w, t, started);
     for (size_t k = 0; k < w.n; k++)
         rpi_builder_cleanup(&w.ch[k].b);
-    for (size_t k = 0; k < w.n_spare; k++)
-        rpi_builder_cleanup(&w.spare[k]);
-    free(w.spare);
+    if (w.have_spare)
+        rpi_builder_cleanup(&w.spare);
     *fallback = started == 0 || none;
     if (st == RP_OK && !*fallback) {
         set_stage(pg, RP_LOAD_INDEXING);
