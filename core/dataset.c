@@ -180,10 +180,10 @@ static void radix_scatter(const radix *rx, unsigned p, int t, const void *ksrc,
  * 2 passes of 15 bits. A digit that is the same for every row is skipped.
  *
  * Memory: rows ping-pong between out and rows_tmp (an index array the caller
- * fills later, so free to use now; NULL: one is allocated); the first pass
- * reads the keys from the timestamps and the last writes none, so the usual
- * two passes need one key buffer: 4 bytes a row of scratch, where copying
- * keys and rows in and out of double buffers took 12 (the load's peak). */
+ * fills later, so free to use now); the first pass reads the keys from the
+ * timestamps and the last writes none, so the usual two passes need one key
+ * buffer: 4 bytes a row of scratch, where copying keys and rows in and out
+ * of double buffers took 12. */
 static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out, uint32_t *rows_tmp)
 {
     uint32_t n = ds->n_rows;
@@ -215,14 +215,10 @@ static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out, 
             live[nlive++] = p;
     }
     rp_status st = RP_ERR_NOMEM;
-    uint32_t *own = NULL;
-    if (nlive > 1 && rows_tmp == NULL)
-        rows_tmp = own = rpi_alloc_big(n, sizeof *own);
     size_t ksz = rx.narrow ? sizeof(uint32_t) : sizeof(uint64_t);
     for (unsigned b = 0; b < 2 && b + 1 < nlive; b++)
         rx.key[b] = rpi_alloc_big(n, ksz);
-    if ((nlive > 1 && rows_tmp == NULL) || (nlive > 1 && rx.key[0] == NULL) ||
-        (nlive > 2 && rx.key[1] == NULL))
+    if ((nlive > 1 && rx.key[0] == NULL) || (nlive > 2 && rx.key[1] == NULL))
         goto done;
     if (nlive == 0) {
         for (uint32_t r = 0; r < n; r++)
@@ -239,7 +235,7 @@ static rp_status sort_by_time(const rp_dataset *ds, int precise, uint32_t *out, 
     }
     st = RP_OK;
 done:
-    free(rx.key[0]), free(rx.key[1]), free(own), free(rx.count);
+    free(rx.key[0]), free(rx.key[1]), free(rx.count);
     return st;
 }
 

@@ -30,7 +30,8 @@
  *   uthash (HASH_FIND + malloc'd node + HASH_ADD_KEYPTR)   1.12 s
  *   rp_intern_put                                          0.33 s
  *   rp_intern_put, slots prefetched 16 rows ahead          0.19 s
- * The loader uses the last form (rp_intern_prefetch). The table is the one
+ * The loaders use the last form, staged (rp_intern_prefetch_h, then
+ * rp_intern_prefetch_entry for the offsets and bytes). The table is the one
  * random access per lookup that remains: 2 MiB pages (madvise) spare it a TLB
  * miss; keeping hashing free of variable-length memcpy (store-forwarding
  * stalls) was worth ~25% of the lookup time.

@@ -30,8 +30,9 @@ void rp_intern_free(rp_intern *in);
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx);
 
 /* A hint: start fetching the table slot where s[0..len) would live, so that a
- * following rp_intern_put of it finds it in cache. Loaders call it for a few
- * rows ahead. No effect on contents; do not call after rp_intern_seal. */
+ * following rp_intern_put of it finds it in cache, a few strings ahead (the
+ * loaders use the staged form below). No effect on contents; do not call
+ * after rp_intern_seal. */
 void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len);
 
 /* The same with the string's hash given (rp_intern_hash), so a loader that
