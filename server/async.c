@@ -27,6 +27,18 @@
 #include "encoding.h"
 #include "reply.h"
 
+/* The handler's computation, then the cache's one question about the data
+ * it ran on: was that generation replaced meanwhile (a reload)? Then the
+ * result is transient: its waiters get it, the cache never keeps it. */
+static rp_status compute(void *arg, struct srv_result *out, rp_error *err)
+{
+    struct srv_req *rq = arg;
+    rp_status st = rq->pending.fn(rq->pending.arg, out, err);
+    if (st == RP_OK)
+        out->transient = rq->gen != NULL && !srv_gen_current(rq->gen);
+    return st;
+}
+
 static void run(struct srv_job *job)
 {
     struct srv_req *rq = (struct srv_req *)((char *)job - offsetof(struct srv_req, pending));
@@ -34,7 +46,7 @@ static void run(struct srv_job *job)
     int hit;
     rp_error_clear(&p->err);
     p->status =
-        srv_cache_get(rq->app->cache, p->key, p->key_len, p->fn, p->arg, &p->entry, &hit, &p->err);
+        srv_cache_get(rq->app->cache, p->key, p->key_len, compute, rq, &p->entry, &hit, &p->err);
     const char *data, *file = p->file[0] != '\0' ? p->file : NULL;
     size_t len;
     /* the handler reports errors (and serves identity when gzip fails) */

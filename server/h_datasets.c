@@ -233,7 +233,6 @@ static rp_status kcore_compute(void *arg, struct srv_result *out, rp_error *err)
     }
     json_t *j = rp_kcore_to_json(&kc, job->p.user_k, job->p.item_k);
     rp_kcore_cleanup(&kc);
-    out->transient = !srv_gen_current(job->gen);
     return srv_result_set_json(out, j);
 }
 
@@ -270,7 +269,6 @@ static rp_status curve_compute(void *arg, struct srv_result *out, rp_error *err)
         rp_error_set(err, NULL, 0, 0, "k-core curve failed: %s", rp_status_str(st));
         return st;
     }
-    out->transient = !srv_gen_current(job->gen);
     return srv_result_set_json(out, j);
 }
 

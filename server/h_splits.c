@@ -89,7 +89,6 @@ static rp_status split_compute(void *arg, struct srv_result *out, rp_error *err)
     }
     out->split = s;
     out->json_partial = prov.sha256 == NULL;
-    out->transient = !srv_gen_current(job->gen);
     return RP_OK;
 }
 
