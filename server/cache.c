@@ -358,7 +358,6 @@ void srv_entry_release(struct srv_entry *e)
         entry_free(e);
 }
 
-/* Index of file name in the result's file list, or -1. */
 rp_status srv_result_set_json(struct srv_result *out, json_t *j)
 {
     out->json = j ? json_dumps(j, RP_JSON_COMPACT) : NULL;
@@ -367,6 +366,7 @@ rp_status srv_result_set_json(struct srv_result *out, json_t *j)
     return out->json ? RP_OK : RP_ERR_NOMEM;
 }
 
+/* Index of file name in the result's file list, or -1. */
 static int file_index(const struct srv_entry *e, const char *name)
 {
     size_t n;
@@ -455,17 +455,28 @@ static rp_status slot_fill(struct srv_entry *e, struct file_slot *f, const struc
     return RP_OK;
 }
 
-/* 1 if slot_fill(e, f, plan) would answer at once: the slot is built, or
- * it is optional and would be refused. */
-static int slot_settled(struct srv_entry *e, const struct file_slot *f,
-                        const struct slot_plan *plan)
+/* What slot_fill(e, f, plan) would do: answer at once with the built slot
+ * (READY) or with a refusal of an optional slot that does not fit
+ * (REFUSED), or build it (PENDING). */
+enum { SLOT_PENDING, SLOT_READY, SLOT_REFUSED };
+
+static int slot_state(struct srv_entry *e, const struct file_slot *f, const struct slot_plan *plan)
 {
     struct srv_cache *c = e->cache;
     pthread_mutex_lock(&c->mu);
-    int settled = f->state == F_READY ||
-                  (f->state == F_NONE && plan->optional && !fits_locked(c, e, plan->reserve));
+    int st = f->state == F_READY ? SLOT_READY
+             : f->state == F_NONE && plan->optional && !fits_locked(c, e, plan->reserve)
+                 ? SLOT_REFUSED
+                 : SLOT_PENDING;
     pthread_mutex_unlock(&c->mu);
-    return settled;
+    return st;
+}
+
+/* 1 if slot_fill(e, f, plan) would answer at once. */
+static int slot_settled(struct srv_entry *e, const struct file_slot *f,
+                        const struct slot_plan *plan)
+{
+    return slot_state(e, f, plan) != SLOT_PENDING;
 }
 
 struct file_ctx {
@@ -575,16 +586,14 @@ int srv_entry_gzip_cached(struct srv_entry *e, const char *name)
     struct gzip_ctx gc = {e->cache, NULL, e->res.json_len};
     int slot = JSON_SLOT;
     if (name != NULL) {
-        if (!srv_entry_file_cached(e, name))
-            return 0;
-        uint64_t lines, size;
-        slot = file_index(e, name);
-        pthread_mutex_lock(&e->cache->mu);
-        int kept = slot >= 0 && e->files[slot].state == F_READY;
-        pthread_mutex_unlock(&e->cache->mu);
-        if (!kept || rp_split_file_size(e->res.split, name, &lines, &size) != RP_OK)
-            return 1; /* streamed: served as identity */
-        gc.len = (size_t)size;
+        struct file_ctx fc;
+        struct slot_plan fp;
+        if ((slot = file_plan(e, name, &fc, &fp)) < 0)
+            return 1; /* no such file: the handler answers */
+        int st = slot_state(e, &e->files[slot], &fp);
+        if (st != SLOT_READY)
+            return st == SLOT_REFUSED; /* refused: streamed, served as identity */
+        gc.len = (size_t)fc.size;
     }
     struct slot_plan plan = gzip_plan(&gc, name != NULL);
     return gc.len < SRV_GZIP_MIN || slot_settled(e, &e->gz[slot], &plan);
