@@ -75,11 +75,7 @@ static void report_failure(struct srv_app *app)
     char line[RP_ERROR_FILE_LEN + RP_ERROR_TEXT_LEN + 32];
     if (d == NULL)
         return;
-    if (d->err.message[0])
-        rp_error_line(&d->err, line, sizeof line);
-    else
-        snprintf(line, sizeof line, "%s: %s", d->conf->path ? d->conf->path : d->name,
-                 rp_status_str(d->status));
+    srv_dataset_error_line(d, d->status, &d->err, line, sizeof line);
     const struct srv_log_field f[] = {{"dataset", d->name}, {"file", d->conf->path}, {NULL, NULL}};
     srv_log(SRV_LOG_ERROR, "dataset_failed", f, "dataset %s: %s", d->name, line);
 }

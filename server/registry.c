@@ -192,14 +192,21 @@ int srv_gen_current(const struct srv_gen *g)
     return atomic_load(&g->owner->gen) == g;
 }
 
-uint64_t srv_dataset_publish(struct srv_dataset *d, struct srv_gen *g)
+struct srv_gen *srv_dataset_publish(struct srv_dataset *d, struct srv_gen *g)
 {
     struct srv_gen *old = atomic_exchange(&d->gen, g);
     while (atomic_load(&d->readers) != 0) /* see the design note */
         sched_yield();
-    uint64_t id = old ? old->id : 0;
-    srv_gen_release(old);
-    return id;
+    return old;
+}
+
+void srv_dataset_error_line(const struct srv_dataset *d, rp_status st, const rp_error *err,
+                            char *buf, size_t cap)
+{
+    if (err->message[0])
+        rp_error_line(err, buf, cap);
+    else
+        snprintf(buf, cap, "%s: %s", d->conf->path ? d->conf->path : d->name, rp_status_str(st));
 }
 
 static rp_status compute_stats(struct srv_gen *g)
@@ -324,7 +331,7 @@ static void *loader(void *arg)
     }
     log_loaded(g);
     srv_gen_ref(g); /* for the digest below: a reload may replace g meanwhile */
-    srv_dataset_publish(d, g);
+    srv_gen_release(srv_dataset_publish(d, g)); /* none at start-up */
     atomic_store_explicit(&d->state, SRV_DS_READY, memory_order_release);
     atomic_fetch_add(&the_registry->n_ready, 1);
     srv_gen_digest(g);

@@ -191,10 +191,15 @@ struct json_t *srv_dataset_progress_json(const struct srv_dataset *d);
 rp_status srv_gen_load(struct srv_dataset *d, rp_load_progress *pg, uint64_t t0,
                        struct srv_gen **out, rp_error *err);
 
-/* Make g d's current generation and drop the reference to the one it
- * replaces once no request is between reading and referencing it. Returns
- * the replaced generation's id (0: none). Takes g's reference. */
-uint64_t srv_dataset_publish(struct srv_dataset *d, struct srv_gen *g);
+/* Make g d's current generation (taking g's reference) and return the one
+ * it replaces (NULL: none) once no request is between reading and
+ * referencing it, with d's reference to it: the caller releases it. */
+struct srv_gen *srv_dataset_publish(struct srv_dataset *d, struct srv_gen *g);
+
+/* "FILE:LINE:COL: MESSAGE" of a failed load of d, or "PATH: STATUS" when err
+ * says nothing more; into buf (cap bytes). */
+void srv_dataset_error_line(const struct srv_dataset *d, rp_status st, const rp_error *err,
+                            char *buf, size_t cap);
 
 /* Read g's input once more for its SHA-256 and publish it (a file replaced
  * meanwhile leaves it unknown; logged). No-op for the in-memory demo. */

@@ -115,11 +115,7 @@ static void log_line(struct srv_buf *b)
 static void reload_failed(struct srv_dataset *d, rp_status st, const rp_error *err)
 {
     char line[RP_ERROR_FILE_LEN + RP_ERROR_TEXT_LEN + 32];
-    if (err->message[0])
-        rp_error_line(err, line, sizeof line);
-    else
-        snprintf(line, sizeof line, "%s: %s", d->conf->path ? d->conf->path : d->name,
-                 rp_status_str(st));
+    srv_dataset_error_line(d, st, err, line, sizeof line);
     atomic_fetch_add(&d->reload_failures, 1);
     set_info(d, 0, line);
     struct srv_buf b = {0};
@@ -156,8 +152,7 @@ static void reload_one(struct srv_registry *reg, struct srv_dataset *d)
         return;
     }
     srv_gen_ref(g); /* for the digest below */
-    struct srv_gen *old = srv_dataset_acquire(d);
-    srv_dataset_publish(d, g);
+    struct srv_gen *old = srv_dataset_publish(d, g);
     atomic_fetch_add(&d->reloads, 1);
     if (reg->on_replaced != NULL && old != NULL)
         reg->on_replaced(old, reg->ctx);
