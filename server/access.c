@@ -24,14 +24,13 @@
 
 /* A secret others can read deserves a word, not a refusal: Docker and
  * Kubernetes mount secrets 0444 by default, inside a private container. */
-static void warn_mode(const char *path, int fd)
+static void warn_mode(const char *path, const struct stat *st)
 {
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+    if ((st->st_mode & (S_IRGRP | S_IROTH)) != 0)
         srv_log(SRV_LOG_WARNING, "token_file_mode", NULL,
                 "--token-file %s has mode %04o: readable by %s; consider chmod 600", path,
-                (unsigned)(st.st_mode & 07777),
-                (st.st_mode & S_IROTH) ? "every user" : "its group");
+                (unsigned)(st->st_mode & 07777),
+                (st->st_mode & S_IROTH) ? "every user" : "its group");
 }
 
 int srv_token_load(const char *path, char **token, size_t *len, char *msg, size_t cap)
@@ -42,12 +41,14 @@ int srv_token_load(const char *path, char **token, size_t *len, char *msg, size_
         return -1;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    int have_st = fstat(fileno(f), &st) == 0;
+    if (have_st && S_ISDIR(st.st_mode)) {
         fclose(f);
         snprintf(msg, cap, "--token-file %s: is a directory, not a file holding the token", path);
         return -1;
     }
-    warn_mode(path, fileno(f));
+    if (have_st)
+        warn_mode(path, &st);
     char buf[MAX_TOKEN + 2];
     size_t n = fread(buf, 1, sizeof buf, f);
     int read_error = ferror(f) ? errno : 0;

@@ -118,7 +118,7 @@ int srv_resume_json(struct srv_req *rq)
     int ret;
     if (srv_result_collect(rq, &e, &ret) != SRV_ACQ_READY)
         return ret;
-    ret = srv_reply_result_json(rq, e, rq->pending.etag);
+    ret = srv_reply_entry_json(rq, e, 0, rq->pending.etag);
     srv_entry_release(e);
     return ret;
 }

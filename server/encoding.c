@@ -56,11 +56,6 @@ static void release_entry(void *cls)
     srv_entry_release(cls);
 }
 
-int srv_reply_result_json(struct srv_req *rq, struct srv_entry *e, const char *etag)
-{
-    return srv_reply_entry_json(rq, e, 0, etag);
-}
-
 int srv_reply_entry_json(struct srv_req *rq, struct srv_entry *e, int final, const char *etag)
 {
     const char *data;

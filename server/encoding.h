@@ -21,13 +21,11 @@ void srv_etag_gzip(const char *etag, char *out);
  * the tag that matched and Vary) and return 1 with *ret set; else 0. */
 int srv_not_modified(struct srv_req *rq, const char *etag, int *ret);
 
-/* Reply 200 with the JSON body of held entry e: gzip when the client
- * accepts it and the body has SRV_GZIP_MIN bytes or more (compressed once,
- * by the cache), else identity; no copy, the response holds a reference. */
-int srv_reply_result_json(struct srv_req *rq, struct srv_entry *e, const char *etag);
-
-/* The same with the entry's final JSON body when final is set and it has
- * one (cache.h: srv_entry_json_finish), else its first. */
+/* Reply 200 with the JSON body of held entry e - its final body when final
+ * is set and it has one (cache.h: srv_entry_json_finish), else its first:
+ * gzip when the client accepts it and the body has SRV_GZIP_MIN bytes or
+ * more (compressed once, by the cache), else identity; no copy, the
+ * response holds a reference. */
 int srv_reply_entry_json(struct srv_req *rq, struct srv_entry *e, int final, const char *etag);
 
 #endif

@@ -212,7 +212,7 @@ static int reply_cached_json(struct srv_req *rq, const struct srv_gen *g, const 
     case SRV_ACQ_READY:
         break;
     }
-    ret = srv_reply_result_json(rq, e, etag);
+    ret = srv_reply_entry_json(rq, e, 0, etag);
     srv_entry_release(e);
     return ret;
 }

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -314,6 +315,21 @@ static double start_time(void)
     return hz > 0 ? (double)btime + (double)ticks / (double)hz : 0;
 }
 
+/* The start never changes: read once, at the first scrape. */
+static double start_seconds;
+static pthread_once_t start_once = PTHREAD_ONCE_INIT;
+
+static void start_init(void)
+{
+    start_seconds = start_time();
+}
+
+static double process_start(void)
+{
+    pthread_once(&start_once, start_init);
+    return start_seconds;
+}
+
 static unsigned long long resident_bytes(void)
 {
     unsigned long long size = 0, pages = 0;
@@ -355,7 +371,7 @@ static void render_process(struct srv_buf *b)
                    "# HELP recprep_build_info The running version (value 1).\n"
                    "# TYPE recprep_build_info gauge\n"
                    "recprep_build_info{version=\"%s\"} 1\n",
-                   resident_bytes(), start_time(), open_fds(), RECPREP_VERSION);
+                   resident_bytes(), process_start(), open_fds(), RECPREP_VERSION);
 }
 
 void srv_metrics_render(struct srv_app *app, struct srv_buf *b)
