@@ -384,9 +384,7 @@ static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes
         srv_buf_printf(&b, "\"first_byte_us\":%llu,",
                        (unsigned long long)(first - rq->t0_ns) / 1000);
     srv_buf_printf(&b, "\"microseconds\":%llu}\n", (unsigned long long)micros);
-    if (!b.failed && write(STDERR_FILENO, b.data, b.len) < 0)
-        b.failed = 1; /* nothing sensible to do when stderr is gone */
-    srv_buf_cleanup(&b);
+    srv_buf_emit(&b);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,

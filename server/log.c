@@ -30,12 +30,6 @@ static void put_field(struct srv_buf *b, const char *name, const char *value)
     srv_buf_append(b, "\"", 1);
 }
 
-static void write_all(const char *data, size_t len)
-{
-    ssize_t w = write(STDERR_FILENO, data, len);
-    (void)w; /* nothing sensible to do when stderr is gone */
-}
-
 void srv_log(enum srv_log_level level, const char *event, const struct srv_log_field *fields,
              const char *fmt, ...)
 {
@@ -54,14 +48,10 @@ void srv_log(enum srv_log_level level, const char *event, const struct srv_log_f
         if (fields[i].value != NULL)
             put_field(&b, fields[i].name, fields[i].value);
     srv_buf_append(&b, "}\n", 2);
-    if (!b.failed)
-        write_all(b.data, b.len);
-    srv_buf_cleanup(&b);
+    srv_buf_emit(&b);
     if (level != SRV_LOG_INFO && isatty(STDERR_FILENO)) {
         struct srv_buf h = {0};
         srv_buf_printf(&h, "recprepd: %s%s\n", level == SRV_LOG_WARNING ? "warning: " : "", msg);
-        if (!h.failed)
-            write_all(h.data, h.len);
-        srv_buf_cleanup(&h);
+        srv_buf_emit(&h);
     }
 }

@@ -64,9 +64,7 @@ static void log_listening(const struct srv_config *cfg, unsigned port)
     srv_buf_json_escape(&b, cfg->listen_host, strlen(cfg->listen_host));
     srv_buf_printf(&b, "%s:%u\",\"threads\":%u,\"cache_mb\":%zu,\"datasets\":%zu}\n", v6 ? "]" : "",
                    port, cfg->threads, cfg->cache_mb, cfg->n_datasets);
-    if (!b.failed)
-        fwrite(b.data, 1, b.len, stderr);
-    srv_buf_cleanup(&b);
+    srv_buf_emit(&b);
 }
 
 static void report_failure(struct srv_app *app)

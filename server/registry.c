@@ -97,9 +97,7 @@ static void log_event(const char *event, const char *name, const char *text)
     srv_buf_printf(&b, "{\"event\":\"%s\",\"dataset\":\"%s\",\"error\":\"", event, name);
     srv_buf_json_escape(&b, text, strlen(text));
     srv_buf_printf(&b, "\"}\n");
-    if (!b.failed)
-        fwrite(b.data, 1, b.len, stderr);
-    srv_buf_cleanup(&b);
+    srv_buf_emit(&b);
 }
 
 /* The calling thread yields to request threads: the digest runs while the
@@ -262,9 +260,7 @@ static void log_loaded(const struct srv_gen *g)
                    "\"users\":%u,\"items\":%u,\"seconds\":%.3f}\n",
                    g->owner->name, rp_dataset_rows(g->ds), rp_dataset_users(g->ds),
                    rp_dataset_items(g->ds), g->load_seconds);
-    if (!b.failed)
-        fwrite(b.data, 1, b.len, stderr);
-    srv_buf_cleanup(&b);
+    srv_buf_emit(&b);
 }
 
 static const char *stage_name(const struct srv_dataset *d)

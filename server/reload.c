@@ -105,13 +105,6 @@ static void set_info(struct srv_dataset *d, int ok, const char *error)
     pthread_mutex_unlock(&d->info_mu);
 }
 
-static void log_line(struct srv_buf *b)
-{
-    if (!b->failed)
-        fwrite(b->data, 1, b->len, stderr);
-    srv_buf_cleanup(b);
-}
-
 static void reload_failed(struct srv_dataset *d, rp_status st, const rp_error *err)
 {
     char line[RP_ERROR_FILE_LEN + RP_ERROR_TEXT_LEN + 32];
@@ -123,7 +116,7 @@ static void reload_failed(struct srv_dataset *d, rp_status st, const rp_error *e
                    d->name);
     srv_buf_json_escape(&b, line, strlen(line));
     srv_buf_printf(&b, "\",\"serving_generation\":%llu}\n", (unsigned long long)d->last_id);
-    log_line(&b);
+    srv_buf_emit(&b);
 }
 
 static void log_reloaded(const struct srv_gen *g)
@@ -134,7 +127,7 @@ static void log_reloaded(const struct srv_gen *g)
                    "\"rows\":%u,\"users\":%u,\"items\":%u,\"seconds\":%.3f}\n",
                    g->owner->name, (unsigned long long)g->id, rp_dataset_rows(g->ds),
                    rp_dataset_users(g->ds), rp_dataset_items(g->ds), g->load_seconds);
-    log_line(&b);
+    srv_buf_emit(&b);
 }
 
 /* Build, publish, digest: the current generation serves until the swap. */

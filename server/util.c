@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int reserve(struct srv_buf *b, size_t extra)
 {
@@ -78,6 +79,13 @@ void srv_buf_cleanup(struct srv_buf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
+}
+
+void srv_buf_emit(struct srv_buf *b)
+{
+    if (!b->failed && write(STDERR_FILENO, b->data, b->len) < 0)
+        b->failed = 1;
+    srv_buf_cleanup(b);
 }
 
 uint64_t srv_now_ns(void)

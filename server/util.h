@@ -23,6 +23,9 @@ void srv_buf_append(struct srv_buf *b, const char *s, size_t n);
  * JSON whatever the input bytes. */
 void srv_buf_json_escape(struct srv_buf *b, const char *s, size_t n);
 void srv_buf_cleanup(struct srv_buf *b);
+/* A log line: b to stderr in one write(2), unless building it failed (or
+ * stderr is gone: nothing sensible to do then), and cleaned up. */
+void srv_buf_emit(struct srv_buf *b);
 
 /* Monotonic time in nanoseconds. */
 uint64_t srv_now_ns(void);
