@@ -212,15 +212,6 @@ static int set_string(struct parse_state *ps, char **dst, const char *v)
     return *dst ? 0 : fail(ps, "out of memory");
 }
 
-static int set_threads(struct parse_state *ps, const char *v)
-{
-    unsigned long n;
-    if (parse_number(v, 1, MAX_THREADS, &n) != 0)
-        return fail(ps, "--threads: expected an integer 1..%u, got '%s'", MAX_THREADS, v);
-    ps->cfg->threads = (unsigned)n;
-    return 0;
-}
-
 static int set_cache(struct parse_state *ps, const char *v)
 {
     unsigned long n;
@@ -241,6 +232,11 @@ static int set_uint(struct parse_state *ps, const char *opt, unsigned *dst, unsi
     return 0;
 }
 
+static int set_threads(struct parse_state *ps, const char *v)
+{
+    return set_uint(ps, "--threads", &ps->cfg->threads, 1, MAX_THREADS, v);
+}
+
 static const struct uint_option {
     const char *name, *env;
     size_t offset;
@@ -250,7 +246,8 @@ static const struct uint_option {
      MAX_DRAIN_SECONDS},
     {"--header-timeout", "RECPREP_HEADER_TIMEOUT", offsetof(struct srv_config, header_timeout), 0,
      MAX_HEADER_TIMEOUT},
-    {"--load-threads", "RECPREP_LOAD_THREADS", offsetof(struct srv_config, load_threads), 0, 256},
+    {"--load-threads", "RECPREP_LOAD_THREADS", offsetof(struct srv_config, load_threads), 0,
+     MAX_THREADS},
     {"--max-client-connections", "RECPREP_MAX_CLIENT_CONNECTIONS",
      offsetof(struct srv_config, client_connections), 0, MAX_CLIENT_CONNECTIONS},
 };
