@@ -381,16 +381,12 @@ static int put(char **buf, size_t *cap, size_t *len, const char *src, size_t n)
 }
 
 /* Make st's history text cover rows [0, j) of user st->user: extended
- * item by item while the cursor walks a user's rows, so a user's lines cost
- * O(their bytes) instead of re-rendering every history. */
+ * item by item while the cursor walks a user's rows (j only grows; next_row
+ * empties it for the next user), so a user's lines cost O(their bytes)
+ * instead of re-rendering every history. */
 static int history_to(const rp_split *s, rpi_az_state *st, const uint32_t *rows, uint32_t j)
 {
     const rp_dataset *ds = s->ds;
-    if (st->hist_user != st->user + 1 || st->hist_n > j) {
-        st->hist_user = st->user + 1;
-        st->hist_n = 0;
-        st->hist_len = 0;
-    }
     if (rpi_reserve((void **)&st->hend, &st->hend_cap, j, sizeof *st->hend) != 0)
         return -1;
     for (; st->hist_n < j; st->hist_n++) {
@@ -434,7 +430,7 @@ static int put_row(const rp_dataset *ds, uint32_t r, rating_memo *memo, char **b
  * .inter files). 1 = there is one, 0 = end. */
 static int next_row(const rp_split *s, const rpi_file *f, rpi_az_state *st)
 {
-    for (; st->user < s->n_users; st->user++, st->pos = 0) {
+    for (; st->user < s->n_users; st->user++, st->pos = 0, st->hist_n = 0, st->hist_len = 0) {
         uint32_t len = s->row_off[st->user + 1] - s->row_off[st->user];
         const uint32_t *c = &s->cut[2 * st->user];
         uint32_t lo = f->part == 3 || f->part == 0 ? 0 : c[f->part - 1];

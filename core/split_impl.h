@@ -101,7 +101,7 @@ typedef struct rpi_az_state {
     char *hist;
     uint32_t *hend;
     size_t hist_cap, hend_cap, hist_len;
-    uint32_t hist_user, hist_n; /* hist_user: user + 1, 0 = none */
+    uint32_t hist_n;
 } rpi_az_state;
 
 /* Free what rendering allocated in st. */
