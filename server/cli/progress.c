@@ -87,7 +87,7 @@ static void emit(cli_progress *p, const char *text)
     int n;
     if (p->tty) { /* redraw in place; erase what a longer line left */
         n = snprintf(line, sizeof line, "\r%.*s\033[K", TTY_COLUMNS, text);
-        p->last_len = strlen(text);
+        p->drawn = 1;
     } else {
         n = snprintf(line, sizeof line, "%s\n", text);
     }
@@ -154,25 +154,21 @@ static int start_thread(cli_progress *p)
     return 0;
 }
 
-int cli_progress_start(cli_progress *p, cli_progress_mode mode, const char *label,
-                       const char *phase)
+void cli_progress_start(cli_progress *p, cli_progress_mode mode, const char *label,
+                        const char *phase)
 {
     memset(p, 0, sizeof *p);
     rp_load_progress_init(&p->load);
     p->tty = isatty(STDERR_FILENO);
-    p->enabled = mode == CLI_PROGRESS_ON || (mode == CLI_PROGRESS_AUTO && p->tty);
+    int enabled = mode == CLI_PROGRESS_ON || (mode == CLI_PROGRESS_AUTO && p->tty);
     snprintf(p->label, sizeof p->label, "%s", label ? label : "");
     snprintf(p->phase, sizeof p->phase, "%s", phase ? phase : "");
     p->t0_ns = now_ns();
-    if (!p->enabled)
-        return 0;
+    if (!enabled)
+        return;
     if (!p->tty) /* a log gets its first line at once, a terminal only if the run lasts */
         report(p);
-    if (start_thread(p) != 0) {
-        p->enabled = 0;
-        return -1;
-    }
-    return 0;
+    (void)start_thread(p); /* without the thread nothing is reported; the run goes on */
 }
 
 void cli_progress_phase(cli_progress *p, const char *phase)
@@ -197,7 +193,7 @@ void cli_progress_stop(cli_progress *p, int ok)
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
     char text[300];
-    if (p->tty && p->last_len > 0) {
+    if (p->tty && p->drawn) {
         ssize_t w = write(STDERR_FILENO, "\r\033[K", 4);
         (void)w;
     } else if (!p->tty && ok) {

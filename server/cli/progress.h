@@ -30,7 +30,7 @@ typedef enum cli_progress_mode {
 } cli_progress_mode;
 
 typedef struct cli_progress {
-    int enabled, tty, running;
+    int tty, running;
     rp_load_progress load; /* pass to rp_load_*_progress */
     pthread_t thread;
     pthread_mutex_t lock; /* guards the fields below */
@@ -39,16 +39,16 @@ typedef struct cli_progress {
     char phase[160]; /* "" while loading: the load counters speak */
     char label[160]; /* what is loaded, for the lines */
     uint64_t t0_ns;
-    size_t last_len; /* tty: length of the line on screen */
+    int drawn; /* tty: a line is on screen */
 } cli_progress;
 
 /* Decide from mode and stderr, set up p (always: the load counters are
  * used even when nothing is reported) and start the reporter when enabled.
  * label names the run ("data.csv"); phase is the first phase (NULL: the
- * load counters). Returns 0, or -1 if the thread could not start (then
- * nothing is reported; the run goes on). */
-int cli_progress_start(cli_progress *p, cli_progress_mode mode, const char *label,
-                       const char *phase);
+ * load counters). A reporter thread that cannot start reports nothing; the
+ * run goes on. */
+void cli_progress_start(cli_progress *p, cli_progress_mode mode, const char *label,
+                        const char *phase);
 
 /* The next phase of the run ("computing temporal", "writing train.txt (1 of
  * 5)"); NULL or "" returns to the load counters. Thread-safe. */
