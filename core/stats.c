@@ -182,6 +182,21 @@ static int64_t row_day(const rp_dataset *ds, uint32_t r)
     return floor_div(rpi_ts_sec(ds, r), 86400);
 }
 
+/* Walking times in ascending order: the bucket of time sec (seconds), the
+ * walk's current bucket moved forward past the month starts sec reached. */
+typedef struct bucket_walk {
+    size_t b;
+    int64_t next; /* where bucket b ends */
+} bucket_walk;
+
+static size_t bucket_of(bucket_walk *w, const rp_timeline *t, int64_t first, int64_t per,
+                        int64_t sec)
+{
+    while (sec >= w->next && w->b + 1 < t->n_buckets)
+        w->next = month_start(first + per * (int64_t)(++w->b + 1));
+    return w->b;
+}
+
 /* Count rows per bucket walking the rows in file order: a table maps each
  * day of the span to its bucket, so a row costs a subtraction, a division
  * by a constant and a table lookup - sequential reads, where following
@@ -194,13 +209,9 @@ static int count_by_day(const rp_dataset *ds, rp_timeline *t, int64_t first, int
     uint16_t *bucket = malloc(((size_t)(d1 - d0) + 1) * sizeof *bucket);
     if (bucket == NULL)
         return -1;
-    size_t b = 0;
-    int64_t next = month_start(first + per);
-    for (int64_t d = d0; d <= d1; d++) {
-        while (d * 86400 >= next && b + 1 < t->n_buckets)
-            next = month_start(first + per * (int64_t)(++b + 1));
-        bucket[d - d0] = (uint16_t)b;
-    }
+    bucket_walk w = {0, month_start(first + per)};
+    for (int64_t d = d0; d <= d1; d++)
+        bucket[d - d0] = (uint16_t)bucket_of(&w, t, first, per, d * 86400);
     for (uint32_t r = 0; r < ds->n_rows; r++)
         t->counts[bucket[row_day(ds, r) - d0]]++;
     free(bucket);
@@ -221,14 +232,9 @@ static void timeline(const rp_dataset *ds, rp_timeline *t)
     t->first_month = (uint32_t)(first - t->first_year * 12 + 1);
     if (count_by_day(ds, t, first, per) == 0)
         return;
-    size_t b = 0;
-    int64_t next = month_start(first + per);
-    for (uint32_t k = 0; k < ds->n_rows; k++) {
-        int64_t ts = rpi_ts_sec(ds, ds->by_time[k]);
-        while (ts >= next && b + 1 < t->n_buckets)
-            next = month_start(first + per * (int64_t)(++b + 1));
-        t->counts[b]++;
-    }
+    bucket_walk w = {0, month_start(first + per)};
+    for (uint32_t k = 0; k < ds->n_rows; k++)
+        t->counts[bucket_of(&w, t, first, per, rpi_ts_sec(ds, ds->by_time[k]))]++;
 }
 
 /* ---- ratings -------------------------------------------------------------- */

@@ -212,6 +212,28 @@ START_TEST(wide_span_and_many_ratings)
 }
 END_TEST
 
+/* A span past the day table's (over 11,000 years) is counted through the
+ * time order instead: the same buckets, every row in one. */
+START_TEST(span_past_the_day_table)
+{
+    const char *u[] = {"a", "b", "c", "d"}, *i[] = {"x", "x", "y", "y"};
+    int64_t ts[] = {400000000000LL, -400000000000LL, 0, 400000000000LL}; /* +-12,700 years */
+    rp_dataset *ds = NULL;
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, 4, &ds, NULL), RP_OK);
+    rp_stats st;
+    ck_assert_int_eq(rp_stats_compute(ds, &st), RP_OK);
+    const rp_timeline *t = &st.timeline;
+    ck_assert_uint_gt(t->months_per_bucket, 1);
+    uint64_t sum = 0;
+    for (size_t b = 0; b < t->n_buckets; b++)
+        sum += t->counts[b];
+    ck_assert_uint_eq(sum, 4);
+    ck_assert_uint_eq(t->counts[0], 1);
+    ck_assert_uint_eq(t->counts[t->n_buckets - 1], 2);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("stats");
@@ -222,6 +244,7 @@ static Suite *suite(void)
     tcase_add_test(tc, million_duplicates);
     tcase_add_test(tc, months_and_ratings);
     tcase_add_test(tc, wide_span_and_many_ratings);
+    tcase_add_test(tc, span_past_the_day_table);
     suite_add_tcase(s, tc);
     return s;
 }
