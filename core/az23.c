@@ -225,9 +225,8 @@ static rp_status group_rows(azctx *a, const rp_kcore *kc)
         s->n_test += len - c[1];
     }
     s->interactions = n;
-    uint32_t *fit = realloc(s->rows, ((size_t)n + 1) * sizeof *s->rows);
-    if (fit) /* shrinking to the kept rows: a cached result holds only those */
-        s->rows = fit;
+    /* to the kept rows: a cached result holds only those */
+    (void)rpi_shrink((void **)&s->rows, (size_t)n + 1, sizeof *s->rows);
     return RP_OK;
 }
 

@@ -381,8 +381,8 @@ static void compact_ts(rp_dataset *ds)
         uint32_t d = (uint32_t)((uint64_t)t - (uint64_t)lo);
         memcpy(mem + (size_t)r * 4, &d, 4);
     }
-    void *fit = realloc(mem, (size_t)n * 4);
-    ds->ts32 = fit ? fit : (void *)mem;
+    (void)rpi_shrink((void **)&mem, n, 4);
+    ds->ts32 = (uint32_t *)(void *)mem;
     ds->ts_base = lo;
     ds->ts = NULL;
 }

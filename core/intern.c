@@ -410,16 +410,9 @@ void rp_intern_seal(rp_intern *in)
     free_tables(in);
     in->last = 0;
     /* Give back the slack of the doubling growth; failure just keeps it. */
-    if (in->arena_len && in->arena_len < in->arena_cap) {
-        char *a = realloc(in->arena, in->arena_len);
-        if (a) {
-            in->arena = a;
-            in->arena_cap = in->arena_len;
-        }
-    }
-    uint64_t *o = realloc(in->off, ((size_t)in->count + 1) * sizeof(*o));
-    if (o) {
-        in->off = o;
+    if (in->arena_len && in->arena_len < in->arena_cap &&
+        rpi_shrink((void **)&in->arena, in->arena_len, 1) == 0)
+        in->arena_cap = in->arena_len;
+    if (rpi_shrink((void **)&in->off, (size_t)in->count + 1, sizeof *in->off) == 0)
         in->off_cap = in->count + 1;
-    }
 }

@@ -43,6 +43,15 @@ void *rpi_calloc_big(size_t n, size_t size)
     return p ? memset(p, 0, bytes) : NULL;
 }
 
+int rpi_shrink(void **p, size_t n, size_t elem)
+{
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
 int rpi_reserve(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)

@@ -27,4 +27,9 @@ void *rpi_calloc_big(size_t n, size_t size);
  * *p and *cap unchanged. The growing buffers of the cursor and az23.c. */
 int rpi_reserve(void **p, size_t *cap, size_t need, size_t elem);
 
+/* Shrink the buffer *p to n elements (n >= 1) of elem bytes, giving back
+ * what a doubling or an upper bound left over. 0, or -1 with *p unchanged
+ * (the bigger block stays: nothing is lost). */
+int rpi_shrink(void **p, size_t n, size_t elem);
+
 #endif

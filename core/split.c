@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dataset_impl.h"
+#include "mem.h"
 #include "recprep/kcore.h"
 
 static const char DIGIT_PAIRS[] = "00010203040506070809101112131415161718192021222324252627282930"
@@ -57,13 +58,10 @@ rp_status rpi_seqfile_alloc(rpi_seqfile *f, uint32_t cap)
 void rpi_seqfile_fit(rpi_seqfile *f)
 {
     size_t n = (size_t)f->n + 1;
-    uint32_t *uid = realloc(f->uid, n * sizeof *uid);
-    f->uid = uid ? uid : f->uid; /* shrinking; keep the bigger block if realloc fails */
-    uint32_t *lo = realloc(f->lo, n * sizeof *lo);
-    f->lo = lo ? lo : f->lo;
-    uint32_t *hi = realloc(f->hi, n * sizeof *hi);
-    f->hi = hi ? hi : f->hi;
-    if (uid && lo && hi)
+    int failed = rpi_shrink((void **)&f->uid, n, sizeof *f->uid) |
+                 rpi_shrink((void **)&f->lo, n, sizeof *f->lo) |
+                 rpi_shrink((void **)&f->hi, n, sizeof *f->hi);
+    if (!failed)
         f->cap = f->n;
 }
 

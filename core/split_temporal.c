@@ -186,9 +186,7 @@ static rp_status build_sequences(tctx *t)
         s->seq_off[id] = s->seq_off[id - 1] + user_sequence(t, s->user_dense[id - 1],
                                                             s->seq + s->seq_off[id - 1],
                                                             &t->tlen[id - 1], &t->vlen[id - 1]);
-    uint32_t *fit = realloc(s->seq, ((size_t)s->seq_off[s->n_users] + 1) * sizeof *s->seq);
-    if (fit) /* shrinking; keep the bigger block if realloc fails */
-        s->seq = fit;
+    (void)rpi_shrink((void **)&s->seq, (size_t)s->seq_off[s->n_users] + 1, sizeof *s->seq);
     return RP_OK;
 }
 
