@@ -130,8 +130,7 @@ static void report(rp_load_progress *pg, const rpi_parser *p, const rpi_lines *r
 {
     if (pg == NULL)
         return;
-    uint64_t rows = (p->started ? p->b->n : 0) + p->nbatch;
-    atomic_store_explicit(&pg->rows, rows, memory_order_relaxed);
+    atomic_store_explicit(&pg->rows, rpi_parser_rows(p), memory_order_relaxed);
     atomic_store_explicit(&pg->bytes, rpi_lines_consumed(r), memory_order_relaxed);
     if (stage >= 0)
         atomic_store_explicit(&pg->stage, stage, memory_order_release);

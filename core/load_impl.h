@@ -133,6 +133,12 @@ typedef struct rpi_parser {
     size_t nbatch, head; /* rows queued; ring index of the oldest */
 } rpi_parser;
 
+/* Rows parsed so far: added to the builder or queued. */
+static inline uint64_t rpi_parser_rows(const rpi_parser *p)
+{
+    return (p->started ? p->b->n : 0) + p->nbatch;
+}
+
 /* A parser for input name appending to b (load.c); fmt may be AUTO. */
 rp_status rpi_parser_init(rpi_parser *p, const char *name, rpi_builder *b, rp_format fmt,
                           rp_error *err);

@@ -212,12 +212,12 @@ static rp_status parse_lines(par *w, size_t k, rpi_parser *p, rpi_lines *r, rp_e
             break;
         if (len > 0)
             st = rpi_parser_line(p, line, len, r->lineno, err);
-        if (!published && p->started && p->b->n + p->nbatch > 0) {
+        if (!published && rpi_parser_rows(p) > 0) {
             publish(w, p, 1);
             published = 1;
         }
         if (r->lineno % RP_LOAD_PROGRESS_ROWS == 0) {
-            uint64_t rows = (p->started ? p->b->n : 0) + p->nbatch;
+            uint64_t rows = rpi_parser_rows(p);
             count_progress(w, rows - rows0, own_bytes(c, r) - bytes0);
             rows0 = rows;
             bytes0 = own_bytes(c, r);
