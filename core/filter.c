@@ -11,7 +11,9 @@
  * dataset's user_rows_tp, stable: ties in file order) and keeps the first (or,
  * walking backwards, the last) row of every item, marking items seen with the
  * user's index + 1 in a per-item stamp array, so it is O(n + I) with no
- * hashing of pairs.
+ * hashing of pairs. Users of one or two rows (most of them in Amazon logs)
+ * skip the stamps: the walk's cost is its random reads of mask, item and
+ * stamp per row, and such a user needs at most one comparison.
  *
  * "Users in order of their first row" over surviving rows: without a mask it
  * is the dense order itself (the interner numbers users by first appearance);
@@ -60,6 +62,16 @@ rp_status rpi_dedup_rows(const rp_dataset *ds, uint8_t *mask, int keep_last, uin
     *dropped = 0;
     for (uint32_t u = 0; u < ds->n_users; u++) {
         uint32_t lo = ds->user_off[u], hi = ds->user_off[u + 1];
+        if (hi - lo < 2)
+            continue; /* one row repeats nothing: no random reads for it */
+        if (hi - lo == 2) {
+            uint32_t r0 = ds->user_rows_tp[lo], r1 = ds->user_rows_tp[lo + 1];
+            if (ds->item[r0] == ds->item[r1] && mask[r0] && mask[r1]) {
+                mask[keep_last ? r0 : r1] = 0;
+                (*dropped)++;
+            }
+            continue;
+        }
         for (uint32_t k = 0; k < hi - lo; k++) {
             uint32_t r = ds->user_rows_tp[keep_last ? hi - 1 - k : lo + k];
             if (!mask[r])

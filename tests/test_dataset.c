@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dataset_impl.h"
+#include "split_impl.h"
 #include "recprep/dataset.h"
 #include "check_run.h"
 
@@ -227,6 +228,58 @@ START_TEST(compact_columns_read_back)
 }
 END_TEST
 
+/* rpi_dedup_rows against the rule spelled out naively: among a user's rows
+ * still in the mask, a row is dropped when an earlier one (in time order at
+ * the input's precision, ties in file order) - or, keeping the last, a later
+ * one - has the same item. Random logs with users of one, two and more rows,
+ * tied timestamps and rows masked out beforehand (as min_rating does). */
+START_TEST(dedup_matches_the_naive_rule)
+{
+    enum { N = 64 };
+    char names[2 * N][8];
+    const char *users[N], *items[N];
+    int64_t ts[N];
+    unsigned seed = 7;
+    for (int trial = 0; trial < 300; trial++) {
+        for (int r = 0; r < N; r++) {
+            seed = seed * 1103515245u + 12345u;
+            int u = (int)(seed >> 16) % (trial % 3 == 0 ? 40 : 12);
+            int i = (int)(seed >> 8) % (trial % 2 ? 3 : 6);
+            snprintf(names[r], sizeof names[r], "u%d", u);
+            snprintf(names[N + r], sizeof names[N + r], "i%d", i);
+            users[r] = names[r];
+            items[r] = names[N + r];
+            ts[r] = (int64_t)((seed >> 4) % 5);
+        }
+        rp_dataset *ds = make(users, items, ts, N);
+        for (int keep_last = 0; keep_last < 2; keep_last++) {
+            uint8_t mask[N + 1], want[N];
+            for (int r = 0; r < N; r++)
+                mask[r] = (uint8_t)((r * 7 + trial) % 5 != 0);
+            for (int r = 0; r < N; r++) { /* the naive rule */
+                want[r] = mask[r];
+                for (int o = 0; want[r] && o < N; o++) {
+                    int before = ts[o] < ts[r] || (ts[o] == ts[r] && o < r);
+                    int after = ts[o] > ts[r] || (ts[o] == ts[r] && o > r);
+                    if (o != r && mask[o] && strcmp(users[o], users[r]) == 0 &&
+                        strcmp(items[o], items[r]) == 0 && (keep_last ? after : before))
+                        want[r] = 0;
+                }
+            }
+            uint64_t dropped = 0, want_dropped = 0;
+            ck_assert_int_eq(rpi_dedup_rows(ds, mask, keep_last, &dropped), RP_OK);
+            for (int r = 0; r < N; r++) {
+                ck_assert_msg(mask[r] == want[r], "trial %d keep_last %d row %d", trial, keep_last,
+                              r);
+                want_dropped += (uint64_t)((r * 7 + trial) % 5 != 0) - want[r];
+            }
+            ck_assert_uint_eq(dropped, want_dropped);
+        }
+        rp_dataset_unref(ds);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -239,6 +292,7 @@ static Suite *suite(void)
     tcase_add_test(tc, refcount_keeps_alive);
     tcase_add_test(tc, empty_is_an_error);
     tcase_add_test(tc, compact_columns_read_back);
+    tcase_add_test(tc, dedup_matches_the_naive_rule);
     suite_add_tcase(s, tc);
     return s;
 }
