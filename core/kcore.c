@@ -203,7 +203,8 @@ static int walk_kept(const kstate *st)
  * count is below k: the same drops as the CSR walks (kept ones had >= k
  * before), in O(n + U + I). In a big log whose kept own less than half the
  * rows (after round 1 of a sparse log), only their rows are walked, through
- * the CSRs; otherwise one branch-free pass over every row. */
+ * the CSRs; otherwise one pass over every row that counts only the rows
+ * with both sides kept. */
 static void recount(kstate *st)
 {
     const rp_dataset *ds = st->ds;
@@ -215,10 +216,17 @@ static void recount(kstate *st)
     } else {
         memset(st->ucnt, 0, (size_t)ds->n_users * sizeof *st->ucnt);
         memset(st->icnt, 0, (size_t)ds->n_items * sizeof *st->icnt);
+        /* Only kept users' and items' counts are read afterwards, and a row
+         * counts for its user's (item's) only when its item (user) is kept:
+         * both are counted from the rows with both sides kept, and the rest
+         * of the rows - most of them, after round 1 of a sparse log - write
+         * nothing (the kept arrays are a fraction of the counters' size). */
         for (uint32_t r = 0; r < ds->n_rows; r++) {
-            uint32_t u = ds->user[r], i = ds->item[r], on = (uint32_t)row_on(st, r);
-            st->ucnt[u] += on & st->ikept[i];
-            st->icnt[i] += on & st->ukept[u];
+            uint32_t u = ds->user[r], i = ds->item[r];
+            if (st->ikept[i] && st->ukept[u] && row_on(st, r)) {
+                st->ucnt[u]++;
+                st->icnt[i]++;
+            }
         }
     }
     for (uint32_t u = 0; u < ds->n_users; u++)
