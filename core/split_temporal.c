@@ -15,12 +15,16 @@
  *                 yields the train part, then validation, then test: one
  *                 sequence per user whose prefixes are all the file lines;
  *   file order    validation (test) users in order of their first kept row in
- *                 the validation (test) slice of by_time.
+ *                 the validation (test) slice of by_time: each kept user's
+ *                 first such row is noted while its sequence is built, and
+ *                 those users are sorted by its (second, row) key.
  * The notebook's item loop after the user loop adds nothing (every kept item
  * has a kept user's row, every kept user is already mapped), and "item has an
  * ID" equals "item kept": we use the former, which is the notebook's own test
  * (item_mapping) for validation and test rows.
- * Complexity O(n + U + I) after the k-core; no sorting at request time. The
+ * Complexity O(n + U + I) after the k-core, plus a sort of the kept users
+ * with validation (test) rows - no walk of the parts in time order, whose
+ * random reads of the row and user columns cost more than the sort. The
  * walks in user order are bound by memory latency, so a row -> item-ID column
  * (rid) replaces the dependent item[r] -> iid[] pair of random loads.
  *
@@ -43,24 +47,11 @@ typedef struct tctx {
     uint8_t *part;    /* [n] 0 train, 1 validation, 2 test */
     uint32_t *rid;    /* [n] item ID of the row's item, 0 = none */
     rp_kcore kc;
-    uint32_t *uid, *iid;      /* [U], [I]: assigned ID, 0 = none */
-    uint32_t *tlen, *vlen;    /* [n_users] train / validation part of each sequence */
-    size_t pos_val, pos_test; /* first by_time positions of validation and test */
+    uint32_t *uid, *iid;   /* [U], [I]: assigned ID, 0 = none */
+    uint32_t *tlen, *vlen; /* [n_users] train / validation part of each sequence */
+    uint32_t *first[2];    /* [n_users] row + 1 of each user's first validation
+                              (test) row in its sequence, 0 = none */
 } tctx;
-
-/* First position p in by_time[0..hi) with ts >= b (ts ascending along by_time). */
-static size_t lower_bound(const rp_dataset *ds, size_t hi, int64_t b)
-{
-    size_t lo = 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (rpi_ts_sec(ds, ds->by_time[mid]) < b)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
 
 static size_t quantile_index(uint32_t n, double q)
 {
@@ -97,8 +88,6 @@ static rp_status boundaries(tctx *t)
     s->b_val = rpi_ts_sec(ds, ds->by_time[iv]);
     s->b_test = rpi_ts_sec(ds, ds->by_time[it]);
     s->have_boundaries = 1;
-    t->pos_val = lower_bound(ds, iv, s->b_val);
-    t->pos_test = lower_bound(ds, it, s->b_test);
     for (uint32_t r = 0; r < n; r++) {
         int64_t sec = rpi_ts_sec(ds, r);
         t->train[r] = sec < s->b_val && (t->alive == NULL || t->alive[r]);
@@ -147,7 +136,8 @@ static rp_status assign_ids(tctx *t)
 
 /* Rows of user u in time order whose item has an ID, appended at out. rid
  * turns two dependent random loads per row (item, then its ID) into one. */
-static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t *tl, uint32_t *vl)
+static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t *tl, uint32_t *vl,
+                              uint32_t *first)
 {
     const rp_dataset *ds = t->ds;
     uint32_t len = 0, counts[3] = {0, 0, 0};
@@ -156,7 +146,9 @@ static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t
         if (id == 0)
             continue;
         out[len++] = id;
-        counts[t->part[r]]++;
+        if (t->part[r] != 0 && counts[t->part[r]]++ == 0)
+            first[t->part[r] - 1] = r + 1;
+        counts[0] += t->part[r] == 0;
     }
     *tl = counts[0];
     *vl = counts[1];
@@ -175,17 +167,23 @@ static rp_status build_sequences(tctx *t)
     t->rid = rpi_alloc_big((size_t)ds->n_rows + 1, sizeof *t->rid);
     t->tlen = malloc(((size_t)s->n_users + 1) * sizeof *t->tlen);
     t->vlen = malloc(((size_t)s->n_users + 1) * sizeof *t->vlen);
+    for (int k = 0; k < 2; k++)
+        t->first[k] = calloc((size_t)s->n_users + 1, sizeof *t->first[k]);
     s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
     s->seq = rpi_alloc_big(bound + 1, sizeof *s->seq);
-    if (!t->rid || !t->tlen || !t->vlen || !s->seq_off || !s->seq)
+    if (!t->rid || !t->tlen || !t->vlen || !t->first[0] || !t->first[1] || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     for (uint32_t r = 0; r < ds->n_rows; r++)
         t->rid[r] = t->alive == NULL || t->alive[r] ? t->iid[ds->item[r]] : 0;
     s->seq_off[0] = 0;
-    for (uint32_t id = 1; id <= s->n_users; id++)
-        s->seq_off[id] = s->seq_off[id - 1] + user_sequence(t, s->user_dense[id - 1],
-                                                            s->seq + s->seq_off[id - 1],
-                                                            &t->tlen[id - 1], &t->vlen[id - 1]);
+    for (uint32_t id = 1; id <= s->n_users; id++) {
+        uint32_t first[2] = {0, 0};
+        s->seq_off[id] = s->seq_off[id - 1] +
+                         user_sequence(t, s->user_dense[id - 1], s->seq + s->seq_off[id - 1],
+                                       &t->tlen[id - 1], &t->vlen[id - 1], first);
+        t->first[0][id - 1] = first[0];
+        t->first[1][id - 1] = first[1];
+    }
     (void)rpi_shrink((void **)&s->seq, (size_t)s->seq_off[s->n_users] + 1, sizeof *s->seq);
     return RP_OK;
 }
@@ -201,43 +199,71 @@ static void train_file(tctx *t)
     }
 }
 
-/* Users in order of their first kept row in by_time[from..to); part 1 =
- * validation, 2 = test. The same walk counts the surviving rows dropped
- * because the train k-core left their user (no user ID) or item (no item
- * ID) out: the accounting costs no pass of its own. */
-static rp_status later_file(tctx *t, size_t from, size_t to, int part)
+/* Validation and test rows dropped because the train k-core left their user
+ * (no user ID) or item (no item ID) out, counted in one pass in file order:
+ * the parts are sets of rows, and every column here but the two ID tables is
+ * read sequentially. */
+static void count_dropped(tctx *t)
 {
     rp_split *s = t->s;
     const rp_dataset *ds = t->ds;
-    rpi_seqfile *f = &s->seqs[part];
-    uint8_t *listed = calloc((size_t)s->n_users + 1, 1);
-    if (!listed)
+    for (uint32_t r = 0; r < ds->n_rows; r++) {
+        if (t->part[r] == 0 || (t->alive != NULL && !t->alive[r]))
+            continue;
+        int no_user = t->uid[ds->user[r]] == 0;
+        if (!no_user && t->rid[r] != 0)
+            continue;
+        rpi_dropped *d = &s->dropped[t->part[r] - 1];
+        d->rows++;
+        d->user_not_kept += (uint64_t)no_user;
+        d->item_not_kept += t->iid[ds->item[r]] == 0;
+    }
+}
+
+typedef struct first_key {
+    int64_t sec;
+    uint32_t row, id;
+} first_key;
+
+/* by_time's order: whole seconds, ties in file order. */
+static int by_first(const void *a, const void *b)
+{
+    const first_key *x = a, *y = b;
+    if (x->sec != y->sec)
+        return x->sec < y->sec ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The validation (part 1) or test (part 2) file: users in order of their
+ * first kept row of the part in by_time, which is the order of those rows'
+ * (second, row) keys - each user's first such row was noted while its
+ * sequence was built (user_rows_t is by_time within the user), so only the
+ * users with rows in the part are sorted, never the part's rows walked. */
+static rp_status later_file(tctx *t, int part)
+{
+    rp_split *s = t->s;
+    const uint32_t *first = t->first[part - 1];
+    size_t n = 0;
+    for (uint32_t id = 1; id <= s->n_users; id++)
+        n += first[id - 1] != 0;
+    first_key *keys = malloc((n + 1) * sizeof *keys);
+    if (!keys)
         return RP_ERR_NOMEM;
-    rpi_dropped *d = &s->dropped[part - 1];
-    for (size_t p = from; p < to; p++) {
-        uint32_t r = ds->by_time[p], id = t->uid[ds->user[r]];
-        if (id == 0 || t->rid[r] == 0) {
-            if (t->alive == NULL || t->alive[r]) {
-                int ni = t->iid[ds->item[r]] == 0;
-                d->rows++;
-                d->user_not_kept += id == 0;
-                d->item_not_kept += (uint64_t)ni;
-            }
-            continue;
-        }
-        if (listed[id])
-            continue;
-        listed[id] = 1;
-        uint32_t tl = t->tlen[id - 1], vl = t->vlen[id - 1];
+    n = 0;
+    for (uint32_t id = 1; id <= s->n_users; id++)
+        if (first[id - 1] != 0)
+            keys[n++] = (first_key){rpi_ts_sec(t->ds, first[id - 1] - 1), first[id - 1] - 1, id};
+    qsort(keys, n, sizeof *keys, by_first);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t id = keys[k].id, tl = t->tlen[id - 1], vl = t->vlen[id - 1];
         uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
         if (part == 1)
-            rpi_seqfile_add(f, id, tl + 1, tl + vl);
+            rpi_seqfile_add(&s->seqs[part], id, tl + 1, tl + vl);
         else
-            rpi_seqfile_add(f, id, tl + vl + 1, len);
-        uint64_t rows = part == 1 ? vl : len - tl - vl;
-        *(part == 1 ? &s->n_val : &s->n_test) += rows;
+            rpi_seqfile_add(&s->seqs[part], id, tl + vl + 1, len);
+        *(part == 1 ? &s->n_val : &s->n_test) += part == 1 ? vl : len - tl - vl;
     }
-    free(listed);
+    free(keys);
     return RP_OK;
 }
 
@@ -252,9 +278,10 @@ static rp_status build_files(tctx *t)
     rpi_split_file_set(s, 3, RPI_TSV_USERS, 0);
     rpi_split_file_set(s, 4, RPI_TSV_ITEMS, 0);
     train_file(t);
-    rp_status rc = later_file(t, t->pos_val, t->pos_test, 1);
+    count_dropped(t);
+    rp_status rc = later_file(t, 1);
     if (rc == RP_OK)
-        rc = later_file(t, t->pos_test, t->ds->n_rows, 2);
+        rc = later_file(t, 2);
     for (int f = 1; f < 3; f++)
         rpi_seqfile_fit(&s->seqs[f]);
     s->interactions = s->n_train + s->n_val + s->n_test;
@@ -292,6 +319,8 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
     free(t.iid);
     free(t.tlen);
     free(t.vlen);
+    free(t.first[0]);
+    free(t.first[1]);
     rp_kcore_cleanup(&t.kc);
     return rc;
 }
