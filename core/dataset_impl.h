@@ -85,14 +85,37 @@ rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint6
                             const char *item, size_t ilen, uint64_t ihash, int64_t ts,
                             double rating);
 
-/* Append the rows of `part` (a builder of the input's later lines, its own
- * interners numbering its IDs) to b, renumbering its IDs into b's so that
- * they stay in order of first appearance. part is left as it was. RP_OK,
- * RP_ERR_NOMEM or RP_ERR_LIMIT. */
-rp_status rpi_builder_append(rpi_builder *b, const rpi_builder *part);
+/* Rows parsed but not interned: what the parallel load's later chunks hand
+ * to the merger (load_par.c), so that each ID is interned once, into the
+ * dataset's interners, instead of into a chunk's and then again. The IDs are
+ * copied back to back into bytes: user r is bytes[off[2r] .. off[2r+1]),
+ * item r bytes[off[2r+1] .. off[2r+2]). */
+typedef struct rpi_rowbuf {
+    uint32_t n, cap;
+    uint64_t *uh, *ih; /* [cap] the IDs' rp_intern_hash */
+    uint32_t *off;     /* [2 cap + 1] */
+    int64_t *ts;       /* [cap] */
+    double *rating;    /* [cap] */
+    char *bytes;
+    size_t len, bcap;
+} rpi_rowbuf;
 
-/* Empty a builder for reuse, keeping its memory. */
-void rpi_builder_reset(rpi_builder *b);
+/* Reserve room for about rows rows (a hint: a failure is not an error). */
+void rpi_rowbuf_reserve(rpi_rowbuf *rb, size_t rows);
+
+/* Append one row. RP_OK, RP_ERR_NOMEM or RP_ERR_LIMIT (over 4 GB of ID
+ * bytes, or of rows, in one buffer). */
+rp_status rpi_rowbuf_add(rpi_rowbuf *rb, const char *user, size_t ulen, uint64_t uhash,
+                         const char *item, size_t ilen, uint64_t ihash, int64_t ts, double rating);
+
+/* Empty it for reuse, keeping its memory; or free everything. */
+void rpi_rowbuf_reset(rpi_rowbuf *rb);
+void rpi_rowbuf_cleanup(rpi_rowbuf *rb);
+
+/* Append rb's rows to b in order, interning their IDs into b's (order of
+ * first appearance kept). rb is left as it was. RP_OK, RP_ERR_NOMEM or
+ * RP_ERR_LIMIT. */
+rp_status rpi_builder_append_rows(rpi_builder *b, const rpi_rowbuf *rb);
 
 /* Free everything a builder holds (after failure). Safe after finish. */
 void rpi_builder_cleanup(rpi_builder *b);

@@ -390,19 +390,6 @@ const char *rp_intern_get(const rp_intern *in, uint32_t idx, size_t *len)
     return in->arena ? in->arena + in->off[idx] : "";
 }
 
-void rp_intern_reset(rp_intern *in)
-{
-    for (uint32_t k = 0; k < (1u << in->part_bits); k++) {
-        part *pt = &in->parts[k];
-        memset(pt->tab, 0, ((size_t)1 << pt->log2cap) * sizeof(slot));
-        pt->count = 0;
-    }
-    in->count = 0;
-    in->arena_len = 0;
-    in->off[0] = 0;
-    in->last = 0;
-}
-
 void rp_intern_seal(rp_intern *in)
 {
     if (!in)

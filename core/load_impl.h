@@ -118,8 +118,10 @@ typedef struct rpi_pending {
 
 typedef struct rpi_parser {
     rp_format fmt;
-    const char *name; /* for error messages */
-    rpi_builder *b;   /* initialised at the first non-blank line (started) */
+    const char *name;  /* for error messages */
+    rpi_builder *b;    /* initialised at the first non-blank line (started) */
+    rpi_rowbuf *defer; /* non-NULL: rows go here, not interned (b's interners and
+                          columns unused; load_par.c's later chunks) */
     int started;
     int unit_known;    /* amazon-json: the first row set b->ts_unit */
     size_t input_size; /* bytes of input, for the builder's size hint */
@@ -133,10 +135,10 @@ typedef struct rpi_parser {
     size_t nbatch, head; /* rows queued; ring index of the oldest */
 } rpi_parser;
 
-/* Rows parsed so far: added to the builder or queued. */
+/* Rows parsed so far: added to the builder, queued, or deferred. */
 static inline uint64_t rpi_parser_rows(const rpi_parser *p)
 {
-    return (p->started ? p->b->n : 0) + p->nbatch;
+    return (p->started ? p->b->n : 0) + p->nbatch + (p->defer ? p->defer->n : 0);
 }
 
 /* A parser for input name appending to b (load.c); fmt may be AUTO. */

@@ -4,12 +4,13 @@
  * The file is cut into chunks of about chunk_bytes; a chunk owns the lines
  * whose first byte lies in its byte range (rpi_lines_range), so the chunks
  * split the file's lines exactly. Workers take chunks in file order and parse
- * each into a builder of its own (own interners, own columns) with the same
- * row parser as the one-thread load. The calling thread merges the chunks in
- * file order as they finish (rpi_builder_append): chunk 0's builder becomes
- * the dataset's, and every later chunk's IDs, in their order of first
- * appearance within the chunk, are put into it in that order - which is the
- * order of first appearance in the whole file. Rows stay in file order.
+ * each with the same row parser as the one-thread load: chunk 0 into the
+ * builder that becomes the dataset's (interning as it goes), every later
+ * chunk into a row buffer of its own (IDs validated, hashed and copied, not
+ * interned). The calling thread merges the chunks in file order as they
+ * finish (rpi_builder_append_rows): each later chunk's rows are added to
+ * chunk 0's builder in order, interning every ID once - in order of first
+ * appearance in the whole file. Rows stay in file order.
  *
  * What a chunk's parser must know from the lines before it - the format, a
  * csv-header's columns, Amazon JSON's timestamp unit - is all settled by the
@@ -28,18 +29,20 @@
  * error).
  *
  * Memory: workers run at most `threads` chunks ahead of the merger, chunks
- * are about 1/(8 threads) of the file (1-8 MB), and a merged chunk's builder
- * is emptied and kept for the next chunk (one spare: fresh memory costs a
- * page fault a page), so the load holds the dataset's columns plus a few
- * chunks' worth. What the chunks freed stays in the workers' malloc arenas
+ * are about 1/(8 threads) of the file (1-8 MB), and a merged chunk's row
+ * buffer is emptied and kept for the next chunk (one spare: fresh memory
+ * costs a page fault a page), so the load holds the dataset's columns plus a
+ * few chunks' worth. What the chunks freed stays in the workers' malloc arenas
  * for the caller to reuse or trim (recprepd trims after a load: a library
  * does not set its process's memory policy). Measured on the 20M-row
  * generated log (2 cores, tests/bench/bench_scale.sh): 6.7 s on one thread,
- * 5.1 s on two. The chunks' builders are the parallel load's own memory: on
+ * 5.1 s on two. The chunks' buffers are the parallel load's own memory: on
  * another (slower) machine of the same kind, with recprepd's malloc
  * settings, the load peaked at 1.08x the 910 MB dataset on one thread and at
  * 1.05x on two with 8 MB chunks, 1.18x with the 51 MB chunks an uncapped
- * 1/16 of the file gives; 4 MB chunks saved nothing more and cost time.
+ * 1/16 of the file gives; 4 MB chunks saved nothing more and cost time
+ * (figures from when later chunks had builders of their own; the row
+ * buffers measured the same, builder.c).
  */
 #define _GNU_SOURCE 1 /* pthread, sysconf */
 #include <pthread.h>
@@ -55,7 +58,8 @@
 
 typedef struct chunk {
     uint64_t start, end;
-    rpi_builder b;
+    rpi_builder b;   /* chunk 0: becomes the dataset's builder */
+    rpi_rowbuf rows; /* later chunks: their rows, not interned */
     rp_status st;
     rp_error err;
     size_t lines; /* physical lines of the chunk */
@@ -85,7 +89,7 @@ typedef struct par {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     rp_load_progress *pg;
-    rpi_builder spare; /* a merged chunk's builder, for the next chunk to empty and reuse */
+    rpi_rowbuf spare; /* a merged chunk's rows, for the next chunk to empty and reuse */
     int have_spare;
 } par;
 
@@ -120,49 +124,44 @@ static void publish(par *w, const rpi_parser *p, int state)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* The builder of a merged chunk, if one is spare, emptied here (on the
- * worker, not the merger): its memory is already mapped in (fresh memory
- * costs a page fault per page). */
-static int take_spare(par *w, rpi_builder *b)
+/* The rows of a merged chunk, if one is spare, emptied for reuse: its memory
+ * is already mapped in (fresh memory costs a page fault per page). */
+static int take_spare(par *w, rpi_rowbuf *rb)
 {
     pthread_mutex_lock(&w->mu);
     int got = w->have_spare;
     if (got) {
-        *b = w->spare;
+        *rb = w->spare;
         w->have_spare = 0;
     }
     pthread_mutex_unlock(&w->mu);
     if (got)
-        rpi_builder_reset(b);
+        rpi_rowbuf_reset(rb);
     return got;
 }
 
-/* A merged chunk's builder becomes the spare, or is freed when there is one. */
-static void give_spare(par *w, rpi_builder *b)
+/* A merged chunk's rows become the spare, or are freed when there is one. */
+static void give_spare(par *w, rpi_rowbuf *rb)
 {
     pthread_mutex_lock(&w->mu);
     if (!w->have_spare) {
-        w->spare = *b;
+        w->spare = *rb;
         w->have_spare = 1;
-        memset(b, 0, sizeof *b);
+        memset(rb, 0, sizeof *rb);
     }
     pthread_mutex_unlock(&w->mu);
-    rpi_builder_cleanup(b); /* a no-op when it became the spare */
+    rpi_rowbuf_cleanup(rb); /* a no-op when it became the spare */
 }
 
-/* A later chunk's parser starts where the first row left the first. */
+/* A later chunk's parser starts where the first row left the first, its
+ * rows going to p->defer (its builder stays empty: the merger interns). */
 static rp_status adopt_config(par *w, rpi_parser *p, size_t hint_bytes, rp_error *err)
 {
     const config *c = &w->cfg;
     p->fmt = c->fmt;
-    p->input_size = hint_bytes;
-    rp_status st = RP_OK;
-    if (take_spare(w, p->b))
-        p->started = 1;
-    else
-        st = rpi_parser_start(p, 32, err);
-    if (st != RP_OK)
-        return st;
+    p->started = 1;
+    if (!take_spare(w, p->defer))
+        rpi_rowbuf_reserve(p->defer, hint_bytes / 32 + 16);
     p->unit_known = c->unit_known;
     p->b->ts_unit = c->ts_unit;
     p->have_header = c->have_header;
@@ -227,7 +226,7 @@ static rp_status parse_lines(par *w, size_t k, rpi_parser *p, rpi_lines *r, rp_e
     }
     if (st == RP_OK)
         st = rpi_flush_rows(p, err);
-    count_progress(w, (p->started ? p->b->n : 0) - rows0,
+    count_progress(w, rpi_parser_rows(p) - rows0,
                    (st == RP_OK ? c->end - c->start : own_bytes(c, r)) - bytes0);
     return st;
 }
@@ -239,10 +238,12 @@ static void parse_chunk(par *w, size_t k)
     rpi_lines r;
     memset(&r, 0, sizeof r);
     rp_status st = rpi_parser_init(&p, w->path, &c->b, k == 0 ? w->fmt : w->cfg.fmt, &c->err);
-    if (st == RP_OK && k == 0)
+    if (st == RP_OK && k == 0) {
         p.input_size = (size_t)w->size; /* chunk 0's builder becomes the dataset's */
-    else if (st == RP_OK)
+    } else if (st == RP_OK) {
+        p.defer = &c->rows;
         st = adopt_config(w, &p, (size_t)(c->end - c->start), &c->err);
+    }
     if (st == RP_OK)
         st = rpi_lines_range(&r, w->path, w->fd, c->start, c->end, &c->err);
     if (st == RP_OK)
@@ -353,9 +354,8 @@ static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
             *b = c->b;
             memset(&c->b, 0, sizeof c->b);
         } else {
-            st = rpi_builder_append(b, &c->b);
-            if (c->b.users != NULL)
-                give_spare(w, &c->b);
+            st = rpi_builder_append_rows(b, &c->rows);
+            give_spare(w, &c->rows);
         }
         if (st != RP_OK) {
             rp_error_set(err, w->path, 0, 0, "cannot add rows: %s", rp_status_str(st));
@@ -440,10 +440,12 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
     int none = 0;
     rp_status st = started == 0 ? RP_OK : merge(&w, &b, err, &none);
     stop_workers(&w, t, started);
-    for (size_t k = 0; k < w.n; k++)
+    for (size_t k = 0; k < w.n; k++) {
         rpi_builder_cleanup(&w.ch[k].b);
+        rpi_rowbuf_cleanup(&w.ch[k].rows);
+    }
     if (w.have_spare)
-        rpi_builder_cleanup(&w.spare);
+        rpi_rowbuf_cleanup(&w.spare);
     *fallback = started == 0 || none;
     if (st == RP_OK && !*fallback) {
         set_stage(pg, RP_LOAD_INDEXING);

@@ -256,9 +256,17 @@ rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *ite
             return RP_ERR_LIMIT;
         }
     }
-    if (p->b->n + p->nbatch >= RP_LOAD_MAX_ROWS) {
+    if (rpi_parser_rows(p) >= RP_LOAD_MAX_ROWS) {
         rp_error_set(err, p->name, lineno, 0, "more than %u rows", RP_LOAD_MAX_ROWS);
         return RP_ERR_LIMIT;
+    }
+    if (p->defer != NULL) { /* copied: no lookups to stage, nothing to flush */
+        rp_status st =
+            rpi_rowbuf_add(p->defer, user->p, user->n, rp_intern_hash(user->p, user->n), item->p,
+                           item->n, rp_intern_hash(item->p, item->n), ts, rating);
+        if (st != RP_OK)
+            rp_error_set(err, p->name, lineno, 0, "cannot add row: %s", rp_status_str(st));
+        return st;
     }
     int in_scratch = (user->p >= p->scratch && user->p <= p->scratch + RP_LOAD_MAX_LINE) ||
                      (item->p >= p->scratch && item->p <= p->scratch + RP_LOAD_MAX_LINE);

@@ -53,10 +53,6 @@ uint32_t rp_intern_count(const rp_intern *in);
  * the interner is freed or, for the arena, until rp_intern_take_arena. */
 const char *rp_intern_get(const rp_intern *in, uint32_t idx, size_t *len);
 
-/* Empty it for reuse, keeping its memory (tables, arena): as new, without
- * the page faults of fresh memory. Not after rp_intern_seal. */
-void rp_intern_reset(rp_intern *in);
-
 /* Drop the hash table but keep the strings: afterwards only rp_intern_get and
  * rp_intern_count work. Frees most of the memory once loading is done. */
 void rp_intern_seal(rp_intern *in);
