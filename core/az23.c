@@ -139,12 +139,14 @@ typedef struct azctx {
     rp_split *s;
     const rp_dataset *ds;
     uint8_t *first; /* rows surviving the common filters (user order) */
-    uint8_t *keep;  /* after the pair dedup and the k-core */
+    uint8_t *keep;  /* after the pair dedup (the k-core: kc, select_rows) */
     uint64_t *ilen; /* [kept rows]: prefix sums of item-ID lengths per user */
     rating_memo memo;
 } azctx;
 
-/* The common filters, then the dedup of pairs and the k-core into keep. */
+/* The common filters, then the dedup of pairs into keep, then the k-core
+ * into kc: a row is kept when keep has it and, after a k-core, its user and
+ * item are kept (group_rows walks only kept users, so it tests the item). */
 static rp_status select_rows(azctx *a, rp_kcore *kc)
 {
     rp_split *s = a->s;
@@ -164,13 +166,7 @@ static rp_status select_rows(azctx *a, rp_kcore *kc)
     if (s->p.user_k == 0) /* k = 0: no k-core */
         return RP_OK;
     rc = rp_kcore_run(ds, a->keep, s->p.user_k, s->p.item_k, kc);
-    if (rc == RP_OK)
-        rc = rpi_split_take_rounds(s, kc);
-    if (rc != RP_OK)
-        return rc;
-    for (uint32_t r = 0; r < ds->n_rows; r++)
-        a->keep[r] = a->keep[r] && kc->user_kept[ds->user[r]] && kc->item_kept[ds->item[r]];
-    return RP_OK;
+    return rc == RP_OK ? rpi_split_take_rounds(s, kc) : rc;
 }
 
 /* The two cuts of the user whose rows are rows[0..len). */
@@ -199,7 +195,7 @@ static rp_status group_rows(azctx *a, const rp_kcore *kc)
     const rp_dataset *ds = a->ds;
     uint32_t want_n = s->p.user_k ? kc->users : 0;
     uint32_t *order = malloc(((size_t)(want_n ? want_n : ds->n_users) + 1) * sizeof *order);
-    uint8_t *want = s->p.user_k ? kc->user_kept : NULL;
+    uint8_t *want = s->p.user_k ? kc->user_kept : NULL, *ikept = s->p.user_k ? kc->item_kept : NULL;
     if (!order || rpi_users_by_first_row(ds, a->first, want, want_n, order, &s->n_users) != RP_OK) {
         free(order);
         return RP_ERR_NOMEM;
@@ -214,9 +210,11 @@ static rp_status group_rows(azctx *a, const rp_kcore *kc)
     s->row_off[0] = 0;
     for (uint32_t k = 0; k < s->n_users; k++) {
         uint32_t u = order[k];
-        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++)
-            if (a->keep[ds->user_rows_tp[p]])
-                s->rows[n++] = ds->user_rows_tp[p];
+        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            uint32_t r = ds->user_rows_tp[p];
+            if (a->keep[r] && (ikept == NULL || ikept[ds->item[r]]))
+                s->rows[n++] = r;
+        }
         s->row_off[k + 1] = n;
         uint32_t *c = &s->cut[2 * k], len = n - s->row_off[k];
         cut_user(a, s->rows + s->row_off[k], len, c);
