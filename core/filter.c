@@ -54,14 +54,26 @@ static uint64_t filter_pass(const rp_dataset *ds, const rp_params *p, uint8_t *m
     return dropped;
 }
 
+#define PREFETCH_ROWS 32u
+
 rp_status rpi_dedup_rows(const rp_dataset *ds, uint8_t *mask, int keep_last, uint64_t *dropped)
 {
     uint32_t *stamp = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *stamp);
     if (!stamp)
         return RP_ERR_NOMEM;
     *dropped = 0;
+    uint32_t ahead = 0; /* users below it have had their rows prefetched */
     for (uint32_t u = 0; u < ds->n_users; u++) {
         uint32_t lo = ds->user_off[u], hi = ds->user_off[u + 1];
+        /* The rows of a user are anywhere in the columns: fetch the item
+         * and mask bytes of the users' rows PREFETCH_ROWS positions ahead. */
+        for (; ahead < ds->n_users && ds->user_off[ahead] < lo + PREFETCH_ROWS; ahead++)
+            for (uint32_t p = ds->user_off[ahead];
+                 ds->user_off[ahead + 1] - ds->user_off[ahead] >= 2 && p < ds->user_off[ahead + 1];
+                 p++) {
+                __builtin_prefetch(&ds->item[ds->user_rows_tp[p]]);
+                __builtin_prefetch(&mask[ds->user_rows_tp[p]]);
+            }
         if (hi - lo < 2)
             continue; /* one row repeats nothing: no random reads for it */
         if (hi - lo == 2) {
