@@ -14,18 +14,23 @@
  * twice, the merge re-interning ~1M distinct users per 2M rows on one thread.
  * The row buffers cost the same memory (load peak 1.07x vs 1.09x of the
  * steady state at 2M rows, 1.05x both at 20M) and the 2M-row log's parse
- * stage went from 611-699 to 561-644 ms on 2 threads (4 runs each).
+ * stage went from 611-699 to 561-644 ms on 2 threads (4 runs each). The
+ * merge interns a chunk's users on the calling thread and its items (with
+ * the timestamps and ratings) on a second one: on the 20M-row log the parse
+ * stage went from 5.8-7.3 s to 5.5-6.1 s on 2 threads (3 runs each), where
+ * one merging thread had kept the load at 1.5 busy cores.
  *
  * Rejected, by measurement: interning users on a second thread fed through a
- * chunked arena (the parse thread keeping items and the other columns). On
- * this 2-vCPU machine the load of the 2,023,070-row generated log took a
- * median 382 ms with the feed against 392 ms without (15 runs each), inside
- * the noise. Both phases are bound by cache misses, and the two vCPUs may
- * share a physical core; whatever the cause, the simpler builder stays.
+ * chunked arena during the one-thread load (the parse thread keeping items
+ * and the other columns). On this 2-vCPU machine the load of the 2,023,070-
+ * row generated log took a median 382 ms with the feed against 392 ms
+ * without (15 runs each), inside the noise; the parallel load's merge, whose
+ * rows are already parsed, is where a second interning thread pays.
  */
 #include "dataset_impl.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,13 +90,13 @@ static int rating_code(rpi_builder *b, double v)
     }
 }
 
-/* Switch the column to doubles (cap rows). */
-static int ratings_widen(rpi_builder *b)
+/* Switch the column to doubles (cap rows), rows [0, n) converted. */
+static int ratings_widen(rpi_builder *b, uint32_t n)
 {
     double *d = rpi_alloc_big((size_t)b->cap + 1, sizeof *d);
     if (d == NULL)
         return -1;
-    for (uint32_t r = 0; r < b->n; r++)
+    for (uint32_t r = 0; r < n; r++)
         d[r] = b->rdict[b->rating8[r]];
     free(b->rating8);
     b->rating8 = NULL;
@@ -99,6 +104,7 @@ static int ratings_widen(rpi_builder *b)
     return 0;
 }
 
+/* Row r's rating is v (rows [0, r) are set). */
 static int rating_put(rpi_builder *b, uint32_t r, double v)
 {
     if (b->rating8 != NULL) {
@@ -107,7 +113,7 @@ static int rating_put(rpi_builder *b, uint32_t r, double v)
             b->rating8[r] = (uint8_t)code;
             return 0;
         }
-        if (ratings_widen(b) != 0)
+        if (ratings_widen(b, r) != 0)
             return -1;
     }
     b->rating[r] = v;
@@ -309,41 +315,78 @@ void rpi_rowbuf_cleanup(rpi_rowbuf *rb)
     memset(rb, 0, sizeof *rb);
 }
 
-/* The same software pipeline as the parser's (load_impl.h, RPI_BATCH): row
- * j + D3 has its IDs' slots prefetched, j + D2 their offsets, j + D1 their
- * bytes, and row j is added with all three in cache. */
-rp_status rpi_builder_append_rows(rpi_builder *b, const rpi_rowbuf *rb)
+/* One side's IDs of rb interned into in, their indices into col[0..n): the
+ * same software pipeline as the parser's (load_impl.h, RPI_BATCH) - ID j + D3
+ * has its slot prefetched, j + D2 its offsets, j + D1 its bytes, and ID j is
+ * put with all three in cache. side 0: users, 1: items. */
+static rp_status intern_side(rp_intern *in, const rpi_rowbuf *rb, int side, uint32_t *col)
 {
     enum { D1 = 16, D2 = 32, D3 = 48 };
-    rp_status st = columns_room(b, (uint64_t)b->n + rb->n);
+    const uint64_t *h = side ? rb->ih : rb->uh;
     uint32_t n = rb->n;
-    for (uint32_t j = 0; st == RP_OK && j < n + D3; j++) {
-        if (j < n) {
-            rp_intern_prefetch_h(b->users, rb->uh[j]);
-            rp_intern_prefetch_h(b->items, rb->ih[j]);
-        }
-        if (j >= D3 - D2 && j - (D3 - D2) < n) {
-            rp_intern_prefetch_entry(b->users, rb->uh[j - (D3 - D2)], 1);
-            rp_intern_prefetch_entry(b->items, rb->ih[j - (D3 - D2)], 1);
-        }
-        if (j >= D3 - D1 && j - (D3 - D1) < n) {
-            rp_intern_prefetch_entry(b->users, rb->uh[j - (D3 - D1)], 2);
-            rp_intern_prefetch_entry(b->items, rb->ih[j - (D3 - D1)], 2);
-        }
+    for (uint32_t j = 0; j < n + D3; j++) {
+        if (j < n)
+            rp_intern_prefetch_h(in, h[j]);
+        if (j >= D3 - D2 && j - (D3 - D2) < n)
+            rp_intern_prefetch_entry(in, h[j - (D3 - D2)], 1);
+        if (j >= D3 - D1 && j - (D3 - D1) < n)
+            rp_intern_prefetch_entry(in, h[j - (D3 - D1)], 2);
         if (j < D3)
             continue;
-        uint32_t k = j - D3;
-        const char *u = rb->bytes + rb->off[2 * k], *i = rb->bytes + rb->off[2 * k + 1];
-        if ((st = rp_intern_put_h(b->users, u, rb->off[2 * k + 1] - rb->off[2 * k], rb->uh[k],
-                                  &b->user[b->n])) != RP_OK ||
-            (st = rp_intern_put_h(b->items, i, rb->off[2 * k + 2] - rb->off[2 * k + 1], rb->ih[k],
-                                  &b->item[b->n])) != RP_OK)
-            break;
-        if (ts_put(b, b->n, rb->ts[k]) != 0 || rating_put(b, b->n, rb->rating[k]) != 0)
-            st = RP_ERR_NOMEM;
-        else
-            b->n++;
+        uint32_t k = j - D3, lo = rb->off[2 * k + (uint32_t)side];
+        rp_status st = rp_intern_put_h(in, rb->bytes + lo, rb->off[2 * k + 1 + (uint32_t)side] - lo,
+                                       h[k], &col[k]);
+        if (st != RP_OK)
+            return st;
     }
+    return RP_OK;
+}
+
+/* The items, timestamps and ratings of rb (after b's n rows): everything but
+ * the users, which have interners and a column of their own. */
+static rp_status append_items(rpi_builder *b, const rpi_rowbuf *rb)
+{
+    rp_status st = intern_side(b->items, rb, 1, b->item + b->n);
+    for (uint32_t k = 0; st == RP_OK && k < rb->n; k++)
+        if (ts_put(b, b->n + k, rb->ts[k]) != 0 || rating_put(b, b->n + k, rb->rating[k]) != 0)
+            st = RP_ERR_NOMEM;
+    return st;
+}
+
+typedef struct items_job {
+    rpi_builder *b;
+    const rpi_rowbuf *rb;
+    rp_status st;
+} items_job;
+
+static void *items_thread(void *arg)
+{
+    items_job *j = arg;
+    j->st = append_items(j->b, j->rb);
+    return NULL;
+}
+
+/* Users on the calling thread, the rest on a second one: the two sides touch
+ * disjoint parts of b (interners, columns) and their lookups are each bound
+ * by cache misses, so the merge of a big log's chunks - the parallel load's
+ * one serial stage - takes the time of its user side. */
+rp_status rpi_builder_append_rows(rpi_builder *b, const rpi_rowbuf *rb)
+{
+    rp_status st = columns_room(b, (uint64_t)b->n + rb->n);
+    if (st != RP_OK || rb->n == 0)
+        return st;
+    items_job job = {b, rb, RP_OK};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, items_thread, &job) == 0;
+    st = intern_side(b->users, rb, 0, b->user + b->n);
+    if (threaded)
+        pthread_join(tid, NULL);
+    else
+        job.st = append_items(b, rb);
+    if (st == RP_OK)
+        st = job.st;
+    if (st == RP_OK)
+        b->n += rb->n;
     return st;
 }
 

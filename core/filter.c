@@ -67,7 +67,7 @@ rp_status rpi_dedup_rows(const rp_dataset *ds, uint8_t *mask, int keep_last, uin
         uint32_t lo = ds->user_off[u], hi = ds->user_off[u + 1];
         /* The rows of a user are anywhere in the columns: fetch the item
          * and mask bytes of the users' rows PREFETCH_ROWS positions ahead. */
-        for (; ahead < ds->n_users && ds->user_off[ahead] < lo + PREFETCH_ROWS; ahead++)
+        for (; ahead < ds->n_users && ds->user_off[ahead] < (uint64_t)lo + PREFETCH_ROWS; ahead++)
             for (uint32_t p = ds->user_off[ahead];
                  ds->user_off[ahead + 1] - ds->user_off[ahead] >= 2 && p < ds->user_off[ahead + 1];
                  p++) {
