@@ -239,19 +239,40 @@ done:
     return st;
 }
 
+/* The row visited j-th: order[j], or j in file order. */
+static inline uint32_t visit(const uint32_t *order, uint32_t j)
+{
+    return order ? order[j] : j;
+}
+
 /* Counting sort: off[k]..off[k+1] in rows[] are the rows of key k, in the
- * order `order` visits them (NULL = file order). */
+ * order `order` visits them (NULL = file order). Each row costs a random
+ * read-modify-write of off[] and a random write to rows[] - cache misses
+ * once a big log's offsets outgrow the cache - so both loops prefetch: the
+ * count D rows ahead; the scatter its chain of dependent loads in stages
+ * (the key of the row 3D ahead, the offset of the row 2D ahead, the rows[]
+ * slot of the row D ahead), like the interner's lookups. */
 static void build_csr(uint32_t n, const uint32_t *keycol, uint32_t nkeys, const uint32_t *order,
                       uint32_t *off, uint32_t *rows)
 {
+    enum { D = 16 };
     memset(off, 0, sizeof *off * ((size_t)nkeys + 1));
-    for (uint32_t r = 0; r < n; r++)
+    for (uint32_t r = 0; r < n; r++) {
+        if (r + D < n)
+            __builtin_prefetch(&off[keycol[r + D] + 1], 1);
         off[keycol[r] + 1]++;
+    }
     for (uint32_t k = 0; k < nkeys; k++)
         off[k + 1] += off[k];
     /* off[k] is used as a cursor, then restored by shifting back. */
     for (uint32_t j = 0; j < n; j++) {
-        uint32_t r = order ? order[j] : j;
+        if (order != NULL && (uint64_t)j + 3 * D < n)
+            __builtin_prefetch(&keycol[order[j + 3 * D]]);
+        if ((uint64_t)j + 2 * D < n)
+            __builtin_prefetch(&off[keycol[visit(order, j + 2 * D)]], 1);
+        if (j + D < n)
+            __builtin_prefetch(&rows[off[keycol[visit(order, j + D)]]], 1);
+        uint32_t r = visit(order, j);
         rows[off[keycol[r]]++] = r;
     }
     for (uint32_t k = nkeys; k > 0; k--)
