@@ -12,6 +12,10 @@
  * (user_rows_t), i.e. one sequence file entry (uid, len, len).
  * Complexity O(n + U + I) after the k-core.
  *
+ * Once every kept item has its ID the walk goes on through the users only (the
+ * kept ones' order), not their rows: the kept items - the popular ones - are
+ * met early, and the rows of the rest were the walk's random reads.
+ *
  * Rejected: walking only kept users for item IDs (the "obvious" rule, and what
  * the temporal pipeline does) - it gives different item IDs than the notebook.
  */
@@ -40,6 +44,8 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
         uint32_t u = order[k];
         if (kc->user_kept[u])
             s->user_dense[s->n_users++] = u;
+        if (s->n_items == kc->items)
+            continue; /* every kept item has its ID: no row left to walk */
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
             uint32_t r = ds->user_rows[p], i = ds->item[r];
             if ((alive && !alive[r]) || !kc->item_kept[i] || iid[i] != 0)
