@@ -132,15 +132,23 @@ rp_status rpi_split_sasrec(rp_split *s, rp_error *err)
 
 /* ---- s3rec -------------------------------------------------------------- */
 
-/* keep[r]: surviving rows of kept users and kept items. Returns their count. */
+/* keep[r]: surviving rows of kept users and kept items. Returns their count.
+ * Only the kept users' rows are visited (through the user CSR): a k-core
+ * keeps few users, and a pass over every row read each row's user flag at
+ * random. */
 static uint64_t core_rows(const rp_dataset *ds, const uint8_t *alive, const rp_kcore *kc,
                           uint8_t *keep)
 {
     uint64_t kept = 0;
-    for (uint32_t r = 0; r < ds->n_rows; r++) {
-        keep[r] =
-            (alive == NULL || alive[r]) && kc->user_kept[ds->user[r]] && kc->item_kept[ds->item[r]];
-        kept += keep[r];
+    memset(keep, 0, ds->n_rows);
+    for (uint32_t u = 0; u < ds->n_users; u++) {
+        if (!kc->user_kept[u])
+            continue;
+        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            uint32_t r = ds->user_rows[p];
+            keep[r] = (alive == NULL || alive[r]) && kc->item_kept[ds->item[r]];
+            kept += keep[r];
+        }
     }
     return kept;
 }
