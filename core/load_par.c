@@ -55,6 +55,7 @@
 #define MIN_SPLIT ((uint64_t)8 << 20) /* below this a file loads on one thread */
 #define CHUNK_MIN ((size_t)1 << 20)
 #define CHUNK_MAX ((size_t)8 << 20)
+#define CHUNK_FORCED_MAX ((size_t)1 << 30)
 
 typedef struct chunk {
     uint64_t start, end;
@@ -103,8 +104,9 @@ static unsigned thread_count(const rp_load_opts *o)
 
 static size_t chunk_size(const rp_load_opts *o, uint64_t size, unsigned threads)
 {
-    if (o != NULL && o->chunk_bytes > 0)
-        return o->chunk_bytes;
+    if (o != NULL && o->chunk_bytes > 0) /* a chunk's row buffer addresses its ID
+                                             bytes with 32 bits: at most 1 GiB */
+        return o->chunk_bytes < CHUNK_FORCED_MAX ? o->chunk_bytes : CHUNK_FORCED_MAX;
     uint64_t c = size / ((uint64_t)threads * 8);
     return c < CHUNK_MIN ? CHUNK_MIN : c > CHUNK_MAX ? CHUNK_MAX : (size_t)c;
 }
@@ -357,8 +359,9 @@ static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
             st = rpi_builder_append_rows(b, &c->rows);
             give_spare(w, &c->rows);
         }
-        if (st != RP_OK) {
-            rp_error_set(err, w->path, 0, 0, "cannot add rows: %s", rp_status_str(st));
+        if (st != RP_OK) { /* interning chunk k's rows: the line it starts at */
+            rp_error_set(err, w->path, k ? lines + 1 : 0, 0, "cannot add the rows from here on: %s",
+                         rp_status_str(st));
             return st;
         }
         lines += c->lines;

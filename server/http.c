@@ -359,7 +359,7 @@ static void log_field(struct srv_buf *b, const char *name, const char *value)
  * the body bytes actually written and the bytes it should have had.
  * first_byte_us: from the request head to the first body byte handed to
  * the socket (or to the response being queued, for a response without a
- * body). */
+ * body or with one MHD sends with its head: up to 16 KB, reply.c). */
 static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes, int incomplete)
 {
     struct timespec now;
