@@ -278,7 +278,7 @@ static int write_files(const rp_split *s, const char *outdir, rp_error *err)
 }
 
 /* The input's size and SHA-256 for the summary's provenance, read on a
- * second thread while the main one loads and computes. */
+ * second thread while the main one computes and writes the files. */
 struct digest_job {
     const char *path;
     char hex[RP_SHA256_HEX];
@@ -353,20 +353,26 @@ static int run_recipe(rp_method method, int argc, char **argv)
         return fail(&err);
     struct digest_job dj = {pos[0], {0}, 0, RP_ERR_IO};
     pthread_t tid;
+    int threaded = 0;
     begin(pos[0], NULL);
-    int threaded = pthread_create(&tid, NULL, digest_thread, &dj) == 0;
     rp_status st = load(pos[0], format, &ds, &err);
     if (st == RP_OK) {
+        /* The digest reads the file again beside the split and the writes,
+         * which leave a core idle, not beside the load, which uses them all. */
+        threaded = pthread_create(&tid, NULL, digest_thread, &dj) == 0;
         phase("computing %s", rp_method_name(method));
         st = rp_split_run(ds, &p, &s, &err);
     }
     rp_dataset_unref(ds); /* the result holds its own reference */
+    int rc = st != RP_OK || write_files(s, pos[1], &err) ? -1 : 0;
     if (threaded)
         pthread_join(tid, NULL);
-    if (st != RP_OK)
+    if (rc != 0) {
+        rp_split_free(s);
         return fail(&err);
+    }
     rp_provenance prov = {pos[0], dj.bytes, dj.st == RP_OK ? dj.hex : NULL};
-    int rc = write_files(s, pos[1], &err) ? fail(&err) : print_json(rp_split_summary(s, &prov));
+    rc = print_json(rp_split_summary(s, &prov));
     rp_split_free(s);
     return rc;
 }
