@@ -160,12 +160,6 @@ static int ts_put(rpi_builder *b, uint32_t r, int64_t t)
     return 0;
 }
 
-static uint32_t next_cap(uint32_t cap)
-{
-    uint64_t want = cap ? (uint64_t)cap * 2 : GROW_MIN;
-    return want > ROWS_MAX ? ROWS_MAX : (uint32_t)want;
-}
-
 /* ---- the builder API ---------------------------------------------------- */
 
 rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows)
@@ -200,13 +194,18 @@ void rpi_builder_cleanup(rpi_builder *b)
     memset(b, 0, sizeof *b);
 }
 
-static rp_status builder_reserve(rpi_builder *b)
+/* Make room for need rows in b's columns (doubling, from GROW_MIN). */
+static rp_status columns_room(rpi_builder *b, uint64_t need)
 {
-    if (b->n < b->cap)
-        return RP_OK;
-    if (b->cap >= ROWS_MAX)
+    if (need > ROWS_MAX)
         return RP_ERR_LIMIT;
-    return columns_resize(b, next_cap(b->cap)) ? RP_ERR_NOMEM : RP_OK;
+    if (need > b->cap) {
+        uint64_t cap = (uint64_t)b->cap * 2 > need ? (uint64_t)b->cap * 2 : need;
+        cap = cap < GROW_MIN ? GROW_MIN : cap;
+        if (columns_resize(b, cap > ROWS_MAX ? ROWS_MAX : (uint32_t)cap))
+            return RP_ERR_NOMEM;
+    }
+    return RP_OK;
 }
 
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,
@@ -220,7 +219,7 @@ rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint6
                             const char *item, size_t ilen, uint64_t ihash, int64_t ts,
                             double rating)
 {
-    rp_status st = builder_reserve(b);
+    rp_status st = b->n < b->cap ? RP_OK : columns_room(b, (uint64_t)b->n + 1);
     uint32_t i;
     if (st != RP_OK)
         return st;
@@ -231,19 +230,6 @@ rp_status rpi_builder_add_h(rpi_builder *b, const char *user, size_t ulen, uint6
     if (ts_put(b, b->n, ts) != 0 || rating_put(b, b->n, rating) != 0)
         return RP_ERR_NOMEM;
     b->n++;
-    return RP_OK;
-}
-
-/* Make room for need rows in b's columns (doubling). */
-static rp_status columns_room(rpi_builder *b, uint64_t need)
-{
-    if (need > ROWS_MAX)
-        return RP_ERR_LIMIT;
-    if (need > b->cap) {
-        uint64_t cap = (uint64_t)b->cap * 2 > need ? (uint64_t)b->cap * 2 : need;
-        if (columns_resize(b, cap > ROWS_MAX ? ROWS_MAX : (uint32_t)cap))
-            return RP_ERR_NOMEM;
-    }
     return RP_OK;
 }
 
