@@ -19,8 +19,8 @@ static struct server authsrv;
 
 static void auth_start(void)
 {
-    char small[512], ds[600], token[512];
-    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    char ds[600], token[512];
+    data_dataset("small", "small.csv", ds, sizeof ds);
     data_path("token.txt", token, sizeof token);
     const char *args[] = {"--dataset", ds, "--token-file", token, NULL};
     if (server_start(&authsrv, args, NULL, NULL) != 0 || server_wait_ready(&authsrv, 30000)) {
@@ -97,8 +97,8 @@ TCase *e2e_auth_tcase(void)
 START_TEST(readiness_during_slow_load)
 {
     struct server s;
-    char small[512], ds[600];
-    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    char ds[600];
+    data_dataset("small", "small.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, NULL};
     const char *env[] = {"RECPREP_TEST_LOAD_DELAY_MS=3000", NULL};
     ck_assert_int_eq(server_start(&s, args, env, NULL), 0);
@@ -139,8 +139,8 @@ END_TEST
 START_TEST(load_failure_exits_2)
 {
     struct server s;
-    char bad[512], ds[600];
-    snprintf(ds, sizeof ds, "bad=%s", data_path("bad.csv", bad, sizeof bad));
+    char ds[600];
+    data_dataset("bad", "bad.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, "--format", "bad=amazon-csv", NULL};
     int status = -1;
     if (server_start(&s, args, NULL, &status) == 0)
@@ -158,8 +158,8 @@ START_TEST(invalid_utf8_id_exits_2)
     /* A Latin-1 byte in a user ID must not pass into users.tsv (served as
      * charset=utf-8): the load stops, naming file, line and column. */
     struct server s;
-    char bad[512], ds[600];
-    snprintf(ds, sizeof ds, "bad=%s", data_path("bad_utf8.csv", bad, sizeof bad));
+    char ds[600];
+    data_dataset("bad", "bad_utf8.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, NULL};
     int status = -1;
     if (server_start(&s, args, NULL, &status) == 0)

@@ -104,8 +104,8 @@ static struct server hsrv;
 
 static void hostile_start(void)
 {
-    char small[512], ds[600];
-    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    char ds[600];
+    data_dataset("small", "small.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, NULL};
     server_start_ready(&hsrv, args, NULL);
 }

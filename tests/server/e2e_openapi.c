@@ -92,8 +92,8 @@ END_TEST
 START_TEST(responses_while_loading)
 {
     struct server s;
-    char small[512], ds[600];
-    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    char ds[600];
+    data_dataset("small", "small.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, NULL};
     const char *env[] = {"RECPREP_TEST_LOAD_DELAY_MS=4000", NULL};
     ck_assert_int_eq(server_start(&s, args, env, NULL), 0);
@@ -147,8 +147,8 @@ static void valid_errors(const struct server *s, json_t *doc)
 START_TEST(responses_when_ready)
 {
     struct server s;
-    char small[512], ds[600], url[256];
-    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    char ds[600], url[256];
+    data_dataset("small", "small.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, NULL};
     server_start_ready(&s, args, NULL);
     json_t *doc = fetch_doc(&s);

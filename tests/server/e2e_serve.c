@@ -28,8 +28,8 @@ static struct server srv;
 
 static void serve_start(void)
 {
-    char small[512], ds[600];
-    snprintf(ds, sizeof ds, "small=%s", data_path("small.csv", small, sizeof small));
+    char ds[600];
+    data_dataset("small", "small.csv", ds, sizeof ds);
     const char *args[] = {"--dataset", ds, "--threads", "2", NULL};
     server_start_ready(&srv, args, NULL);
 }

@@ -59,6 +59,13 @@ const char *data_path(const char *rel, char *buf, size_t cap)
     return buf;
 }
 
+const char *data_dataset(const char *name, const char *rel, char *buf, size_t cap)
+{
+    char path[512];
+    snprintf(buf, cap, "%s=%s", name, data_path(rel, path, sizeof path));
+    return buf;
+}
+
 static void child_exec(const struct server *s, const char *const *args, const char *const *env)
 {
     char portfile[128];

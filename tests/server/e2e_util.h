@@ -86,6 +86,9 @@ char *read_file(const char *path, size_t *len);
 /* $RECPREP_SERVER_DATA/<rel> into buf. */
 const char *data_path(const char *rel, char *buf, size_t cap);
 
+/* A --dataset argument "NAME=$RECPREP_SERVER_DATA/<rel>" into buf. */
+const char *data_dataset(const char *name, const char *rel, char *buf, size_t cap);
+
 /* Sleep ms milliseconds. */
 void sleep_ms(int ms);
 
