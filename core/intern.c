@@ -303,11 +303,6 @@ void rp_intern_prefetch_h(const rp_intern *in, uint64_t hash)
     __builtin_prefetch(&pt->tab[home(in, pt, hi)]);
 }
 
-void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len)
-{
-    rp_intern_prefetch_h(in, hash_bytes(s, len));
-}
-
 /* The first slot on hash's probe path whose bits match, or NULL (an empty
  * slot first: the string is new). */
 static const slot *candidate(const rp_intern *in, uint32_t hi)

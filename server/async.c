@@ -97,8 +97,9 @@ enum srv_acquire srv_result_acquire(struct srv_req *rq, const struct srv_acquire
 {
     struct srv_pending *p = &rq->pending;
     if (srv_cache_peek(rq->app->cache, a->key, a->key_len, e)) {
-        if ((a->file == NULL || srv_entry_file_cached(*e, a->file)) &&
-            (!a->gzip || srv_entry_gzip_cached(*e, a->file)))
+        /* srv_entry_gzip_cached covers the file: 0 while it must be built */
+        if (a->gzip ? srv_entry_gzip_cached(*e, a->file)
+                    : a->file == NULL || srv_entry_file_cached(*e, a->file))
             return SRV_ACQ_READY;
         srv_entry_release(*e); /* ready, but a body must be built: worker */
     }

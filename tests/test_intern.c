@@ -160,7 +160,7 @@ START_TEST(seal_keeps_strings)
         int n = snprintf(buf, sizeof buf, "u%d", i);
         put(in, buf, (size_t)n);
     }
-    rp_intern_prefetch(in, "u1", 2);
+    rp_intern_prefetch_h(in, rp_intern_hash("u1", 2));
     rp_intern_seal(in);
     ck_assert_uint_eq(rp_intern_count(in), 5000);
     expect(in, 0, "u0", 2);

@@ -29,14 +29,11 @@ void rp_intern_free(rp_intern *in);
  * RP_ERR_LIMIT (more than UINT32_MAX-1 strings). */
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx);
 
-/* A hint: start fetching the table slot where s[0..len) would live, so that a
- * following rp_intern_put of it finds it in cache, a few strings ahead (the
- * loaders use the staged form below). No effect on contents; do not call
- * after rp_intern_seal. */
-void rp_intern_prefetch(const rp_intern *in, const char *s, size_t len);
-
-/* The same with the string's hash given (rp_intern_hash), so a loader that
- * prefetches hashes each string once; and the later stages of a prefetch:
+/* A hint: start fetching the table slot where the string of hash
+ * rp_intern_hash(s, len) would live, so that a following rp_intern_put_h of
+ * it finds it in cache, a few strings ahead - a loader hashes each string
+ * once. No effect on contents; do not call after rp_intern_seal. And the
+ * later stages of a prefetch:
  * once the slot is in cache, rp_intern_prefetch_entry(.., 1) starts fetching
  * the offsets of the string the slot points to, and (.., 2), once those are
  * in, its bytes - the lookup of a string seen before then finds all three in
