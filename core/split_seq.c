@@ -132,48 +132,32 @@ rp_status rpi_split_sasrec(rp_split *s, rp_error *err)
 
 /* ---- s3rec -------------------------------------------------------------- */
 
-/* keep[r]: surviving rows of kept users and kept items. Returns their count.
- * Only the kept users' rows are visited (through the user CSR): a k-core
- * keeps few users, and a pass over every row read each row's user flag at
- * random. */
-static uint64_t core_rows(const rp_dataset *ds, const uint8_t *alive, const rp_kcore *kc,
-                          uint8_t *keep)
-{
-    uint64_t kept = 0;
-    memset(keep, 0, ds->n_rows);
-    for (uint32_t u = 0; u < ds->n_users; u++) {
-        if (!kc->user_kept[u])
-            continue;
-        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            uint32_t r = ds->user_rows[p];
-            keep[r] = (alive == NULL || alive[r]) && kc->item_kept[ds->item[r]];
-            kept += keep[r];
-        }
-    }
-    return kept;
-}
-
-/* Items numbered at first encounter along the users' time-ordered kept rows. */
-static rp_status number_items_along(rp_split *s, const uint8_t *keep, uint32_t n_items,
-                                    uint32_t *iid)
+/* Items numbered at first encounter along the (kept) users' time-ordered
+ * kept rows; the same walk marks those rows in keep (surviving, item kept -
+ * keep is read only along these users' rows) and counts them into *kept. */
+static rp_status number_items_along(rp_split *s, const uint8_t *alive, const rp_kcore *kc,
+                                    uint8_t *keep, uint32_t *iid, uint64_t *kept)
 {
     const rp_dataset *ds = s->ds;
-    s->item_dense = malloc(((size_t)n_items + 1) * sizeof *s->item_dense);
+    s->item_dense = malloc(((size_t)kc->items + 1) * sizeof *s->item_dense);
     if (!s->item_dense)
         return RP_ERR_NOMEM;
+    *kept = 0;
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
             uint32_t r = ds->user_rows_tp[p], i = ds->item[r];
+            keep[r] = (alive == NULL || alive[r]) && kc->item_kept[i];
+            *kept += keep[r];
             if (!keep[r] || iid[i] != 0)
                 continue;
-            if (s->n_items == n_items)
+            if (s->n_items == kc->items)
                 return RP_ERR_INTERNAL;
             s->item_dense[s->n_items++] = i;
             iid[i] = s->n_items;
         }
     }
-    return s->n_items == n_items ? RP_OK : RP_ERR_INTERNAL;
+    return s->n_items == kc->items ? RP_OK : RP_ERR_INTERNAL;
 }
 
 rp_status rpi_split_s3rec(rp_split *s, rp_error *err)
@@ -195,12 +179,10 @@ rp_status rpi_split_s3rec(rp_split *s, rp_error *err)
         s->user_dense = malloc(((size_t)kc.users + 1) * sizeof *s->user_dense);
         rc = keep && iid && s->user_dense ? RP_OK : RP_ERR_NOMEM;
     }
-    if (rc == RP_OK) {
-        kept = core_rows(ds, alive, &kc, keep);
-        rc = rpi_users_by_first_row(ds, alive, kc.user_kept, kc.users, s->user_dense, &s->n_users);
-    }
     if (rc == RP_OK)
-        rc = number_items_along(s, keep, kc.items, iid);
+        rc = rpi_users_by_first_row(ds, alive, kc.user_kept, kc.users, s->user_dense, &s->n_users);
+    if (rc == RP_OK)
+        rc = number_items_along(s, alive, &kc, keep, iid, &kept);
     if (rc == RP_OK)
         rc = build_sequences(s, keep, iid, kept);
     if (rc == RP_OK)

@@ -216,7 +216,7 @@ static void count_dropped(tctx *t)
         rpi_dropped *d = &s->dropped[t->part[r] - 1];
         d->rows++;
         d->user_not_kept += (uint64_t)no_user;
-        d->item_not_kept += t->iid[ds->item[r]] == 0;
+        d->item_not_kept += t->rid[r] == 0; /* an alive row: rid[r] = iid[item[r]] */
     }
 }
 
