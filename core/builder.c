@@ -382,16 +382,16 @@ static void shrink_columns(rpi_builder *b)
 {
     if (b->n == 0)
         return;
-    (void)grow((void **)&b->user, sizeof *b->user, b->n);
-    (void)grow((void **)&b->item, sizeof *b->item, b->n);
+    (void)rpi_shrink((void **)&b->user, b->n, sizeof *b->user);
+    (void)rpi_shrink((void **)&b->item, b->n, sizeof *b->item);
     if (b->ts)
-        (void)grow((void **)&b->ts, sizeof *b->ts, b->n);
+        (void)rpi_shrink((void **)&b->ts, b->n, sizeof *b->ts);
     else
-        (void)grow((void **)&b->tsd, sizeof *b->tsd, b->n);
+        (void)rpi_shrink((void **)&b->tsd, b->n, sizeof *b->tsd);
     if (b->rating)
-        (void)grow((void **)&b->rating, sizeof *b->rating, b->n);
+        (void)rpi_shrink((void **)&b->rating, b->n, sizeof *b->rating);
     else
-        (void)grow((void **)&b->rating8, 1, b->n);
+        (void)rpi_shrink((void **)&b->rating8, b->n, 1);
 }
 
 rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
