@@ -260,7 +260,9 @@ static void parse_chunk(par *w, size_t k)
 }
 
 /* Next chunk to parse, or n: waits for the configuration (chunks > 0) and
- * for the merger when the workers are too far ahead. */
+ * for the merger when the workers are too far ahead. Chunk 0 giving up sets
+ * first_bad to 0 with the configuration (publish), so first_bad < n covers
+ * it. */
 static size_t take_chunk(par *w, size_t ahead)
 {
     pthread_mutex_lock(&w->mu);
@@ -272,8 +274,6 @@ static size_t take_chunk(par *w, size_t ahead)
             pthread_cond_wait(&w->cv, &w->mu);
             continue;
         }
-        if (w->cfg.state < 0)
-            break;
         if (w->next >= w->merged + ahead) {
             pthread_cond_wait(&w->cv, &w->mu);
             continue;
@@ -312,7 +312,7 @@ static void *worker(void *arg)
 static int wait_chunk(par *w, size_t k)
 {
     pthread_mutex_lock(&w->mu);
-    while (!w->ch[k].done && !(k >= w->next && (w->first_bad < w->n || w->cfg.state < 0)))
+    while (!w->ch[k].done && !(k >= w->next && w->first_bad < w->n))
         pthread_cond_wait(&w->cv, &w->mu);
     int done = w->ch[k].done;
     pthread_mutex_unlock(&w->mu);
