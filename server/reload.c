@@ -130,6 +130,24 @@ static void log_reloaded(const struct srv_gen *g)
     srv_buf_emit(&b);
 }
 
+/* The digest lowers its thread's priority (registry.c) for good: run on a
+ * thread of its own, so the reload thread - and the parse threads of the
+ * next dataset it reloads, which inherit its nice - keep theirs. */
+static void *digest_thread(void *arg)
+{
+    srv_gen_digest(arg);
+    return NULL;
+}
+
+static void digest_aside(struct srv_gen *g)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, digest_thread, g) == 0)
+        pthread_join(t, NULL);
+    else
+        srv_gen_digest(g);
+}
+
 /* Build, publish, digest: the current generation serves until the swap. */
 static void reload_one(struct srv_registry *reg, struct srv_dataset *d)
 {
@@ -153,7 +171,7 @@ static void reload_one(struct srv_registry *reg, struct srv_dataset *d)
     set_info(d, 1, "");
     log_reloaded(g);
     atomic_store(&d->reload, SRV_RELOAD_IDLE);
-    srv_gen_digest(g);
+    digest_aside(g);
     srv_gen_release(g);
 }
 

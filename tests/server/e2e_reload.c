@@ -12,6 +12,7 @@
  */
 #include <check.h>
 #include <jansson.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -526,6 +527,71 @@ START_TEST(summary_before_digest_is_not_recomputed)
 }
 END_TEST
 
+/* Threads of process pid whose nice is not 0 (/proc/PID/task/TID/stat,
+ * field 19); -1 when /proc cannot be read. */
+static int lowered_threads(pid_t pid)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int lowered = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[400], buf[1024];
+        snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = '\0';
+        const char *close = strrchr(buf, ')');
+        long nice = 0;
+        /* after "(comm) ": state, then fields 4..18, then nice (19) */
+        if (close != NULL && sscanf(close + 2,
+                                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+                                    "%*u %*d %*d %*d %ld",
+                                    &nice) == 1)
+            lowered += nice != 0;
+    }
+    closedir(d);
+    return lowered;
+}
+
+/* The digest runs at a lowered priority (registry.c), on a thread of its
+ * own during a reload: once a reload's digest has landed, no thread of the
+ * server - the reload thread that goes on to load other datasets among
+ * them - is left at that priority. */
+START_TEST(reload_keeps_thread_priorities)
+{
+    struct datadir dd;
+    struct server s;
+    char e[64];
+    datadir_make(&dd);
+    put_rows(&dd, 2000, NULL);
+    start(&s, &dd, NULL, NULL);
+    put_rows(&dd, 1500, NULL);
+    ck_assert_int_eq(kill(s.pid, SIGHUP), 0);
+    wait_generation(&s, "ml", 2, NULL, NULL);
+    char *sha = NULL, want[65];
+    file_sha(dd.path, want);
+    for (int waited = 0; (sha == NULL || strcmp(sha, want) != 0) && waited < 30000; waited += 20) {
+        free(sha);
+        sleep_ms(20);
+        sha = summary_sha(&s, e, sizeof e);
+    }
+    ck_assert_ptr_nonnull(sha);
+    ck_assert_str_eq(sha, want);
+    free(sha);
+    sleep_ms(100); /* the digest thread ends right after it publishes */
+    ck_assert_int_eq(lowered_threads(s.pid), 0);
+    server_finish(&s);
+    datadir_remove(&dd);
+}
+END_TEST
+
 TCase *e2e_reload_tcase(void)
 {
     TCase *tc = tcase_create("reload");
@@ -535,5 +601,6 @@ TCase *e2e_reload_tcase(void)
     tcase_add_test(tc, post_reload_with_and_without_token);
     tcase_add_test(tc, demo_beside_a_real_dataset);
     tcase_add_test(tc, summary_before_digest_is_not_recomputed);
+    tcase_add_test(tc, reload_keeps_thread_priorities);
     return tc;
 }
