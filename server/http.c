@@ -349,41 +349,76 @@ static int is_probe(const struct srv_req *rq)
 
 static void log_field(struct srv_buf *b, const char *name, const char *value)
 {
-    srv_buf_printf(b, "\"%s\":\"", name);
+    SRV_BUF_LIT(b, "\"");
+    srv_buf_append(b, name, strlen(name));
+    SRV_BUF_LIT(b, "\":\"");
     srv_buf_json_escape(b, value, strlen(value));
-    srv_buf_printf(b, "\",");
+    SRV_BUF_LIT(b, "\",");
 }
 
-/* One JSON line per request on stderr, written with a single write. A
- * response cut short (client gone, drain over) is marked incomplete, with
- * the body bytes actually written and the bytes it should have had.
+static void log_number(struct srv_buf *b, const char *name, uint64_t v)
+{
+    SRV_BUF_LIT(b, "\"");
+    srv_buf_append(b, name, strlen(name));
+    SRV_BUF_LIT(b, "\":");
+    srv_buf_u64(b, v);
+    SRV_BUF_LIT(b, ",");
+}
+
+/* "2026-12-01T08:13:47.123Z": the seconds are formatted once per second
+ * per thread (gmtime_r takes glibc's time-zone lock on every call). */
+static void log_time(struct srv_buf *b)
+{
+    static _Thread_local struct {
+        time_t sec;
+        char text[32];
+    } last = {-1, ""};
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != last.sec) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        if (strftime(last.text, sizeof last.text, "%Y-%m-%dT%H:%M:%S.", &tm) == 0)
+            last.text[0] = '\0';
+        last.sec = now.tv_sec;
+    }
+    long ms = now.tv_nsec / 1000000;
+    char frac[5] = {(char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10), 'Z',
+                    '"'};
+    SRV_BUF_LIT(b, "{\"time\":\"");
+    srv_buf_append(b, last.text, strlen(last.text));
+    srv_buf_append(b, frac, sizeof frac);
+    SRV_BUF_LIT(b, ",");
+}
+
+/* One JSON line per request on stderr, a whole line to the log's queue
+ * (log.h). A response cut short (client gone, drain over) is marked
+ * incomplete, with the body bytes actually written and the bytes it should
+ * have had.
  * first_byte_us: from the request head to the first body byte handed to
  * the socket (or to the response being queued, for a response without a
  * body or with one MHD sends with its head: up to 16 KB, reply.c). */
 static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes, int incomplete)
 {
-    struct timespec now;
-    struct tm tm;
-    char when[32];
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     struct srv_buf b = {0};
-    srv_buf_printf(&b, "{\"time\":\"%s.%03ldZ\",", when, now.tv_nsec / 1000000);
+    log_time(&b);
     log_field(&b, "client", rq->client);
     log_field(&b, "method", rq->method_name);
     log_field(&b, "path", rq->path);
     log_field(&b, "query", rq->query);
-    srv_buf_printf(&b, "\"status\":%u,\"bytes\":%llu,\"encoding\":\"%s\",", rq->status,
-                   (unsigned long long)bytes, rq->gzip ? "gzip" : "identity");
-    if (incomplete)
-        srv_buf_printf(&b, "\"incomplete\":true,\"bytes_expected\":%llu,",
-                       (unsigned long long)rq->bytes);
+    log_number(&b, "status", rq->status);
+    log_number(&b, "bytes", bytes);
+    log_field(&b, "encoding", rq->gzip ? "gzip" : "identity");
+    if (incomplete) {
+        SRV_BUF_LIT(&b, "\"incomplete\":true,");
+        log_number(&b, "bytes_expected", rq->bytes);
+    }
     uint64_t first = rq->first_byte_ns ? rq->first_byte_ns : rq->queued_ns;
     if (first >= rq->t0_ns)
-        srv_buf_printf(&b, "\"first_byte_us\":%llu,",
-                       (unsigned long long)(first - rq->t0_ns) / 1000);
-    srv_buf_printf(&b, "\"microseconds\":%llu}\n", (unsigned long long)micros);
+        log_number(&b, "first_byte_us", (first - rq->t0_ns) / 1000);
+    SRV_BUF_LIT(&b, "\"microseconds\":");
+    srv_buf_u64(&b, micros);
+    SRV_BUF_LIT(&b, "}\n");
     srv_buf_emit(&b);
 }
 
@@ -460,9 +495,12 @@ void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms)
         nanosleep(&ts, NULL);
     }
     long left = atomic_load(&app->inflight);
-    if (left > 0) /* their access-log lines say how far each got */
-        fprintf(stderr, "{\"event\":\"drain_expired\",\"drain_seconds\":%u,\"requests\":%ld}\n",
-                drain_ms / 1000, left);
+    if (left > 0) { /* their access-log lines say how far each got */
+        struct srv_buf b = {0};
+        srv_buf_printf(&b, "{\"event\":\"drain_expired\",\"drain_seconds\":%u,\"requests\":%ld}\n",
+                       drain_ms / 1000, left);
+        srv_buf_emit(&b);
+    }
     /* libmicrohttpd panics when stopped with suspended connections: finish
      * the outstanding computations first (each resumes its connection). */
     srv_pool_free(app->pool);

@@ -146,7 +146,9 @@ static int wait_for_signal(const sigset_t *set, struct srv_app *app)
         if (sig == SIGUSR1 && srv_registry_failed(&app->reg) != NULL)
             return 2;
         if (sig == SIGHUP) {
-            fputs("{\"event\":\"sighup\",\"action\":\"reload changed datasets\"}\n", stderr);
+            static const char line[] =
+                "{\"event\":\"sighup\",\"action\":\"reload changed datasets\"}\n";
+            srv_log_write(line, sizeof line - 1);
             srv_reload_changed(&app->reg);
         }
         if (sig == SIGTERM || sig == SIGINT)
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    srv_log_start(); /* batched from here on; on failure each line is one write */
 
     static struct srv_app app; /* static: reachable for the whole process */
     app.cfg = &cfg;
@@ -200,7 +203,8 @@ int main(int argc, char **argv)
     }
     srv_http_stop(d, &app, cfg.drain_seconds * 1000u);
     srv_guard_free(app.guard);
-    fputs("{\"event\":\"stopped\"}\n", stderr);
+    static const char stopped[] = "{\"event\":\"stopped\"}\n";
+    srv_log_write(stopped, sizeof stopped - 1);
     if (srv_reload_stop(&app.reg) != 0 || !all_settled(&app.reg)) {
         srv_registry_join_settled(&app.reg);
         return 0; /* a loader is still running: exit without waiting for it */

@@ -300,8 +300,11 @@ static void on_progress(const rp_load_progress *pg, void *ctx)
     json_t *ev =
         p ? json_pack("{s:s, s:s}", "event", "dataset_progress", "dataset", d->name) : NULL;
     char *text = ev && json_object_update(ev, p) == 0 ? json_dumps(ev, RP_JSON_COMPACT) : NULL;
-    if (text != NULL)
-        fprintf(stderr, "%s\n", text);
+    if (text != NULL) {
+        struct srv_buf b = {0};
+        srv_buf_printf(&b, "%s\n", text);
+        srv_buf_emit(&b);
+    }
     free(text);
     json_decref(ev);
     json_decref(p);

@@ -7,6 +7,8 @@
  */
 #include "util.h"
 
+#include "log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,18 +63,32 @@ void srv_buf_printf(struct srv_buf *b, const char *fmt, ...)
 void srv_buf_json_escape(struct srv_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t run = 0; /* s[run..i) needs no escaping: appended in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+            continue;
+        srv_buf_append(b, s + run, i - run);
+        run = i + 1;
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
             srv_buf_append(b, esc, 2);
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             srv_buf_append(b, esc, 6);
-        } else {
-            srv_buf_append(b, (const char *)&s[i], 1);
         }
     }
+    srv_buf_append(b, s + run, n - run);
+}
+
+void srv_buf_u64(struct srv_buf *b, uint64_t v)
+{
+    char digits[20];
+    size_t i = sizeof digits;
+    do
+        digits[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    srv_buf_append(b, digits + i, sizeof digits - i);
 }
 
 void srv_buf_cleanup(struct srv_buf *b)
@@ -83,8 +99,8 @@ void srv_buf_cleanup(struct srv_buf *b)
 
 void srv_buf_emit(struct srv_buf *b)
 {
-    if (!b->failed && write(STDERR_FILENO, b->data, b->len) < 0)
-        b->failed = 1;
+    if (!b->failed)
+        srv_log_write(b->data, b->len);
     srv_buf_cleanup(b);
 }
 

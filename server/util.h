@@ -18,13 +18,17 @@ struct srv_buf {
 
 void srv_buf_printf(struct srv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void srv_buf_append(struct srv_buf *b, const char *s, size_t n);
+/* Append a string literal. */
+#define SRV_BUF_LIT(b, lit) srv_buf_append((b), "" lit, sizeof(lit) - 1)
 /* Append s[0..n) as a JSON string body (no quotes): escapes '"', '\\',
  * control bytes, and bytes >= 0x80 as \u00XX so the output is always valid
  * JSON whatever the input bytes. */
 void srv_buf_json_escape(struct srv_buf *b, const char *s, size_t n);
+/* Append v in decimal (printf's %llu without its cost: the access log). */
+void srv_buf_u64(struct srv_buf *b, uint64_t v);
 void srv_buf_cleanup(struct srv_buf *b);
-/* A log line: b to stderr in one write(2), unless building it failed (or
- * stderr is gone: nothing sensible to do then), and cleaned up. */
+/* A log line: b to the log whole (srv_log_write), unless building it
+ * failed, and cleaned up. */
 void srv_buf_emit(struct srv_buf *b);
 
 /* Monotonic time in nanoseconds. */
