@@ -9,6 +9,7 @@
 #ifndef SRV_APP_H
 #define SRV_APP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include "registry.h"
 
 struct MHD_Connection;
+struct MHD_Daemon;
 
 struct srv_app {
     const struct srv_config *cfg;
@@ -31,6 +33,12 @@ struct srv_app {
     char *token;             /* NULL: no auth */
     size_t token_len;
     atomic_long inflight; /* requests between first call and completion */
+    /* http.c: the listening socket and the thread that accepts on it and
+     * hands each connection to the daemon */
+    struct MHD_Daemon *daemon;
+    int listen_fd;
+    int accepting; /* the acceptor thread runs */
+    pthread_t acceptor;
 };
 
 enum srv_method { SRV_GET = 0, SRV_HEAD, SRV_OPTIONS, SRV_POST, SRV_OTHER, SRV_N_METHODS };

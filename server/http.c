@@ -20,12 +20,20 @@
  *
  * Rejected: MHD's own port binding (MHD_OPTION_SOCK_ADDR) - binding
  * ourselves gives one code path for IPv4/IPv6 and for reading back the
- * ephemeral port before any thread starts.
+ * ephemeral port before any thread starts. MHD's own accepting on that
+ * socket, stopped with MHD_quiesce_daemon - with epoll and a thread pool
+ * quiescing races the workers' own removal of the listen socket from their
+ * epoll sets, and MHD (0.9.75) aborts the process ("Failed to remove listen
+ * FD from epoll set"; seen here, in about one run of three of the parallel
+ * test suite). One thread of ours accepts and hands each connection over
+ * with MHD_add_connection, which applies the same connection limits; a stop
+ * is shutdown(2) of the socket, so new clients are refused at once.
  */
 #include "http.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,13 +472,36 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
+/* The acceptor: every connection to MHD until the socket is shut down. */
+static void *accept_loop(void *arg)
+{
+    struct srv_app *app = arg;
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int s = accept(app->listen_fd, (struct sockaddr *)&addr, &len);
+        if (s >= 0) {
+            /* MHD owns s now, and closes it itself when it refuses it
+             * (connection limits, out of memory) */
+            MHD_add_connection(app->daemon, s, (struct sockaddr *)&addr, len);
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO || errno == EPERM)
+            continue; /* that client, not the socket */
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            struct timespec ts = {0, 10 * 1000000L}; /* out of descriptors: let some close */
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        return NULL; /* EINVAL: shut down by srv_http_stop_accepting */
+    }
+}
+
 struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
-                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
     struct MHD_OptionItem ops[] = {
-        {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
-        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)app->cfg->threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, SRV_CONN_TIMEOUT, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SRV_CONN_MEMORY, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, SRV_MAX_CONNECTIONS, NULL},
@@ -479,16 +510,38 @@ struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, app},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, app},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)srv_unescape, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)app->cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL}};
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_ARRAY, ops,
-                            MHD_OPTION_END);
+    if (app->cfg->threads < 2) /* one thread: no pool (MHD would say so on stderr, not as JSON) */
+        ops[sizeof ops / sizeof ops[0] - 2].option = MHD_OPTION_END;
+    app->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_ARRAY, ops,
+                                   MHD_OPTION_END);
+    if (app->daemon == NULL)
+        return NULL;
+    app->listen_fd = fd;
+    if (pthread_create(&app->acceptor, NULL, accept_loop, app) != 0) {
+        MHD_stop_daemon(app->daemon);
+        return app->daemon = NULL;
+    }
+    app->accepting = 1;
+    return app->daemon;
+}
+
+void srv_http_stop_accepting(struct srv_app *app)
+{
+    if (!app->accepting)
+        return;
+    /* Linux: wakes the accept(2) blocked in the acceptor with EINVAL, and
+     * the port refuses connections from here on */
+    shutdown(app->listen_fd, SHUT_RDWR);
+    pthread_join(app->acceptor, NULL);
+    close(app->listen_fd);
+    app->accepting = 0;
 }
 
 void srv_http_stop(struct MHD_Daemon *d, struct srv_app *app, unsigned drain_ms)
 {
-    MHD_socket fd = MHD_quiesce_daemon(d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    srv_http_stop_accepting(app);
     uint64_t until = srv_now_ns() + (uint64_t)drain_ms * 1000000u;
     while (atomic_load(&app->inflight) > 0 && srv_now_ns() < until) {
         struct timespec ts = {0, 5 * 1000000L};

@@ -27,8 +27,13 @@ size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
  * socket and sets *bound to the actual port, or -1 with msg set. */
 int srv_listen(const char *host, unsigned port, unsigned *bound, char *msg, size_t cap);
 
-/* Start serving fd with app->cfg->threads threads. NULL on failure. */
+/* Start serving fd with app->cfg->threads threads: the daemon, and one
+ * thread accepting on fd. NULL on failure (fd is then still the caller's). */
 struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd);
+
+/* Stop accepting: from here on connections to the port are refused; the
+ * listening socket is closed. Idempotent. */
+void srv_http_stop_accepting(struct srv_app *app);
 
 /* Graceful stop: stop accepting, wait up to drain_ms for in-flight requests
  * to finish (those still running are then cut: logged incomplete), finish the worker pool's jobs

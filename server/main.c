@@ -129,6 +129,7 @@ static struct MHD_Daemon *start(struct srv_app *app, const struct srv_config *cf
                 cfg->port_file);
     if (srv_registry_start(&app->reg, loader_failed) != 0) {
         startup_failed("startup_failed", "cannot start loader threads");
+        srv_http_stop_accepting(app);
         MHD_stop_daemon(d);
         return NULL;
     }
@@ -195,7 +196,8 @@ int main(int argc, char **argv)
     if (rc != 0) {
         report_failure(&app);
         srv_test_delay("RECPREP_TEST_FAIL_EXIT_DELAY_MS"); /* tests: see the failed state served */
-        srv_pool_free(app.pool);                           /* no suspended connection may remain */
+        srv_http_stop_accepting(&app);
+        srv_pool_free(app.pool); /* no suspended connection may remain */
         MHD_stop_daemon(d);
         srv_guard_free(app.guard);
         srv_registry_join_settled(&app.reg);

@@ -6,12 +6,18 @@
  */
 #include "e2e_cases.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "e2e_util.h"
 
@@ -252,6 +258,7 @@ struct bg_fetch {
     const char *path;
     long status;
     size_t len, content_length;
+    atomic_int done;
 };
 
 static void *bg_fetch(void *arg)
@@ -266,6 +273,7 @@ static void *bg_fetch(void *arg)
             f->content_length = strtoul(cl, NULL, 10);
         resp_free(&r);
     }
+    atomic_store(&f->done, 1);
     return NULL;
 }
 
@@ -284,23 +292,44 @@ static long inflight(const struct server *s)
     return v;
 }
 
+/* Whether a TCP connect to 127.0.0.1:port is refused. */
+static int connect_refused(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int refused = connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno == ECONNREFUSED;
+    close(fd);
+    return refused;
+}
+
 START_TEST(sigterm_is_graceful)
 {
     /* A request still being computed when SIGTERM arrives must complete
-     * (the test-only knob holds every computation for 1.5 s), and the
-     * process must then exit 0. */
+     * (the test-only knob holds every computation for 4 s), new clients
+     * must be refused meanwhile (within ~2 s, not once the drain is over),
+     * and the process must then exit 0. */
     struct server s;
-    const char *env[] = {"RECPREP_TEST_COMPUTE_DELAY_MS=1500", NULL};
+    const char *env[] = {"RECPREP_TEST_COMPUTE_DELAY_MS=4000", NULL};
     ck_assert_int_eq(server_start(&s, NULL, env, NULL), 0);
     ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
-    struct bg_fetch f = {&s, "/v1/datasets/demo/splits/temporal/train.txt?k=2", 0, 0, 0};
+    struct bg_fetch f = {.s = &s, .path = "/v1/datasets/demo/splits/temporal/train.txt?k=2"};
     pthread_t t;
     pthread_create(&t, NULL, bg_fetch, &f);
     long n = 0;
     for (int i = 0; i < 2000 && (n = inflight(&s)) < 2; i++)
         sleep_ms(5);
     ck_assert_int_ge(n, 2);
-    ck_assert_int_eq(server_stop(&s, 60000), 0);
+    ck_assert_int_eq(connect_refused(s.port), 0);
+    kill(s.pid, SIGTERM);
+    /* at once the port refuses new clients; the request in flight goes on */
+    int refused = 0;
+    for (int i = 0; i < 1000 && !(refused = connect_refused(s.port)); i++)
+        sleep_ms(2);
+    ck_assert_msg(refused, "connections still accepted after SIGTERM");
+    ck_assert_msg(!atomic_load(&f.done), "refused only once the drain was over");
+    ck_assert_int_eq(server_wait_exit(&s, 60000), 0);
     pthread_join(t, NULL);
     ck_assert_int_eq(f.status, 200);
     ck_assert_uint_gt(f.len, 1024 * 1024);
@@ -322,7 +351,7 @@ START_TEST(computation_does_not_block_other_requests)
     const char *env[] = {"RECPREP_TEST_COMPUTE_DELAY_MS=2000", NULL};
     ck_assert_int_eq(server_start(&s, args, env, NULL), 0);
     ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
-    struct bg_fetch f = {&s, "/v1/datasets/demo/splits/full", 0, 0, 0};
+    struct bg_fetch f = {.s = &s, .path = "/v1/datasets/demo/splits/full"};
     pthread_t t;
     pthread_create(&t, NULL, bg_fetch, &f);
     long n = 0;
