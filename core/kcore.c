@@ -28,6 +28,7 @@
 #include "mem.h"
 #include "recprep/kcore.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,10 +40,14 @@ typedef struct kstate {
     const uint8_t *mask;
     uint32_t uk, ik;
     uint32_t csr_min;      /* CSR walks from this many rows on */
+    uint32_t par_min;      /* the two sides' passes on two threads from this many rows on */
+    int walk;              /* recount: through the CSRs (walk_kept), decided for both sides */
+    uint32_t r1[2];        /* round 1's kept users, items */
     uint32_t *ucnt, *icnt; /* considered rows whose other side is kept */
     uint32_t *uq, *iq;     /* drop queues, one segment per round */
     size_t uq_len, iq_len;
     uint8_t *ukept, *ikept;
+    size_t from[2], to[2]; /* drop_side: last round's segments of uq, iq */
 } kstate;
 
 static int row_on(const kstate *st, uint32_t r)
@@ -113,49 +118,87 @@ static void csr_count(const kstate *st, const uint32_t *off, const uint32_t *row
  * k=5): 2M rows 53 ms pass vs 63 ms walks; 20M rows 1185 ms vs 867 ms. */
 #define CSR_COUNT_MIN_ROWS (4u << 20)
 
-/* Round 1: count considered rows, keep whoever reaches k, queue the rest. */
-static void first_round(kstate *st, rp_kcore_round *r1)
+/* One side of a pass: 0 users (ucnt, ukept, uq), 1 items. Each side writes
+ * only its own arrays, so the two run on two threads at once. */
+typedef void (*side_fn)(kstate *st, int side);
+
+struct side_job {
+    kstate *st;
+    side_fn fn;
+};
+
+static void *items_side(void *arg)
+{
+    struct side_job *j = arg;
+    j->fn(j->st, 1);
+    return NULL;
+}
+
+/* fn for users and items: the items' on a thread of its own when the log
+ * has par_min rows or more (and the thread starts), else one after the
+ * other. Same result either way: the sides share nothing they write. */
+static void both_sides(kstate *st, side_fn fn)
+{
+    struct side_job j = {st, fn};
+    pthread_t tid;
+    int threaded = st->ds->n_rows >= st->par_min && pthread_create(&tid, NULL, items_side, &j) == 0;
+    fn(st, 0);
+    if (threaded)
+        pthread_join(tid, NULL);
+    else
+        fn(st, 1);
+}
+
+/* Round 1 for one side: count considered rows, keep whoever reaches k,
+ * queue the rest. */
+static void first_round_side(kstate *st, int side)
 {
     const rp_dataset *ds = st->ds;
+    const uint32_t *off = side ? ds->item_off : ds->user_off;
+    const uint32_t *col = side ? ds->item : ds->user;
+    uint32_t nx = side ? ds->n_items : ds->n_users, k = side ? st->ik : st->uk;
+    uint32_t *cnt = side ? st->icnt : st->ucnt, *q = side ? st->iq : st->uq;
+    uint8_t *kept = side ? st->ikept : st->ukept;
+    size_t q_len = 0;
     if (st->mask == NULL) { /* every row counts: the degrees are the CSR offsets */
-        for (uint32_t u = 0; u < ds->n_users; u++)
-            st->ucnt[u] = ds->user_off[u + 1] - ds->user_off[u];
-        for (uint32_t i = 0; i < ds->n_items; i++)
-            st->icnt[i] = ds->item_off[i + 1] - ds->item_off[i];
+        for (uint32_t x = 0; x < nx; x++)
+            cnt[x] = off[x + 1] - off[x];
     } else if (ds->n_rows >= st->csr_min) {
-        csr_count(st, ds->user_off, ds->user_rows, ds->n_users, NULL, NULL, NULL, st->ucnt);
-        csr_count(st, ds->item_off, ds->item_rows, ds->n_items, NULL, NULL, NULL, st->icnt);
+        csr_count(st, off, side ? ds->item_rows : ds->user_rows, nx, NULL, NULL, NULL, cnt);
     } else {
         enum { D = 16 }; /* the counters' lines fetched D rows ahead */
         for (uint32_t r = 0; r < ds->n_rows; r++) {
-            if ((uint64_t)r + D < ds->n_rows) {
-                __builtin_prefetch(&st->ucnt[ds->user[r + D]], 1);
-                __builtin_prefetch(&st->icnt[ds->item[r + D]], 1);
-            }
-            if (row_on(st, r)) {
-                st->ucnt[ds->user[r]]++;
-                st->icnt[ds->item[r]]++;
-            }
+            if ((uint64_t)r + D < ds->n_rows)
+                __builtin_prefetch(&cnt[col[r + D]], 1);
+            cnt[col[r]] += st->mask[r] != 0;
         }
     }
-    r1->users = r1->items = 0;
-    for (uint32_t u = 0; u < ds->n_users; u++) {
-        if (st->ucnt[u] == 0)
+    uint32_t n_kept = 0;
+    for (uint32_t x = 0; x < nx; x++) {
+        if (cnt[x] == 0)
             continue; /* not in the considered rows at all */
-        st->ukept[u] = st->ucnt[u] >= st->uk;
-        r1->users += st->ukept[u];
-        if (!st->ukept[u])
-            st->uq[st->uq_len++] = u;
+        kept[x] = cnt[x] >= k;
+        n_kept += kept[x];
+        if (!kept[x])
+            q[q_len++] = x;
     }
-    for (uint32_t i = 0; i < ds->n_items; i++) {
-        if (st->icnt[i] == 0)
-            continue;
-        st->ikept[i] = st->icnt[i] >= st->ik;
-        r1->items += st->ikept[i];
-        if (!st->ikept[i])
-            st->iq[st->iq_len++] = i;
-    }
+    st->r1[side] = n_kept;
+    if (side)
+        st->iq_len = q_len;
+    else
+        st->uq_len = q_len;
 }
+
+/* Round 1: both sides. */
+static void first_round(kstate *st, rp_kcore_round *r1)
+{
+    both_sides(st, first_round_side);
+    r1->users = st->r1[0];
+    r1->items = st->r1[1];
+}
+
+/* Fewer drops than this in a round (both sides): its walks stay on one thread. */
+#define PAR_MIN_DROPS 4096
 
 /* Rows (all, not only considered) of the queue segment q[from..to). */
 static uint64_t segment_rows(const uint32_t *off, const uint32_t *q, size_t from, size_t to)
@@ -204,67 +247,67 @@ static int walk_kept(const kstate *st)
            ds->n_rows;
 }
 
-/* Recount both sides against the current kept sets and queue the kept whose
+/* Recount one side against the current kept sets and queue its kept whose
  * count is below k: the same drops as the CSR walks (kept ones had >= k
  * before), in O(n + U + I). In a big log whose kept own less than half the
  * rows (after round 1 of a sparse log), only their rows are walked, through
  * the CSRs; otherwise one pass over every row that counts only the rows
  * with both sides kept. */
-static void recount(kstate *st)
+static void recount_side(kstate *st, int side)
 {
     const rp_dataset *ds = st->ds;
-    if (walk_kept(st)) {
-        csr_count(st, ds->user_off, ds->user_rows, ds->n_users, ds->item, st->ikept, st->ukept,
-                  st->ucnt);
-        csr_count(st, ds->item_off, ds->item_rows, ds->n_items, ds->user, st->ukept, st->ikept,
-                  st->icnt);
+    const uint32_t *col = side ? ds->item : ds->user, *ocol = side ? ds->user : ds->item;
+    uint32_t nx = side ? ds->n_items : ds->n_users, k = side ? st->ik : st->uk;
+    uint32_t *cnt = side ? st->icnt : st->ucnt, *q = side ? st->iq : st->uq;
+    const uint8_t *kept = side ? st->ikept : st->ukept, *okept = side ? st->ukept : st->ikept;
+    size_t *q_len = side ? &st->iq_len : &st->uq_len;
+    if (st->walk) {
+        csr_count(st, side ? ds->item_off : ds->user_off, side ? ds->item_rows : ds->user_rows, nx,
+                  ocol, okept, kept, cnt);
     } else {
-        memset(st->ucnt, 0, (size_t)ds->n_users * sizeof *st->ucnt);
-        memset(st->icnt, 0, (size_t)ds->n_items * sizeof *st->icnt);
+        memset(cnt, 0, (size_t)nx * sizeof *cnt);
         /* Only kept users' and items' counts are read afterwards, and a row
          * counts for its user's (item's) only when its item (user) is kept:
          * both are counted from the rows with both sides kept, and the rest
          * of the rows - most of them, after round 1 of a sparse log - write
          * nothing (the kept arrays are a fraction of the counters' size). */
         for (uint32_t r = 0; r < ds->n_rows; r++) {
-            uint32_t u = ds->user[r], i = ds->item[r];
-            if (st->ikept[i] && st->ukept[u] && row_on(st, r)) {
-                st->ucnt[u]++;
-                st->icnt[i]++;
-            }
+            uint32_t x = col[r];
+            if (okept[ocol[r]] && kept[x] && row_on(st, r))
+                cnt[x]++;
         }
     }
-    for (uint32_t u = 0; u < ds->n_users; u++)
-        if (st->ukept[u] && st->ucnt[u] < st->uk)
-            st->uq[st->uq_len++] = u;
-    for (uint32_t i = 0; i < ds->n_items; i++)
-        if (st->ikept[i] && st->icnt[i] < st->ik)
-            st->iq[st->iq_len++] = i;
+    for (uint32_t x = 0; x < nx; x++)
+        if (kept[x] && cnt[x] < k)
+            q[(*q_len)++] = x;
 }
 
-/* Users dropped last round lower their items' counts; queue items crossing below ik. */
-static void drop_users(kstate *st, size_t from, size_t to)
+static void recount(kstate *st)
 {
-    const rp_dataset *ds = st->ds;
-    for (size_t q = from; q < to; q++) {
-        uint32_t u = st->uq[q];
-        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            uint32_t r = ds->user_rows[p];
-            if (row_on(st, r))
-                lose_row(st->icnt, st->ikept, st->ik, ds->item[r], st->iq, &st->iq_len);
-        }
-    }
+    st->walk = walk_kept(st);
+    both_sides(st, recount_side);
 }
 
-static void drop_items(kstate *st, size_t from, size_t to)
+/* The other side's drops of last round, q[from..to) of its queue, lower
+ * this side's counts; queue this side's crossing below k. Side 1 (items)
+ * reads the users dropped, side 0 the items. */
+static void drop_side(kstate *st, int side)
 {
     const rp_dataset *ds = st->ds;
-    for (size_t q = from; q < to; q++) {
-        uint32_t i = st->iq[q];
-        for (uint32_t p = ds->item_off[i]; p < ds->item_off[i + 1]; p++) {
-            uint32_t r = ds->item_rows[p];
+    const uint32_t *ooff = side ? ds->user_off : ds->item_off;
+    const uint32_t *orows = side ? ds->user_rows : ds->item_rows;
+    const uint32_t *col = side ? ds->item : ds->user, *oq = side ? st->uq : st->iq;
+    size_t from = st->from[!side], to = st->to[!side];
+    uint32_t *cnt = side ? st->icnt : st->ucnt, *q = side ? st->iq : st->uq;
+    const uint8_t *kept = side ? st->ikept : st->ukept;
+    uint32_t k = side ? st->ik : st->uk;
+    size_t *q_len = side ? &st->iq_len : &st->uq_len;
+    for (size_t j = from; j < to; j++) {
+        uint32_t x = oq[j];
+        for (uint32_t p = ooff[x]; p < ooff[x + 1]; p++) {
+            uint32_t r = orows[p];
             if (row_on(st, r))
-                lose_row(st->ucnt, st->ukept, st->uk, ds->user[r], st->uq, &st->uq_len);
+                lose_row(cnt, kept, k, col[r], q, q_len);
         }
     }
 }
@@ -293,8 +336,17 @@ static rp_status later_rounds(kstate *st, rp_kcore *out, size_t *cap, size_t ufr
             big_segment(st, st->ds->item_off, st->iq, ifrom, ito)) {
             recount(st);
         } else {
-            drop_users(st, ufrom, uto);
-            drop_items(st, ifrom, ito);
+            st->from[0] = ufrom;
+            st->to[0] = uto;
+            st->from[1] = ifrom;
+            st->to[1] = ito;
+            /* small rounds (most after the first few) are not worth a thread
+             * (unless a test forces threads with par_min 0) */
+            uint32_t par_min = st->par_min;
+            if (par_min != 0 && uto - ufrom + ito - ifrom < PAR_MIN_DROPS)
+                st->par_min = UINT32_MAX;
+            both_sides(st, drop_side);
+            st->par_min = par_min;
         }
         /* Apply this round's drops only now: both sides used round r-1's sets. */
         for (size_t q = uto; q < st->uq_len; q++)
@@ -322,19 +374,28 @@ static uint32_t count_interactions(const kstate *st)
     return n;
 }
 
+/* Below this many rows a pass costs less than starting a thread for it. */
+#define PAR_MIN_ROWS (1u << 16)
+
 rp_status rp_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
                        uint32_t item_k, rp_kcore *out)
 {
-    return rpi_kcore_run(ds, row_mask, user_k, item_k, CSR_COUNT_MIN_ROWS, out);
+    return rpi_kcore_run(ds, row_mask, user_k, item_k, CSR_COUNT_MIN_ROWS, PAR_MIN_ROWS, out);
 }
 
 rp_status rpi_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
-                        uint32_t item_k, uint32_t csr_min_rows, rp_kcore *out)
+                        uint32_t item_k, uint32_t csr_min_rows, uint32_t par_min_rows,
+                        rp_kcore *out)
 {
     memset(out, 0, sizeof *out);
     if (user_k == 0 || item_k == 0)
         return RP_ERR_PARAM;
-    kstate st = {.ds = ds, .mask = row_mask, .uk = user_k, .ik = item_k, .csr_min = csr_min_rows};
+    kstate st = {.ds = ds,
+                 .mask = row_mask,
+                 .uk = user_k,
+                 .ik = item_k,
+                 .csr_min = csr_min_rows,
+                 .par_min = par_min_rows};
     size_t cap = 0;
     rp_kcore_round r1;
     rp_status rc = state_alloc(&st, out);

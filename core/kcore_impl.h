@@ -6,10 +6,13 @@
 
 #include "recprep/kcore.h"
 
-/* rp_kcore_run, counting through the CSR walks from csr_min_rows rows on
- * (rp_kcore_run: a size measured in kcore.c; tests pass 0 to run those walks
- * on small data, UINT32_MAX to never). Same result either way. */
+/* rp_kcore_run, counting through the CSR walks from csr_min_rows rows on,
+ * and running the users' and the items' side of each big pass on two
+ * threads from par_min_rows rows on (rp_kcore_run: sizes measured in
+ * kcore.c; tests pass 0 to force either on small data, UINT32_MAX to never).
+ * Same result every way. */
 rp_status rpi_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
-                        uint32_t item_k, uint32_t csr_min_rows, rp_kcore *out);
+                        uint32_t item_k, uint32_t csr_min_rows, uint32_t par_min_rows,
+                        rp_kcore *out);
 
 #endif

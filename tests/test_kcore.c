@@ -88,14 +88,15 @@ static void naive_kcore(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, 
 }
 
 /* The k-core of ds against the naive one, counting either way (kcore.c
- * switches to CSR walks on big logs only; csr_min_rows 0 forces them). */
+ * switches to CSR walks on big logs only; csr_min_rows 0 forces them) and on
+ * one thread or two (par_min_rows 0 forces two). */
 static void check_same_mode(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik,
-                            uint32_t csr_min_rows)
+                            uint32_t csr_min_rows, uint32_t par_min_rows)
 {
     naive nv;
     rp_kcore kc;
     naive_kcore(ds, mask, uk, ik, &nv);
-    ck_assert_int_eq(rpi_kcore_run(ds, mask, uk, ik, csr_min_rows, &kc), RP_OK);
+    ck_assert_int_eq(rpi_kcore_run(ds, mask, uk, ik, csr_min_rows, par_min_rows, &kc), RP_OK);
     ck_assert_uint_eq(kc.n_rounds, nv.n_rounds);
     for (size_t r = 0; r < kc.n_rounds; r++) {
         ck_assert_uint_eq(kc.rounds[r].users, nv.rounds[r].users);
@@ -114,8 +115,10 @@ static void check_same_mode(const rp_dataset *ds, const uint8_t *mask, uint32_t 
 
 static void check_same(const rp_dataset *ds, const uint8_t *mask, uint32_t uk, uint32_t ik)
 {
-    check_same_mode(ds, mask, uk, ik, UINT32_MAX);
-    check_same_mode(ds, mask, uk, ik, 0);
+    check_same_mode(ds, mask, uk, ik, UINT32_MAX, UINT32_MAX);
+    check_same_mode(ds, mask, uk, ik, 0, UINT32_MAX);
+    check_same_mode(ds, mask, uk, ik, UINT32_MAX, 0);
+    check_same_mode(ds, mask, uk, ik, 0, 0);
 }
 
 static uint32_t rnd(uint64_t *s)
@@ -191,7 +194,7 @@ START_TEST(recount_through_csr_walks)
     rp_dataset *ds = make_ints(u, i, NULL, n);
     check_same(ds, NULL, 5, 5);
     rp_kcore kc;
-    ck_assert_int_eq(rpi_kcore_run(ds, NULL, 5, 5, 0, &kc), RP_OK);
+    ck_assert_int_eq(rpi_kcore_run(ds, NULL, 5, 5, 0, UINT32_MAX, &kc), RP_OK);
     ck_assert_uint_eq(kc.rounds[0].users, HEAVY);
     ck_assert_uint_eq(kc.users, 0);
     rp_kcore_cleanup(&kc);
