@@ -37,7 +37,8 @@ struct srv_app {
      * hands each connection to the daemon */
     struct MHD_Daemon *daemon;
     int listen_fd;
-    int accepting; /* the acceptor thread runs */
+    int accepting;          /* the acceptor thread runs */
+    atomic_int accept_stop; /* set before the socket is shut down */
     pthread_t acceptor;
 };
 

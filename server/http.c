@@ -44,6 +44,7 @@
 #include <microhttpd.h>
 
 #include "access.h"
+#include "log.h"
 #include "metrics.h"
 #include "reply.h"
 #include "router.h"
@@ -472,11 +473,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
-/* The acceptor: every connection to MHD until the socket is shut down. */
+/* The acceptor: every connection to MHD until srv_http_stop_accepting. */
 static void *accept_loop(void *arg)
 {
     struct srv_app *app = arg;
-    for (;;) {
+    int said = 0;
+    while (!atomic_load(&app->accept_stop)) {
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         int s = accept(app->listen_fd, (struct sockaddr *)&addr, &len);
@@ -486,15 +488,18 @@ static void *accept_loop(void *arg)
             MHD_add_connection(app->daemon, s, (struct sockaddr *)&addr, len);
             continue;
         }
-        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO || errno == EPERM)
-            continue; /* that client, not the socket */
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-            struct timespec ts = {0, 10 * 1000000L}; /* out of descriptors: let some close */
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        return NULL; /* EINVAL: shut down by srv_http_stop_accepting */
+        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO || errno == EPERM ||
+            atomic_load(&app->accept_stop))
+            continue; /* that client, not the socket; or stopping */
+        /* out of descriptors or memory (or worse): say so once, let some
+         * connections close, and try again - never stop serving silently */
+        if (!said++)
+            srv_log(SRV_LOG_ERROR, "accept_failed", NULL,
+                    "cannot accept connections: %s; retrying every 10 ms", strerror(errno));
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
     }
+    return NULL;
 }
 
 struct MHD_Daemon *srv_http_start(struct srv_app *app, int fd)
@@ -533,6 +538,7 @@ void srv_http_stop_accepting(struct srv_app *app)
         return;
     /* Linux: wakes the accept(2) blocked in the acceptor with EINVAL, and
      * the port refuses connections from here on */
+    atomic_store(&app->accept_stop, 1);
     shutdown(app->listen_fd, SHUT_RDWR);
     pthread_join(app->acceptor, NULL);
     close(app->listen_fd);

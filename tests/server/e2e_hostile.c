@@ -2,9 +2,10 @@
  * tests/server/e2e_hostile.c - recprepd against hostile clients (issue 11):
  * any number of query parameters, a raw NUL in the request line, a slow
  * download cut by the end of the drain, a group-readable token file, and a
- * slowloris from one address. Raw sockets, because libcurl will not send
- * these requests.
+ * slowloris from one address, a daemon out of file descriptors. Raw
+ * sockets, because libcurl will not send these requests.
  */
+#define _GNU_SOURCE 1 /* prlimit(2): lower the running daemon's descriptor limit */
 #include "e2e_cases.h"
 
 #include <arpa/inet.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -328,6 +331,67 @@ START_TEST(slowloris_from_one_address)
 }
 END_TEST
 
+static int open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+START_TEST(out_of_descriptors_then_serving_again)
+{
+    /* The daemon's descriptor limit cut to what it holds + 2: clients past
+     * that wait in the backlog (accept fails with EMFILE), the log says so
+     * once, and once those clients leave, new ones are served - the
+     * acceptor never gives up. */
+    struct server s;
+    enum { N = 8 };
+    ck_assert_int_eq(server_start(&s, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(server_wait_ready(&s, 60000), 0);
+    struct rlimit lim, old;
+    lim.rlim_cur = (rlim_t)open_fds(s.pid) + 2;
+    ck_assert_int_eq(prlimit(s.pid, RLIMIT_NOFILE, NULL, &old), 0);
+    lim.rlim_max = old.rlim_max;
+    ck_assert_int_eq(prlimit(s.pid, RLIMIT_NOFILE, &lim, NULL), 0);
+    int fd[N];
+    for (int i = 0; i < N; i++) {
+        fd[i] = connect_from(&s, "127.0.0.1", 0);
+        ck_assert_int_ge(fd[i], 0);
+    }
+    char *log = NULL;
+    for (int waited = 0; waited < 10000; waited += 50, sleep_ms(50)) {
+        free(log);
+        log = server_log(&s);
+        if (strstr(log, "\"event\":\"accept_failed\"") != NULL)
+            break;
+    }
+    ck_assert_msg(strstr(log, "\"event\":\"accept_failed\"") != NULL, "%s", log);
+    ck_assert_ptr_nonnull(strstr(log, "Too many open files"));
+    free(log);
+    for (int i = 0; i < N; i++)
+        close(fd[i]);
+    struct resp r = {0};
+    int ok = 0;
+    for (int tries = 0; tries < 100 && !ok; tries++, sleep_ms(50)) {
+        ok = http(&s, "GET", "/healthz", NULL, &r) == 0 && r.status == 200;
+        resp_free(&r);
+    }
+    ck_assert_msg(ok, "not serving again once descriptors were free");
+    log = server_log(&s);
+    char *first = strstr(log, "accept_failed");
+    ck_assert_ptr_null(strstr(first + 1, "accept_failed")); /* said once */
+    free(log);
+    ck_assert_int_eq(server_stop(&s, 30000), 0);
+    server_cleanup(&s);
+}
+END_TEST
+
 TCase *e2e_hostile_life_tcase(void)
 {
     TCase *tc = tcase_create("hostile_lifecycle");
@@ -335,6 +399,7 @@ TCase *e2e_hostile_life_tcase(void)
     tcase_add_test(tc, drain_cuts_slow_download_and_logs_it);
     tcase_add_test(tc, readable_token_file_warns);
     tcase_add_test(tc, slowloris_from_one_address);
+    tcase_add_test(tc, out_of_descriptors_then_serving_again);
     return tc;
 }
 
