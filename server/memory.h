@@ -14,7 +14,7 @@
 
 /* Blocks of at least this many bytes are mapped on their own and unmapped
  * by free(). */
-#define SRV_MMAP_THRESHOLD ((size_t)256 * 1024)
+#define SRV_MMAP_THRESHOLD ((size_t)4 << 20)
 
 /* Trim after this many bytes of results were freed. */
 #define SRV_TRIM_AFTER ((size_t)16 << 20)
