@@ -352,6 +352,13 @@ static void *items_thread(void *arg)
     return NULL;
 }
 
+/* Below this many rows a chunk merges on the calling thread alone: a thread
+ * start costs more than the work (the load's chunks hold 1-8 MB, tens of
+ * thousands of rows; only the last one, or a test's forced tiny chunks, are
+ * smaller - under AddressSanitizer each start and join costs ~1 ms, and
+ * test_load_par's 1-byte chunks started one per line). */
+#define MERGE_THREAD_MIN_ROWS 256
+
 /* Users on the calling thread, the rest on a second one: the two sides touch
  * disjoint parts of b (interners, columns) and their lookups are each bound
  * by cache misses, so the merge of a big log's chunks - the parallel load's
@@ -363,7 +370,8 @@ rp_status rpi_builder_append_rows(rpi_builder *b, const rpi_rowbuf *rb)
         return st;
     items_job job = {b, rb, RP_OK};
     pthread_t tid;
-    int threaded = pthread_create(&tid, NULL, items_thread, &job) == 0;
+    int threaded =
+        rb->n >= MERGE_THREAD_MIN_ROWS && pthread_create(&tid, NULL, items_thread, &job) == 0;
     st = intern_side(b->users, rb, 0, b->user + b->n);
     if (threaded)
         pthread_join(tid, NULL);

@@ -56,8 +56,8 @@ static void same_dataset(const rp_dataset *a, const rp_dataset *b)
 /* Load text serially and on 1..4 threads with chunks of many sizes. */
 static void check_same(const char *text, const char *suffix, rp_format fmt)
 {
-    static const size_t tiny[] = {1, 2, 3, 5, 7, 13, 64, 1000, 0}, mid[] = {97, 997, 4099, 0},
-                        big[] = {997, 65536, 300000, 0};
+    static const size_t tiny[] = {1, 2, 3, 5, 7, 13, 64, 1000, 0},
+                        mid[] = {97, 997, 4099, 32768, 0}, big[] = {997, 65536, 300000, 0};
     size_t len = strlen(text);
     /* 1-byte chunks of a big file take long (under ASan above all) */
     const size_t *chunks = len > 100000 ? big : len > 2000 ? mid : tiny;
