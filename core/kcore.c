@@ -134,19 +134,25 @@ static void *items_side(void *arg)
     return NULL;
 }
 
-/* fn for users and items: the items' on a thread of its own when the log
- * has par_min rows or more (and the thread starts), else one after the
- * other. Same result either way: the sides share nothing they write. */
-static void both_sides(kstate *st, side_fn fn)
+/* fn for users and items: the items' on a thread of its own when big (and
+ * the thread starts), else one after the other. Same result either way: the
+ * sides share nothing they write. */
+static void both_sides(kstate *st, side_fn fn, int big)
 {
     struct side_job j = {st, fn};
     pthread_t tid;
-    int threaded = st->ds->n_rows >= st->par_min && pthread_create(&tid, NULL, items_side, &j) == 0;
+    int threaded = big && pthread_create(&tid, NULL, items_side, &j) == 0;
     fn(st, 0);
     if (threaded)
         pthread_join(tid, NULL);
     else
         fn(st, 1);
+}
+
+/* Is a pass over every row worth a second thread (tests: par_min 0, always)? */
+static int big_pass(const kstate *st)
+{
+    return st->ds->n_rows >= st->par_min;
 }
 
 /* Round 1 for one side: count considered rows, keep whoever reaches k,
@@ -192,7 +198,7 @@ static void first_round_side(kstate *st, int side)
 /* Round 1: both sides. */
 static void first_round(kstate *st, rp_kcore_round *r1)
 {
-    both_sides(st, first_round_side);
+    both_sides(st, first_round_side, big_pass(st));
     r1->users = st->r1[0];
     r1->items = st->r1[1];
 }
@@ -285,7 +291,7 @@ static void recount_side(kstate *st, int side)
 static void recount(kstate *st)
 {
     st->walk = walk_kept(st);
-    both_sides(st, recount_side);
+    both_sides(st, recount_side, big_pass(st));
 }
 
 /* The other side's drops of last round, q[from..to) of its queue, lower
@@ -342,11 +348,9 @@ static rp_status later_rounds(kstate *st, rp_kcore *out, size_t *cap, size_t ufr
             st->to[1] = ito;
             /* small rounds (most after the first few) are not worth a thread
              * (unless a test forces threads with par_min 0) */
-            uint32_t par_min = st->par_min;
-            if (par_min != 0 && uto - ufrom + ito - ifrom < PAR_MIN_DROPS)
-                st->par_min = UINT32_MAX;
-            both_sides(st, drop_side);
-            st->par_min = par_min;
+            int big =
+                big_pass(st) && (st->par_min == 0 || uto - ufrom + ito - ifrom >= PAR_MIN_DROPS);
+            both_sides(st, drop_side, big);
         }
         /* Apply this round's drops only now: both sides used round r-1's sets. */
         for (size_t q = uto; q < st->uq_len; q++)
