@@ -57,11 +57,7 @@ static void *watch(void *arg)
     uint64_t step = g->limit_ns / 4 < 250000000u ? g->limit_ns / 4 : 250000000u;
     pthread_mutex_lock(&g->lock);
     while (!g->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t at = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + step;
-        ts.tv_sec = (time_t)(at / 1000000000u);
-        ts.tv_nsec = (long)(at % 1000000000u);
+        struct timespec ts = srv_deadline(CLOCK_REALTIME, step);
         pthread_cond_timedwait(&g->wake, &g->lock, &ts);
         expire(g, srv_now_ns());
     }

@@ -71,11 +71,7 @@ static void *writer(void *arg)
         if (W.len == 0)
             break;
         if (!W.urgent && !W.stopping) { /* the window: later lines share the write */
-            struct timespec until;
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_nsec += SRV_LOG_BATCH_MS * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
+            struct timespec until = srv_deadline(CLOCK_MONOTONIC, SRV_LOG_BATCH_MS * 1000000ull);
             while (!W.urgent && !W.stopping && W.len < QUEUE_CAP / 2 &&
                    pthread_cond_timedwait(&W.wake, &W.mu, &until) == 0)
                 ;

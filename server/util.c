@@ -111,6 +111,16 @@ uint64_t srv_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+struct timespec srv_deadline(clockid_t clock, uint64_t ns)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    uint64_t at = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + ns;
+    ts.tv_sec = (time_t)(at / 1000000000u);
+    ts.tv_nsec = (long)(at % 1000000000u);
+    return ts;
+}
+
 void srv_test_delay(const char *var)
 {
     const char *v = getenv(var);

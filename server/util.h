@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* A growable byte buffer. On allocation failure `failed` is set and further
  * appends are ignored, so callers check once at the end. */
@@ -33,6 +34,10 @@ void srv_buf_emit(struct srv_buf *b);
 
 /* Monotonic time in nanoseconds. */
 uint64_t srv_now_ns(void);
+
+/* clock's time ns nanoseconds from now: a pthread_cond_timedwait deadline
+ * (CLOCK_REALTIME, or the clock set on the condition variable). */
+struct timespec srv_deadline(clockid_t clock, uint64_t ns);
 
 /* 64-bit FNV-1a over data, continuing from h (start with SRV_FNV_INIT). */
 #define SRV_FNV_INIT 0xcbf29ce484222325ull
