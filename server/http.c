@@ -356,20 +356,25 @@ static int is_probe(const struct srv_req *rq)
            (strcmp(rq->path, "/healthz") == 0 || strcmp(rq->path, "/readyz") == 0);
 }
 
-static void log_field(struct srv_buf *b, const char *name, const char *value)
+/* "name": of an access-log field. */
+static void log_key(struct srv_buf *b, const char *name)
 {
     SRV_BUF_LIT(b, "\"");
     srv_buf_append(b, name, strlen(name));
-    SRV_BUF_LIT(b, "\":\"");
+    SRV_BUF_LIT(b, "\":");
+}
+
+static void log_field(struct srv_buf *b, const char *name, const char *value)
+{
+    log_key(b, name);
+    SRV_BUF_LIT(b, "\"");
     srv_buf_json_escape(b, value, strlen(value));
     SRV_BUF_LIT(b, "\",");
 }
 
 static void log_number(struct srv_buf *b, const char *name, uint64_t v)
 {
-    SRV_BUF_LIT(b, "\"");
-    srv_buf_append(b, name, strlen(name));
-    SRV_BUF_LIT(b, "\":");
+    log_key(b, name);
     srv_buf_u64(b, v);
     SRV_BUF_LIT(b, ",");
 }
@@ -425,7 +430,7 @@ static void access_log(const struct srv_req *rq, uint64_t micros, uint64_t bytes
     uint64_t first = rq->first_byte_ns ? rq->first_byte_ns : rq->queued_ns;
     if (first >= rq->t0_ns)
         log_number(&b, "first_byte_us", (first - rq->t0_ns) / 1000);
-    SRV_BUF_LIT(&b, "\"microseconds\":");
+    log_key(&b, "microseconds");
     srv_buf_u64(&b, micros);
     SRV_BUF_LIT(&b, "}\n");
     srv_buf_emit(&b);
