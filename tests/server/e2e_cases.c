@@ -277,33 +277,13 @@ static void *bg_fetch(void *arg)
     return NULL;
 }
 
-/* recprep_http_inflight_requests from /metrics (the /metrics request itself
- * counts one), or -1. */
-static long inflight(const struct server *s)
-{
-    struct resp r;
-    long v = -1;
-    if (http(s, "GET", "/metrics", NULL, &r) != 0)
-        return -1;
-    const char *p = strstr(r.body, "\nrecprep_http_inflight_requests ");
-    if (p != NULL)
-        v = strtol(p + strlen("\nrecprep_http_inflight_requests "), NULL, 10);
-    resp_free(&r);
-    return v;
-}
-
 /* Waits until a computation has started: the cache counted its miss, so the
  * request is on the server and held there by the compute delay. (The
  * in-flight gauge cannot tell: a request is counted until MHD's completion
  * callback, which may run after its client has read the whole response.) */
-static int computing(const struct server *s)
+static void wait_computing(const struct server *s)
 {
-    for (int i = 0; i < 2000; i++) {
-        if (metric_value(s, "recprep_cache_misses_total") >= 1)
-            return 1;
-        sleep_ms(5);
-    }
-    return 0;
+    wait_metric(s, "recprep_cache_misses_total", 1);
 }
 
 /* Whether a TCP connect to 127.0.0.1:port is refused. */
@@ -331,7 +311,7 @@ START_TEST(sigterm_is_graceful)
     struct bg_fetch f = {.s = &s, .path = "/v1/datasets/demo/splits/temporal/train.txt?k=2"};
     pthread_t t;
     pthread_create(&t, NULL, bg_fetch, &f);
-    ck_assert_msg(computing(&s), "the request never reached its computation");
+    wait_computing(&s);
     ck_assert_int_eq(connect_refused(s.port), 0);
     kill(s.pid, SIGTERM);
     /* at once the port refuses new clients; the request in flight goes on */
@@ -365,11 +345,11 @@ START_TEST(computation_does_not_block_other_requests)
     struct bg_fetch f = {.s = &s, .path = "/v1/datasets/demo/splits/full"};
     pthread_t t;
     pthread_create(&t, NULL, bg_fetch, &f);
-    ck_assert_msg(computing(&s), "the request never reached its computation");
+    wait_computing(&s);
     ck_assert_int_eq(status_of(&s, "/healthz", NULL), 200);
     /* this /metrics request and the computing one (and at most the /healthz
      * before it, whose completion callback may still be pending) */
-    ck_assert_int_ge(inflight(&s), 2);
+    ck_assert_double_ge(metric_value(&s, "recprep_http_inflight_requests"), 2);
     ck_assert_msg(!atomic_load(&f.done), "/healthz waited for the computation");
     pthread_join(t, NULL);
     ck_assert_int_eq(f.status, 200);

@@ -135,17 +135,6 @@ static void wait_generation(const struct server *s, const char *name, json_int_t
     ck_abort_msg("dataset %s never reached generation %d", name, (int)gen);
 }
 
-/* Poll until the series reaches value (30 s). */
-static void wait_metric(const struct server *s, const char *name, double value)
-{
-    for (int waited = 0; waited < 30000; waited += 10) {
-        if (metric_value(s, name) == value)
-            return;
-        sleep_ms(10);
-    }
-    ck_abort_msg("%s never reached %g (is %g)", name, value, metric_value(s, name));
-}
-
 static void start(struct server *s, const struct datadir *dd, const char *const *more,
                   const char *const *env)
 {

@@ -303,6 +303,16 @@ double metric_required(const struct server *s, const char *name)
     return v;
 }
 
+void wait_metric(const struct server *s, const char *name, double value)
+{
+    for (int waited = 0; waited < 30000; waited += 10) {
+        if (metric_value(s, name) == value)
+            return;
+        sleep_ms(10);
+    }
+    ck_abort_msg("%s never reached %g (is %g)", name, value, metric_value(s, name));
+}
+
 char *gunzip_body(const char *data, size_t len, size_t cap, size_t *out_len)
 {
     z_stream z;

@@ -70,6 +70,8 @@ struct resp http_get(const struct server *s, const char *path, const char *const
  * when absent (metric_value), a failed assertion (metric_required). */
 double metric_value(const struct server *s, const char *name);
 double metric_required(const struct server *s, const char *name);
+/* Poll until the series reaches value (30 s), or a failed assertion. */
+void wait_metric(const struct server *s, const char *name, double value);
 
 /* gunzip data[0..len) into a malloc'd buffer of cap bytes: NULL unless it
  * is one complete gzip member that fits. */
