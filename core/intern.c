@@ -58,6 +58,7 @@ typedef struct slot {
 #define MAX_PARTS (1u << MAX_PART_BITS)
 #define PART_BYTES ((size_t)4 << 20)
 #define PART_MIN_LG 3u
+#define ARENA_GUESS 16u /* bytes an expected string reserves (IDs: 10-20) */
 
 typedef struct part {
     slot *tab;
@@ -165,8 +166,19 @@ rp_intern *rp_intern_new(size_t expected)
            ((size_t)sizeof(slot) << (lg - in->part_bits - 1)) >= PART_BYTES)
         in->part_bits++;
     lg -= in->part_bits;
-    in->off_cap = 1024;
-    in->off = malloc(in->off_cap * sizeof(*in->off));
+    /* The offsets and the bytes are reserved for twice the expected strings
+     * (a guess from the input's size, which may fall short): a big load then
+     * neither copies them while doubling nor faults them in 4 KiB at a time
+     * (mem.h). Pages never touched cost no memory. */
+    size_t want = expected < 512                  ? 1024
+                  : expected > UINT32_MAX / 2 - 1 ? UINT32_MAX
+                                                  : 2 * expected + 1;
+    in->off_cap = (uint32_t)want;
+    in->off = rpi_alloc_big(want, sizeof(*in->off));
+    if (in->off == NULL && want > 1024) /* no room to reserve: grow as needed */
+        in->off = malloc((in->off_cap = 1024) * sizeof(*in->off));
+    if (want > 1024 && (in->arena = rpi_alloc_big(want, ARENA_GUESS)) != NULL)
+        in->arena_cap = want * ARENA_GUESS;
     int ok = in->off != NULL;
     for (uint32_t k = 0; ok && k < (1u << in->part_bits); k++)
         ok = table_alloc(&in->parts[k], lg) == RP_OK;

@@ -86,6 +86,32 @@ START_TEST(many_strings_grow)
 }
 END_TEST
 
+/* A hint that reserves the offsets and the bytes up front (for 2 x 600
+ * strings of 16 bytes), then strings longer and more numerous than that:
+ * both arrays grow past their reservation, and sealing keeps every string. */
+START_TEST(reserved_arrays_grow_past_the_hint)
+{
+    enum { N = 5000 };
+    rp_intern *in = rp_intern_new(600);
+    char buf[64];
+    for (uint32_t i = 0; i < N; i++) {
+        int n = snprintf(buf, sizeof buf, "user-%08u-%030u", i * 2654435761u, i);
+        ck_assert_uint_eq(put(in, buf, (size_t)n), i);
+    }
+    for (uint32_t i = 0; i < N; i += 3) {
+        int n = snprintf(buf, sizeof buf, "user-%08u-%030u", i * 2654435761u, i);
+        ck_assert_uint_eq(put(in, buf, (size_t)n), i);
+    }
+    rp_intern_seal(in);
+    ck_assert_uint_eq(rp_intern_count(in), N);
+    for (uint32_t i = 0; i < N; i++) {
+        int n = snprintf(buf, sizeof buf, "user-%08u-%030u", i * 2654435761u, i);
+        expect(in, i, buf, (size_t)n);
+    }
+    rp_intern_free(in);
+}
+END_TEST
+
 /* Keys longer than the inline 15 bytes, equal in their first 16 bytes. */
 START_TEST(long_keys_differ_late)
 {
@@ -178,6 +204,7 @@ int main(void)
     tcase_add_test(tc, ids_are_opaque_bytes);
     tcase_add_test(tc, empty_string);
     tcase_add_test(tc, many_strings_grow);
+    tcase_add_test(tc, reserved_arrays_grow_past_the_hint);
     tcase_add_test(tc, long_keys_differ_late);
     tcase_add_test(tc, every_length);
     tcase_add_test(tc, repeats_and_prefixes);
