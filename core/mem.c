@@ -12,10 +12,10 @@
 
 static void *alloc_huge(size_t bytes)
 {
-    size_t rounded = (bytes + RPI_BIG_MIN - 1) & ~(RPI_BIG_MIN - 1);
+    size_t rounded = (bytes + RPI_HUGE_PAGE - 1) & ~(RPI_HUGE_PAGE - 1);
     if (rounded < bytes)
         return NULL;
-    void *p = aligned_alloc(RPI_BIG_MIN, rounded);
+    void *p = aligned_alloc(RPI_HUGE_PAGE, rounded);
     if (!p)
         return malloc(bytes); /* alignment is a wish, not a need */
 #ifdef MADV_HUGEPAGE
