@@ -347,6 +347,14 @@ void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage)
         __builtin_prefetch(in->arena + *off);
 }
 
+void rp_intern_prefetch_idx(const rp_intern *in, uint32_t idx, int stage)
+{
+    if (stage == 1)
+        __builtin_prefetch(&in->off[idx]);
+    else if (in->arena)
+        __builtin_prefetch(in->arena + in->off[idx]);
+}
+
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
 {
     if (is_last(in, s, len)) {

@@ -102,6 +102,9 @@ typedef struct rpi_az_state {
     uint32_t *hend;
     size_t hist_cap, hend_cap, hist_len;
     uint32_t hist_n;
+    const char *uraw; /* the raw ID of user uraw_of - 1 (0: none yet) */
+    size_t ulen;
+    uint32_t uraw_of;
 } rpi_az_state;
 
 /* Free what rendering allocated in st. */

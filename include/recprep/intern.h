@@ -43,6 +43,11 @@ void rp_intern_prefetch_h(const rp_intern *in, uint64_t hash);
 void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage);
 rp_status rp_intern_put_h(rp_intern *in, const char *s, size_t len, uint64_t hash, uint32_t *idx);
 
+/* The same two stages for a string known by its index (idx < count), e.g.
+ * a writer a few rows ahead of the one it renders: stage 1 its offsets, 2
+ * (once those are in cache) its bytes. Valid sealed or not. */
+void rp_intern_prefetch_idx(const rp_intern *in, uint32_t idx, int stage);
+
 /* Number of distinct strings. */
 uint32_t rp_intern_count(const rp_intern *in);
 
