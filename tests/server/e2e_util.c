@@ -216,6 +216,11 @@ static size_t on_data(char *p, size_t size, size_t n, void *cls)
     return add;
 }
 
+/* What the last failed http() call of this thread was and why: http_get
+ * reports it (a request that timed out under load once failed a CI run
+ * with no word of which one it was). */
+static _Thread_local char last_failure[512];
+
 int http(const struct server *s, const char *method, const char *path, const char *const *hdrs,
          struct resp *r)
 {
@@ -245,6 +250,8 @@ int http(const struct server *s, const char *method, const char *path, const cha
     r->len = body.len;
     r->headers = head.data;
     if (rc != CURLE_OK) {
+        snprintf(last_failure, sizeof last_failure, "%s %.300s: %s (HTTP status %ld)", method, path,
+                 curl_easy_strerror(rc), r->status);
         resp_free(r);
         return -1;
     }
@@ -280,7 +287,8 @@ void resp_free(struct resp *r)
 struct resp http_get(const struct server *s, const char *path, const char *const *hdrs)
 {
     struct resp r;
-    ck_assert_int_eq(http(s, "GET", path, hdrs, &r), 0);
+    int rc = http(s, "GET", path, hdrs, &r);
+    ck_assert_msg(rc == 0, "%s", last_failure);
     return r;
 }
 
