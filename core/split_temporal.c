@@ -25,8 +25,14 @@
  * Complexity O(n + U + I) after the k-core, plus a sort of the kept users
  * with validation (test) rows - no walk of the parts in time order, whose
  * random reads of the row and user columns cost more than the sort. The
- * walks in user order are bound by memory latency, so a row -> item-ID column
- * (rid) replaces the dependent item[r] -> iid[] pair of random loads.
+ * walks in user order are bound by memory latency: item[r] is the random
+ * read, iid[] (4 bytes an item) stays in cache. Scratch is kept small: fresh
+ * pages cost more than the passes (below).
+ * Dropped (measured December 2026): a row -> item-ID column (rid, 4 bytes a
+ * row) and a user -> user-ID table (uid, 4 bytes a user) - on this project's
+ * 2-core VMs a first touch of fresh memory runs at ~0.6 GB/s, and recprepd's
+ * first temporal summary of the 2M log spent a quarter of its samples
+ * zeroing pages (clear_page_erms; 1.5% in the second, which reuses them).
  *
  * Rejected: materialising per-user history lists like the notebook (several
  * allocations per user, 10x the time and memory on 2M rows).
@@ -45,9 +51,8 @@ typedef struct tctx {
     uint32_t n_alive; /* rows surviving the filters */
     uint8_t *train;   /* [n] 1 for rows with ts < b_val (the k-core mask) */
     uint8_t *part;    /* [n] 0 train, 1 validation, 2 test */
-    uint32_t *rid;    /* [n] item ID of the row's item, 0 = none */
     rp_kcore kc;
-    uint32_t *uid, *iid;   /* [U], [I]: assigned ID, 0 = none */
+    uint32_t *iid;         /* [I]: assigned ID, 0 = none */
     uint32_t *tlen, *vlen; /* [n_users] train / validation part of each sequence */
     uint32_t *first[2];    /* [n_users] row + 1 of each user's first validation
                               (test) row in its sequence, 0 = none */
@@ -109,16 +114,13 @@ static rp_status assign_ids(tctx *t)
 {
     const rp_dataset *ds = t->ds;
     rp_split *s = t->s;
-    t->uid = rpi_calloc_big((size_t)ds->n_users + 1, sizeof *t->uid);
     t->iid = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *t->iid);
     s->user_dense = malloc(((size_t)t->kc.users + 1) * sizeof *s->user_dense);
     s->item_dense = malloc(((size_t)t->kc.items + 1) * sizeof *s->item_dense);
-    if (!t->uid || !t->iid || !s->user_dense || !s->item_dense)
+    if (!t->iid || !s->user_dense || !s->item_dense)
         return RP_ERR_NOMEM;
     if (order_kept_users(t) != RP_OK)
         return RP_ERR_NOMEM;
-    for (uint32_t id = 1; id <= s->n_users; id++)
-        t->uid[s->user_dense[id - 1]] = id;
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
@@ -134,15 +136,18 @@ static rp_status assign_ids(tctx *t)
     return s->n_users == t->kc.users ? RP_OK : RP_ERR_INTERNAL;
 }
 
-/* Rows of user u in time order whose item has an ID, appended at out. rid
- * turns two dependent random loads per row (item, then its ID) into one. */
+/* Rows of user u in time order (surviving the filters) whose item has an
+ * ID, appended at out. */
 static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t *tl, uint32_t *vl,
                               uint32_t *first)
 {
     const rp_dataset *ds = t->ds;
     uint32_t len = 0, counts[3] = {0, 0, 0};
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        uint32_t r = ds->user_rows_t[p], id = t->rid[r];
+        uint32_t r = ds->user_rows_t[p];
+        if (t->alive != NULL && !t->alive[r])
+            continue;
+        uint32_t id = t->iid[ds->item[r]];
         if (id == 0)
             continue;
         out[len++] = id;
@@ -164,17 +169,14 @@ static rp_status build_sequences(tctx *t)
     size_t bound = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         bound += ds->user_off[s->user_dense[id - 1] + 1] - ds->user_off[s->user_dense[id - 1]];
-    t->rid = rpi_alloc_big((size_t)ds->n_rows + 1, sizeof *t->rid);
     t->tlen = malloc(((size_t)s->n_users + 1) * sizeof *t->tlen);
     t->vlen = malloc(((size_t)s->n_users + 1) * sizeof *t->vlen);
     for (int k = 0; k < 2; k++)
         t->first[k] = calloc((size_t)s->n_users + 1, sizeof *t->first[k]);
     s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
     s->seq = rpi_alloc_big(bound + 1, sizeof *s->seq);
-    if (!t->rid || !t->tlen || !t->vlen || !t->first[0] || !t->first[1] || !s->seq_off || !s->seq)
+    if (!t->tlen || !t->vlen || !t->first[0] || !t->first[1] || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
-    for (uint32_t r = 0; r < ds->n_rows; r++)
-        t->rid[r] = t->alive == NULL || t->alive[r] ? t->iid[ds->item[r]] : 0;
     s->seq_off[0] = 0;
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t first[2] = {0, 0};
@@ -210,13 +212,13 @@ static void count_dropped(tctx *t)
     for (uint32_t r = 0; r < ds->n_rows; r++) {
         if (t->part[r] == 0 || (t->alive != NULL && !t->alive[r]))
             continue;
-        int no_user = t->uid[ds->user[r]] == 0;
-        if (!no_user && t->rid[r] != 0)
+        int no_user = !t->kc.user_kept[ds->user[r]], no_item = t->iid[ds->item[r]] == 0;
+        if (!no_user && !no_item)
             continue;
         rpi_dropped *d = &s->dropped[t->part[r] - 1];
         d->rows++;
         d->user_not_kept += (uint64_t)no_user;
-        d->item_not_kept += t->rid[r] == 0; /* an alive row: rid[r] = iid[item[r]] */
+        d->item_not_kept += (uint64_t)no_item;
     }
 }
 
@@ -314,8 +316,6 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
     free(t.alive);
     free(t.train);
     free(t.part);
-    free(t.rid);
-    free(t.uid);
     free(t.iid);
     free(t.tlen);
     free(t.vlen);
