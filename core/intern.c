@@ -338,13 +338,8 @@ void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage)
     if (in->count < ENTRY_PREFETCH_MIN)
         return;
     const slot *sl = candidate(in, (uint32_t)(hash >> 32));
-    if (sl == NULL)
-        return;
-    const uint64_t *off = &in->off[sl->idx - 1];
-    if (stage == 1)
-        __builtin_prefetch(off);
-    else
-        __builtin_prefetch(in->arena + *off);
+    if (sl != NULL)
+        rp_intern_prefetch_idx(in, sl->idx - 1, stage);
 }
 
 void rp_intern_prefetch_idx(const rp_intern *in, uint32_t idx, int stage)

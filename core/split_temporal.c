@@ -202,9 +202,9 @@ static void train_file(tctx *t)
 }
 
 /* Validation and test rows dropped because the train k-core left their user
- * (no user ID) or item (no item ID) out, counted in one pass in file order:
- * the parts are sets of rows, and every column here but the two ID tables is
- * read sequentially. */
+ * (not in user_kept) or item (no item ID) out, counted in one pass in file
+ * order: the parts are sets of rows, and every column here but user_kept and
+ * iid is read sequentially. */
 static void count_dropped(tctx *t)
 {
     rp_split *s = t->s;
