@@ -3,7 +3,8 @@
 # runs apt-get only when something is absent.
 #
 # Usage: tests/deps.sh                     build and run
-#        tests/deps.sh --with-test-tools   ... plus clang, clang-format, and chromium
+#        tests/deps.sh --with-test-tools   ... plus clang, clang-format, gdb (stacks of a
+#                                          server that hung in an e2e test), and chromium
 #                                          and nodejs for the browser test and the
 #                                          OpenAPI lint (npx; tests/deploy/openapi-lint)
 #        tests/deps.sh --only PKG...       exactly these packages (e.g. Docker's)
@@ -12,7 +13,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev check libsubunit-dev
       uthash-dev zlib1g-dev nettle-dev libyaml-dev libcurl4-openssl-dev curl)
 case "${1:-}" in
-  --with-test-tools) pkgs+=(clang-format clang chromium nodejs) ;;
+  --with-test-tools) pkgs+=(clang-format clang chromium nodejs gdb) ;;
   --only) shift; pkgs=("$@") ;;
   "") ;;
   *) echo "deps: unknown option $1" >&2; exit 2 ;;
