@@ -408,8 +408,9 @@ static void compact_ts(rp_dataset *ds)
     ds->ts = NULL;
 }
 
-/* Move the builder's columns and interners into ds. */
-static void take_columns(rp_dataset *ds, rpi_builder *b)
+/* Move the builder's columns and interners into ds. RP_OK, or RP_ERR_NOMEM
+ * when an interner cannot be indexed (its columns are ds's all the same). */
+static rp_status take_columns(rp_dataset *ds, rpi_builder *b)
 {
     ds->n_rows = b->n;
     ds->ts_unit = b->ts_unit;
@@ -430,10 +431,10 @@ static void take_columns(rp_dataset *ds, rpi_builder *b)
     b->user = b->item = NULL, b->ts = NULL, b->rating = NULL, b->rating8 = NULL;
     ds->user_ids = b->users, ds->item_ids = b->items;
     b->users = b->items = NULL;
-    rp_intern_seal(ds->user_ids);
-    rp_intern_seal(ds->item_ids);
     ds->n_users = rp_intern_count(ds->user_ids);
     ds->n_items = rp_intern_count(ds->item_ids);
+    rp_status st = rp_intern_seal(ds->user_ids);
+    return st == RP_OK ? rp_intern_seal(ds->item_ids) : st;
 }
 
 rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,
@@ -449,10 +450,12 @@ rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, r
     }
     atomic_init(&ds->refs, 1u);
     ds->format = fmt;
-    take_columns(ds, b);
+    rp_status st = take_columns(ds, b);
     rpi_builder_cleanup(b);
-    compact_ts(ds);
-    rp_status st = build_indexes(ds);
+    if (st == RP_OK) {
+        compact_ts(ds);
+        st = build_indexes(ds);
+    }
     if (st != RP_OK) {
         dataset_free(ds);
         rp_error_set(err, source, 0, 0, "out of memory while indexing");

@@ -79,9 +79,13 @@ START_TEST(many_strings_grow)
     for (uint32_t i = 0; i < N; i += 7) {
         int n = snprintf(buf, sizeof buf, "A%08uX", i * 2654435761u);
         ck_assert_uint_eq(put(in, buf, (size_t)n), i);
-        expect(in, i, buf, (size_t)n);
     }
     ck_assert_uint_eq(rp_intern_count(in), N);
+    ck_assert_int_eq(rp_intern_seal(in), RP_OK);
+    for (uint32_t i = 0; i < N; i += 7) {
+        int n = snprintf(buf, sizeof buf, "A%08uX", i * 2654435761u);
+        expect(in, i, buf, (size_t)n);
+    }
     rp_intern_free(in);
 }
 END_TEST
@@ -196,6 +200,32 @@ START_TEST(seal_keeps_strings)
 }
 END_TEST
 
+/* Strings of every length from 0 to 70 (the entries' padding classes), read
+ * back by index before sealing (from the entries) and after (packed back to
+ * back): each one whole, none shifted into its neighbour. */
+START_TEST(seal_packs_every_length)
+{
+    enum { MAXLEN = 70 };
+    rp_intern *in = rp_intern_new(0);
+    char s[MAXLEN + 1][MAXLEN];
+    for (size_t len = 0; len <= MAXLEN; len++) {
+        for (size_t i = 0; i < len; i++)
+            s[len][i] = (char)('a' + (len + i) % 26);
+        ck_assert_uint_eq(put(in, s[len], len), len);
+    }
+    for (size_t len = 0; len <= MAXLEN; len++)
+        expect(in, (uint32_t)len, s[len], len);
+    rp_intern_seal(in);
+    rp_intern_seal(in); /* a second seal changes nothing */
+    ck_assert_uint_eq(rp_intern_count(in), MAXLEN + 1);
+    for (size_t len = 0; len <= MAXLEN; len++)
+        expect(in, (uint32_t)len, s[len], len);
+    uint32_t idx;
+    ck_assert_int_eq(rp_intern_put(in, "new", 3, &idx), RP_ERR_INTERNAL); /* no table left */
+    rp_intern_free(in);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("intern");
@@ -209,6 +239,7 @@ int main(void)
     tcase_add_test(tc, every_length);
     tcase_add_test(tc, repeats_and_prefixes);
     tcase_add_test(tc, seal_keeps_strings);
+    tcase_add_test(tc, seal_packs_every_length);
     suite_add_tcase(s, tc);
     return rp_check_run(s);
 }

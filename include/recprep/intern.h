@@ -45,18 +45,23 @@ rp_status rp_intern_put_h(rp_intern *in, const char *s, size_t len, uint64_t has
 
 /* The same two stages for a string known by its index (idx < count), e.g.
  * a writer a few rows ahead of the one it renders: stage 1 its offsets, 2
- * (once those are in cache) its bytes. Valid sealed or not. */
+ * (once those are in cache) its bytes. Sealed interners only (else a no-op). */
 void rp_intern_prefetch_idx(const rp_intern *in, uint32_t idx, int stage);
 
 /* Number of distinct strings. */
 uint32_t rp_intern_count(const rp_intern *in);
 
 /* The string of index idx (< count): borrowed, NOT NUL-terminated, valid until
- * the interner is freed or, for the arena, until rp_intern_take_arena. */
+ * the interner is freed (or sealed, for a string got before). O(1) once
+ * sealed; before, a walk over the strings before idx (tests, debugging: the
+ * index is only built by rp_intern_seal). */
 const char *rp_intern_get(const rp_intern *in, uint32_t idx, size_t *len);
 
-/* Drop the hash table but keep the strings: afterwards only rp_intern_get and
- * rp_intern_count work. Frees most of the memory once loading is done. */
-void rp_intern_seal(rp_intern *in);
+/* Drop the hash table, pack the strings and index them: afterwards only
+ * rp_intern_get, rp_intern_prefetch_idx and rp_intern_count work. Frees most
+ * of the memory once loading is done. RP_OK (also when sealed already or
+ * NULL), or RP_ERR_NOMEM: the table is gone all the same (no more puts),
+ * the strings stay readable unindexed. */
+rp_status rp_intern_seal(rp_intern *in);
 
 #endif
