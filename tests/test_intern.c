@@ -6,6 +6,7 @@
 
 #include "recprep/intern.h"
 #include "check_run.h"
+#include "intern_impl.h"
 
 static uint32_t put(rp_intern *in, const char *s, size_t len)
 {
@@ -202,11 +203,14 @@ END_TEST
 
 /* Strings of every length from 0 to 70 (the entries' padding classes), read
  * back by index before sealing (from the entries) and after (packed back to
- * back): each one whole, none shifted into its neighbour. */
+ * back): each one whole, none shifted into its neighbour. Run with 4-byte
+ * offsets (_i 0) and with the 8-byte ones of interners past 4 GB (_i 1). */
 START_TEST(seal_packs_every_length)
 {
     enum { MAXLEN = 70 };
     rp_intern *in = rp_intern_new(0);
+    if (_i == 1)
+        rpi_intern_wide_offsets(in); /* the layout past 4 GB of IDs */
     char s[MAXLEN + 1][MAXLEN];
     for (size_t len = 0; len <= MAXLEN; len++) {
         for (size_t i = 0; i < len; i++)
@@ -239,7 +243,7 @@ int main(void)
     tcase_add_test(tc, every_length);
     tcase_add_test(tc, repeats_and_prefixes);
     tcase_add_test(tc, seal_keeps_strings);
-    tcase_add_test(tc, seal_packs_every_length);
+    tcase_add_loop_test(tc, seal_packs_every_length, 0, 2); /* 4- and 8-byte offsets */
     suite_add_tcase(s, tc);
     return rp_check_run(s);
 }
