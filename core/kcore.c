@@ -43,6 +43,7 @@ typedef struct kstate {
     uint32_t par_min;      /* the two sides' passes on two threads from this many rows on */
     int walk;              /* recount: through the CSRs (walk_kept), decided for both sides */
     uint32_t r1[2];        /* round 1's kept users, items */
+    int r1_unqueued[2];    /* round 1's drops of a side too many to queue (big_segment) */
     uint32_t *ucnt, *icnt; /* considered rows whose other side is kept */
     uint32_t *uq, *iq;     /* drop queues, one segment per round */
     size_t uq_len, iq_len;
@@ -179,15 +180,26 @@ static void first_round_side(kstate *st, int side)
             cnt[col[r]] += st->mask[r] != 0;
         }
     }
-    uint32_t n_kept = 0;
+    uint32_t n_kept = 0, n_drop = 0;
+    uint64_t drop_rows = 0;
     for (uint32_t x = 0; x < nx; x++) {
         if (cnt[x] == 0)
             continue; /* not in the considered rows at all */
         kept[x] = cnt[x] >= k;
         n_kept += kept[x];
-        if (!kept[x])
-            q[q_len++] = x;
+        n_drop += !kept[x];
+        drop_rows += kept[x] ? 0 : off[x + 1] - off[x];
     }
+    /* Drops that own a big share of the rows are handled by a recount in
+     * round 2, which never reads them from the queue (later_rounds): those
+     * are not queued at all - on a sparse log most users, whose queue would
+     * be fresh memory written and never read (100M-row generated log: ~200
+     * MB of the first request's). */
+    st->r1_unqueued[side] = n_drop > 1024 && drop_rows > ds->n_rows / 16;
+    if (!st->r1_unqueued[side])
+        for (uint32_t x = 0; x < nx; x++)
+            if (cnt[x] != 0 && !kept[x])
+                q[q_len++] = x;
     st->r1[side] = n_kept;
     if (side)
         st->iq_len = q_len;
@@ -336,9 +348,10 @@ static rp_status push_round(rp_kcore *out, size_t *cap, rp_kcore_round r)
 static rp_status later_rounds(kstate *st, rp_kcore *out, size_t *cap, size_t ufrom, size_t ifrom)
 {
     rp_kcore_round cur = out->rounds[0];
-    for (;;) {
+    for (int round2 = 1;; round2 = 0) {
         size_t uto = st->uq_len, ito = st->iq_len;
-        if (big_segment(st, st->ds->user_off, st->uq, ufrom, uto) ||
+        if ((round2 && (st->r1_unqueued[0] || st->r1_unqueued[1])) ||
+            big_segment(st, st->ds->user_off, st->uq, ufrom, uto) ||
             big_segment(st, st->ds->item_off, st->iq, ifrom, ito)) {
             recount(st);
         } else {
