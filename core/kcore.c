@@ -19,6 +19,8 @@
  * own more than n/16 rows, one branch-free recount of all rows replaces the
  * CSR walks (random access); every row is in at most one dropped segment per
  * side, so there are at most 32 recounts and the bound stays O(E + U + I).
+ * Round 1's drops are not even queued when they are that many: the recount
+ * of round 2 finds what they changed without reading them.
  *
  * Rejected: recounting every row every round like the notebook (O(E*rounds):
  * a chain of 10^5 rounds on 2M rows would never finish), and the classical
