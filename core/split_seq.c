@@ -61,7 +61,7 @@ enum { AHEAD = 16 };
 static inline void prefetch_ui(const rp_dataset *ds, uint32_t r, const void *ua, const void *ia,
                                size_t elem, int write)
 {
-    if (r + AHEAD >= ds->n_rows)
+    if ((uint64_t)r + AHEAD >= ds->n_rows)
         return;
     const char *u = (const char *)ua + (size_t)ds->user[r + AHEAD] * elem;
     const char *i = (const char *)ia + (size_t)ds->item[r + AHEAD] * elem;

@@ -132,9 +132,9 @@ static rp_status count_duplicates(const rp_dataset *ds, uint32_t *out)
     uint32_t dup = 0;
     for (uint32_t u = 0; u < ds->n_users; u++) {
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            if (p + 2 * D < n)
+            if ((uint64_t)p + 2 * D < n)
                 __builtin_prefetch(&item[rows[p + 2 * D]]);
-            if (p + D < n)
+            if ((uint64_t)p + D < n)
                 __builtin_prefetch(&stamp[item[rows[p + D]]], 1);
             uint32_t i = item[rows[p]];
             dup += stamp[i] == u + 1;
