@@ -45,7 +45,7 @@ typedef struct kstate {
     uint32_t par_min;      /* the two sides' passes on two threads from this many rows on */
     int walk;              /* recount: through the CSRs (walk_kept), decided for both sides */
     uint32_t r1[2];        /* round 1's kept users, items */
-    int r1_unqueued[2];    /* round 1's drops of a side too many to queue (big_segment) */
+    int r1_unqueued[2];    /* round 1's drops of a side too many to queue (big_drops) */
     uint32_t *ucnt, *icnt; /* considered rows whose other side is kept */
     uint32_t *uq, *iq;     /* drop queues, one segment per round */
     size_t uq_len, iq_len;
@@ -158,6 +158,14 @@ static int big_pass(const kstate *st)
     return st->ds->n_rows >= st->par_min;
 }
 
+/* n drops owning rows rows (all, not only considered) are many enough to be
+ * cheaper as one sequential recount of the rows than as CSR walks that jump
+ * through the row columns at random (round 1 drops most of a sparse log). */
+static int big_drops(const kstate *st, size_t n, uint64_t rows)
+{
+    return n > 1024 && rows > st->ds->n_rows / 16;
+}
+
 /* Round 1 for one side: count considered rows, keep whoever reaches k,
  * queue the rest. */
 static void first_round_side(kstate *st, int side)
@@ -197,7 +205,7 @@ static void first_round_side(kstate *st, int side)
      * are not queued at all - on a sparse log most users, whose queue would
      * be fresh memory written and never read (100M-row generated log: ~200
      * MB of the first request's). */
-    st->r1_unqueued[side] = n_drop > 1024 && drop_rows > ds->n_rows / 16;
+    st->r1_unqueued[side] = big_drops(st, n_drop, drop_rows);
     if (!st->r1_unqueued[side])
         for (uint32_t x = 0; x < nx; x++)
             if (cnt[x] != 0 && !kept[x])
@@ -237,13 +245,12 @@ static inline void lose_row(uint32_t *cnt, const uint8_t *kept, uint32_t k, uint
         q[(*q_len)++] = x;
 }
 
-/* Big segments (round 1 drops most of a sparse log) are cheaper as one
- * sequential recount of the rows than as CSR walks that jump through the row
- * columns at random. */
+/* Is the round of drops q[from..to) big (big_drops)? Summing its rows costs
+ * less than the walk of those rows it would otherwise get. */
 static int big_segment(const kstate *st, const uint32_t *off, const uint32_t *q, size_t from,
                        size_t to)
 {
-    return to - from > 1024 && segment_rows(off, q, from, to) > st->ds->n_rows / 16;
+    return big_drops(st, to - from, segment_rows(off, q, from, to));
 }
 
 /* Rows of the kept ones of one side, O(side). */
