@@ -399,6 +399,20 @@ void rp_intern_prefetch_entry(const rp_intern *in, uint64_t hash, int stage)
         __builtin_prefetch(in->arena + slot_pos(sl));
 }
 
+/* Offset i of a sealed interner, whichever width its offsets have. */
+static uint64_t off_at(const rp_intern *in, uint32_t i)
+{
+    return in->off32 ? in->off32[i] : in->off[i];
+}
+
+static void set_off(rp_intern *in, uint32_t i, uint64_t v)
+{
+    if (in->off32)
+        in->off32[i] = (uint32_t)v; /* narrow only while the bytes fit: pack */
+    else
+        in->off[i] = v;
+}
+
 void rp_intern_prefetch_idx(const rp_intern *in, uint32_t idx, int stage)
 {
     if (!in->sealed)
@@ -406,7 +420,7 @@ void rp_intern_prefetch_idx(const rp_intern *in, uint32_t idx, int stage)
     if (stage == 1)
         __builtin_prefetch(in->off32 ? (const void *)&in->off32[idx] : (const void *)&in->off[idx]);
     else if (in->arena)
-        __builtin_prefetch(in->arena + (in->off32 ? in->off32[idx] : in->off[idx]));
+        __builtin_prefetch(in->arena + off_at(in, idx));
 }
 
 rp_status rp_intern_put(rp_intern *in, const char *s, size_t len, uint32_t *idx)
@@ -465,9 +479,8 @@ const char *rp_intern_get(const rp_intern *in, uint32_t idx, size_t *len)
         *len = e.len;
         return e.bytes;
     }
-    uint64_t lo = in->off32 ? in->off32[idx] : in->off[idx];
-    uint64_t hi = in->off32 ? in->off32[idx + 1] : in->off[idx + 1];
-    *len = (size_t)(hi - lo);
+    uint64_t lo = off_at(in, idx);
+    *len = (size_t)(off_at(in, idx + 1) - lo);
     return in->arena ? in->arena + lo : "";
 }
 
@@ -482,25 +495,17 @@ static rp_status pack(rp_intern *in)
     void *off = rpi_alloc_big((size_t)in->count + 1, narrow ? 4 : 8);
     if (off == NULL)
         return RP_ERR_NOMEM;
-    uint32_t *o32 = narrow ? off : NULL;
-    uint64_t *o64 = narrow ? NULL : off;
+    in->off32 = narrow ? off : NULL;
+    in->off = narrow ? NULL : off;
     uint64_t pos = 0, w = 0;
     for (uint32_t i = 0; i < in->count; i++) {
         entry e = entry_at(in, pos);
         pos += entry_size(e.len);
         memmove(in->arena + w, e.bytes, e.len);
-        if (narrow)
-            o32[i] = (uint32_t)w;
-        else
-            o64[i] = w;
+        set_off(in, i, w);
         w += e.len;
     }
-    if (narrow)
-        o32[in->count] = (uint32_t)w;
-    else
-        o64[in->count] = w;
-    in->off32 = o32;
-    in->off = o64;
+    set_off(in, in->count, w);
     in->arena_len = (size_t)w;
     return RP_OK;
 }
