@@ -196,7 +196,8 @@ static rp_status group_rows(azctx *a, const rp_kcore *kc)
     uint32_t want_n = s->p.user_k ? kc->users : 0;
     uint32_t *order = malloc(((size_t)(want_n ? want_n : ds->n_users) + 1) * sizeof *order);
     uint8_t *want = s->p.user_k ? kc->user_kept : NULL, *ikept = s->p.user_k ? kc->item_kept : NULL;
-    if (!order || rpi_users_by_first_row(ds, a->first, want, want_n, order, &s->n_users) != RP_OK) {
+    if (!order ||
+        rpi_users_by_first_row(ds, a->first, 0xFF, want, want_n, order, &s->n_users) != RP_OK) {
         free(order);
         return RP_ERR_NOMEM;
     }

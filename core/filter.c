@@ -145,8 +145,8 @@ static int by_row(const void *a, const void *b)
 }
 
 /* Few wanted users: each one's first surviving row, then a sort by row. */
-static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, const uint8_t *want,
-                           uint32_t hint, uint32_t *out, uint32_t *n)
+static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, uint8_t bits,
+                           const uint8_t *want, uint32_t hint, uint32_t *out, uint32_t *n)
 {
     first_row *fr = malloc(((size_t)hint + 1) * sizeof *fr);
     size_t k = 0;
@@ -156,7 +156,7 @@ static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, const uint
         if (!want[u])
             continue;
         uint32_t p = ds->user_off[u];
-        while (p < ds->user_off[u + 1] && mask && !mask[ds->user_rows[p]])
+        while (p < ds->user_off[u + 1] && mask && !(mask[ds->user_rows[p]] & bits))
             p++;
         if (p < ds->user_off[u + 1])
             fr[k++] = (first_row){ds->user_rows[p], u};
@@ -169,12 +169,13 @@ static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, const uint
     return RP_OK;
 }
 
-rp_status rpi_users_by_first_row(const rp_dataset *ds, const uint8_t *mask, const uint8_t *want,
-                                 uint32_t kept_hint, uint32_t *out, uint32_t *n)
+rp_status rpi_users_by_first_row(const rp_dataset *ds, const uint8_t *mask, uint8_t bits,
+                                 const uint8_t *want, uint32_t kept_hint, uint32_t *out,
+                                 uint32_t *n)
 {
     *n = 0;
     if (want != NULL && kept_hint > 0 && kept_hint < ds->n_users / 8)
-        return few_users(ds, mask, want, kept_hint, out, n);
+        return few_users(ds, mask, bits, want, kept_hint, out, n);
     if (mask == NULL) { /* dense order is first-appearance order */
         for (uint32_t u = 0; u < ds->n_users; u++)
             if (want == NULL || want[u])
@@ -186,7 +187,7 @@ rp_status rpi_users_by_first_row(const rp_dataset *ds, const uint8_t *mask, cons
         return RP_ERR_NOMEM;
     for (uint32_t r = 0; r < ds->n_rows; r++) {
         uint32_t u = ds->user[r];
-        if (mask[r] && !seen[u] && (want == NULL || want[u])) {
+        if ((mask[r] & bits) && !seen[u] && (want == NULL || want[u])) {
             seen[u] = 1;
             out[(*n)++] = u;
         }

@@ -40,6 +40,7 @@
 typedef struct kstate {
     const rp_dataset *ds;
     const uint8_t *mask;
+    uint8_t bits; /* a row counts when mask[r] & bits */
     uint32_t uk, ik;
     uint32_t csr_min;      /* CSR walks from this many rows on */
     uint32_t par_min;      /* the two sides' passes on two threads from this many rows on */
@@ -55,7 +56,7 @@ typedef struct kstate {
 
 static int row_on(const kstate *st, uint32_t r)
 {
-    return st->mask == NULL || st->mask[r] != 0;
+    return st->mask == NULL || (st->mask[r] & st->bits) != 0;
 }
 
 static rp_status state_alloc(kstate *st, rp_kcore *out)
@@ -63,7 +64,11 @@ static rp_status state_alloc(kstate *st, rp_kcore *out)
     size_t nu = st->ds->n_users, ni = st->ds->n_items;
     st->ucnt = rpi_calloc_big(nu + 1, sizeof *st->ucnt);
     st->icnt = calloc(ni + 1, sizeof *st->icnt);
-    st->uq = rpi_alloc_big(nu + 1, sizeof *st->uq);
+    /* The queues are plain malloc, not huge pages: a round's drops fill
+     * only their head, and a huge page would be 2 MiB of fresh memory for the
+     * first entry (rounds after the first drop few users: 2M-row log, k=5,
+     * ~30,000 of 1.2M entries). */
+    st->uq = malloc((nu + 1) * sizeof *st->uq);
     st->iq = malloc((ni + 1) * sizeof *st->iq);
     out->user_kept = rpi_calloc_big(nu + 1, 1);
     out->item_kept = calloc(ni + 1, 1);
@@ -187,7 +192,7 @@ static void first_round_side(kstate *st, int side)
         for (uint32_t r = 0; r < ds->n_rows; r++) {
             if ((uint64_t)r + D < ds->n_rows)
                 __builtin_prefetch(&cnt[col[r + D]], 1);
-            cnt[col[r]] += st->mask[r] != 0;
+            cnt[col[r]] += (st->mask[r] & st->bits) != 0;
         }
     }
     uint32_t n_kept = 0, n_drop = 0;
@@ -406,18 +411,26 @@ static uint32_t count_interactions(const kstate *st)
 rp_status rp_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
                        uint32_t item_k, rp_kcore *out)
 {
-    return rpi_kcore_run(ds, row_mask, user_k, item_k, CSR_COUNT_MIN_ROWS, PAR_MIN_ROWS, out);
+    return rpi_kcore_bits(ds, row_mask, 0xFF, user_k, item_k, out);
 }
 
-rp_status rpi_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
-                        uint32_t item_k, uint32_t csr_min_rows, uint32_t par_min_rows,
-                        rp_kcore *out)
+rp_status rpi_kcore_bits(const rp_dataset *ds, const uint8_t *row_mask, uint8_t mask_bits,
+                         uint32_t user_k, uint32_t item_k, rp_kcore *out)
+{
+    return rpi_kcore_run(ds, row_mask, mask_bits, user_k, item_k, CSR_COUNT_MIN_ROWS, PAR_MIN_ROWS,
+                         out);
+}
+
+rp_status rpi_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint8_t mask_bits,
+                        uint32_t user_k, uint32_t item_k, uint32_t csr_min_rows,
+                        uint32_t par_min_rows, rp_kcore *out)
 {
     memset(out, 0, sizeof *out);
     if (user_k == 0 || item_k == 0)
         return RP_ERR_PARAM;
     kstate st = {.ds = ds,
                  .mask = row_mask,
+                 .bits = mask_bits,
                  .uk = user_k,
                  .ik = item_k,
                  .csr_min = csr_min_rows,

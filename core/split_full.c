@@ -35,7 +35,7 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
     s->user_dense = malloc(((size_t)kc->users + 1) * sizeof *s->user_dense);
     s->item_dense = malloc(((size_t)kc->items + 1) * sizeof *s->item_dense);
     if (!order || !s->user_dense || !s->item_dense ||
-        rpi_users_by_first_row(ds, alive, NULL, 0, order, &n_order) != RP_OK) {
+        rpi_users_by_first_row(ds, alive, 0xFF, NULL, 0, order, &n_order) != RP_OK) {
         free(order);
         return RP_ERR_NOMEM;
     }

@@ -172,12 +172,14 @@ rp_status rpi_filter_rows(rp_split *s, uint8_t **mask, uint32_t *alive);
  * precision (ties: file order). *dropped: the rows dropped. RP_ERR_NOMEM. */
 rp_status rpi_dedup_rows(const rp_dataset *ds, uint8_t *mask, int keep_last, uint64_t *dropped);
 
-/* Users with a surviving row (mask NULL: every row) and, when want != NULL,
- * want[u] != 0, in order of their first surviving row in the file. Writes
+/* Users with a surviving row (mask NULL: every row; else mask[r] & bits) and,
+ * when want != NULL, want[u] != 0, in order of their first surviving row in
+ * the file. Writes
  * dense indices to out (room for every user) and returns how many. kept_hint
  * is an upper bound of the users wanted (0: unknown): few wanted users are
  * found from the users' own rows, many by one walk over the rows. */
-rp_status rpi_users_by_first_row(const rp_dataset *ds, const uint8_t *mask, const uint8_t *want,
-                                 uint32_t kept_hint, uint32_t *out, uint32_t *n);
+rp_status rpi_users_by_first_row(const rp_dataset *ds, const uint8_t *mask, uint8_t bits,
+                                 const uint8_t *want, uint32_t kept_hint, uint32_t *out,
+                                 uint32_t *n);
 
 #endif

@@ -217,7 +217,8 @@ rp_status rpi_split_s3rec(rp_split *s, rp_error *err)
         rc = keep && iid && s->user_dense ? RP_OK : RP_ERR_NOMEM;
     }
     if (rc == RP_OK)
-        rc = rpi_users_by_first_row(ds, alive, kc.user_kept, kc.users, s->user_dense, &s->n_users);
+        rc = rpi_users_by_first_row(ds, alive, 0xFF, kc.user_kept, kc.users, s->user_dense,
+                                    &s->n_users);
     if (rc == RP_OK)
         rc = number_items_along(s, alive, &kc, keep, iid, &kept);
     if (rc == RP_OK)

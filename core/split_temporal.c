@@ -6,7 +6,11 @@
  *                 in no part, has no item ID and so appears in no file;
  *   boundaries    two lookups in by_time (rows stably sorted by time), or
  *                 with filters the two quantile ranks among surviving rows;
- *   k-core        rp_kcore_run on the train rows (ts < b_val) only;
+ *                 then one byte a row: its part, as one bit (T_TRAIN, T_VAL,
+ *                 T_TEST), or 0 for a row the filters dropped - from two
+ *                 compares of the stored timestamp with the boundaries
+ *                 converted to its unit and base (branch-free, vectorised);
+ *   k-core        the k-core on the train rows (ts < b_val) only;
  *   user IDs      rows in file order: the first train row of each kept user;
  *   item IDs      kept users by ID, their rows in file order (user CSR), kept
  *                 train rows only - the notebook's item_mapping walk;
@@ -42,15 +46,20 @@
 
 #include "mem.h"
 #include "dataset_impl.h"
+#include "kcore_impl.h"
 #include "split_impl.h"
+
+/* A row's part: one bit each, so that the k-core and the user order select
+ * the train rows with a bit mask; part index (0 train, 1 validation, 2
+ * test) = code >> 1. */
+enum { T_TRAIN = 1, T_VAL = 2, T_TEST = 4 };
 
 typedef struct tctx {
     rp_split *s;
     const rp_dataset *ds;
     uint8_t *alive;   /* [n] rows the common filters keep; NULL: every row */
     uint32_t n_alive; /* rows surviving the filters */
-    uint8_t *train;   /* [n] 1 for rows with ts < b_val (the k-core mask) */
-    uint8_t *part;    /* [n] 0 train, 1 validation, 2 test */
+    uint8_t *part;    /* [n] T_TRAIN, T_VAL, T_TEST; 0: dropped by a filter */
     rp_kcore kc;
     uint32_t *iid;         /* [I]: assigned ID, 0 = none */
     uint32_t *tlen, *vlen; /* [n_users] train / validation part of each sequence */
@@ -75,16 +84,51 @@ static size_t nth_alive(const tctx *t, size_t idx)
             return p;
 }
 
+/* The first stored timestamp of the second b, in the terms of the stored
+ * column: a row's second is >= b exactly when its stored value is >= this
+ * (floor(t / 1000) >= b <=> t >= 1000 b for whole t). ts32 holds t - ts_base
+ * as unsigned: the bound is clamped to [0, 2^32] (0: every row, 2^32: none). */
+static int64_t stored_bound(const rp_dataset *ds, int64_t b)
+{
+    int64_t t = ds->ts_unit == RP_TS_SECONDS ? b : b * 1000;
+    if (ds->ts32 == NULL)
+        return t;
+    int64_t d = t - ds->ts_base;
+    return d < 0 ? 0 : d > (int64_t)UINT32_MAX ? (int64_t)UINT32_MAX + 1 : d;
+}
+
+/* Each row's part from its stored timestamp: 1.5 ms on the 2M-row log,
+ * where the loop through rpi_ts_sec (its unit test and division at every
+ * row) with a second column for the k-core mask took 6-14 ms. */
+static void mark_parts(tctx *t)
+{
+    const rp_dataset *ds = t->ds;
+    uint8_t *part = t->part;
+    uint32_t n = ds->n_rows;
+    int64_t bv = stored_bound(ds, t->s->b_val), bt = stored_bound(ds, t->s->b_test);
+    if (ds->ts32 != NULL) {
+        const uint32_t *ts = ds->ts32;
+        uint64_t v = (uint64_t)bv, w = (uint64_t)bt;
+        for (uint32_t r = 0; r < n; r++)
+            part[r] = (uint8_t)(1u << (((uint64_t)ts[r] >= v) + ((uint64_t)ts[r] >= w)));
+    } else {
+        const int64_t *ts = ds->ts;
+        for (uint32_t r = 0; r < n; r++)
+            part[r] = (uint8_t)(1u << ((ts[r] >= bv) + (ts[r] >= bt)));
+    }
+    if (t->alive != NULL)
+        for (uint32_t r = 0; r < n; r++)
+            part[r] = (uint8_t)(part[r] * t->alive[r]);
+}
+
 /* The boundaries over the surviving rows (the reference sorts the rows the
  * filters kept), then each row's part; filtered rows are in no part. */
 static rp_status boundaries(tctx *t)
 {
     const rp_dataset *ds = t->ds;
     rp_split *s = t->s;
-    uint32_t n = ds->n_rows;
-    t->train = rpi_calloc_big((size_t)n + 1, 1);
-    t->part = rpi_calloc_big((size_t)n + 1, 1);
-    if (!t->train || !t->part)
+    t->part = rpi_calloc_big((size_t)ds->n_rows + 1, 1);
+    if (!t->part)
         return RP_ERR_NOMEM;
     if (t->n_alive == 0)
         return RP_OK; /* no boundaries: every file is empty */
@@ -93,11 +137,7 @@ static rp_status boundaries(tctx *t)
     s->b_val = rpi_ts_sec(ds, ds->by_time[iv]);
     s->b_test = rpi_ts_sec(ds, ds->by_time[it]);
     s->have_boundaries = 1;
-    for (uint32_t r = 0; r < n; r++) {
-        int64_t sec = rpi_ts_sec(ds, r);
-        t->train[r] = sec < s->b_val && (t->alive == NULL || t->alive[r]);
-        t->part[r] = (uint8_t)((sec >= s->b_val) + (sec >= s->b_test));
-    }
+    mark_parts(t);
     return RP_OK;
 }
 
@@ -106,8 +146,8 @@ static rp_status boundaries(tctx *t)
  * sorts their first train rows instead of walking every row of the log. */
 static rp_status order_kept_users(tctx *t)
 {
-    return rpi_users_by_first_row(t->ds, t->train, t->kc.user_kept, t->kc.users, t->s->user_dense,
-                                  &t->s->n_users);
+    return rpi_users_by_first_row(t->ds, t->part, T_TRAIN, t->kc.user_kept, t->kc.users,
+                                  t->s->user_dense, &t->s->n_users);
 }
 
 static rp_status assign_ids(tctx *t)
@@ -125,7 +165,7 @@ static rp_status assign_ids(tctx *t)
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
             uint32_t r = ds->user_rows[p], i = ds->item[r];
-            if (!t->train[r] || !t->kc.item_kept[i] || t->iid[i] != 0)
+            if (t->part[r] != T_TRAIN || !t->kc.item_kept[i] || t->iid[i] != 0)
                 continue;
             if (s->n_items == t->kc.items)
                 return RP_ERR_INTERNAL; /* more items than the k-core kept */
@@ -144,16 +184,17 @@ static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t
     const rp_dataset *ds = t->ds;
     uint32_t len = 0, counts[3] = {0, 0, 0};
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        uint32_t r = ds->user_rows_t[p];
-        if (t->alive != NULL && !t->alive[r])
+        uint32_t r = ds->user_rows_t[p], code = t->part[r];
+        if (code == 0)
             continue;
         uint32_t id = t->iid[ds->item[r]];
         if (id == 0)
             continue;
         out[len++] = id;
-        if (t->part[r] != 0 && counts[t->part[r]]++ == 0)
-            first[t->part[r] - 1] = r + 1;
-        counts[0] += t->part[r] == 0;
+        uint32_t part = code >> 1; /* 0 train, 1 validation, 2 test */
+        if (part != 0 && counts[part]++ == 0)
+            first[part - 1] = r + 1;
+        counts[0] += part == 0;
     }
     *tl = counts[0];
     *vl = counts[1];
@@ -210,12 +251,13 @@ static void count_dropped(tctx *t)
     rp_split *s = t->s;
     const rp_dataset *ds = t->ds;
     for (uint32_t r = 0; r < ds->n_rows; r++) {
-        if (t->part[r] == 0 || (t->alive != NULL && !t->alive[r]))
+        uint32_t part = t->part[r] >> 1; /* 0: train or filtered */
+        if (part == 0)
             continue;
         int no_user = !t->kc.user_kept[ds->user[r]], no_item = t->iid[ds->item[r]] == 0;
         if (!no_user && !no_item)
             continue;
-        rpi_dropped *d = &s->dropped[t->part[r] - 1];
+        rpi_dropped *d = &s->dropped[part - 1];
         d->rows++;
         d->user_not_kept += (uint64_t)no_user;
         d->item_not_kept += (uint64_t)no_item;
@@ -300,7 +342,7 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
     if (rc == RP_OK)
         rc = boundaries(&t);
     if (rc == RP_OK)
-        rc = rp_kcore_run(t.ds, t.train, s->p.user_k, s->p.item_k, &t.kc);
+        rc = rpi_kcore_bits(t.ds, t.part, T_TRAIN, s->p.user_k, s->p.item_k, &t.kc);
     if (rc == RP_OK)
         rc = rpi_split_take_rounds(s, &t.kc);
     if (rc == RP_OK)
@@ -314,7 +356,6 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
     if (rc == RP_ERR_INTERNAL)
         rp_error_set(err, NULL, 0, 0, "temporal: ID assignment disagrees with the k-core");
     free(t.alive);
-    free(t.train);
     free(t.part);
     free(t.iid);
     free(t.tlen);

@@ -96,7 +96,7 @@ static void check_same_mode(const rp_dataset *ds, const uint8_t *mask, uint32_t 
     naive nv;
     rp_kcore kc;
     naive_kcore(ds, mask, uk, ik, &nv);
-    ck_assert_int_eq(rpi_kcore_run(ds, mask, uk, ik, csr_min_rows, par_min_rows, &kc), RP_OK);
+    ck_assert_int_eq(rpi_kcore_run(ds, mask, 0xFF, uk, ik, csr_min_rows, par_min_rows, &kc), RP_OK);
     ck_assert_uint_eq(kc.n_rounds, nv.n_rounds);
     for (size_t r = 0; r < kc.n_rounds; r++) {
         ck_assert_uint_eq(kc.rounds[r].users, nv.rounds[r].users);
@@ -108,6 +108,23 @@ static void check_same_mode(const rp_dataset *ds, const uint8_t *mask, uint32_t 
     for (uint32_t r = 0; r < ds->n_rows; r++)
         inter += (!mask || mask[r]) && nv.ukept[ds->user[r]] && nv.ikept[ds->item[r]];
     ck_assert_uint_eq(kc.interactions, inter);
+    if (mask != NULL) {
+        /* The same rows selected by one bit of a byte code (the temporal
+         * split's parts): rows outside the mask get other bits or none. */
+        uint8_t *code = malloc((size_t)ds->n_rows + 1);
+        rp_kcore kb;
+        for (uint32_t r = 0; r < ds->n_rows; r++)
+            code[r] = mask[r] ? (uint8_t)(1 | (r % 3 ? 0 : 8)) : (uint8_t)(r % 3 * 2);
+        ck_assert_int_eq(rpi_kcore_run(ds, code, 1, uk, ik, csr_min_rows, par_min_rows, &kb),
+                         RP_OK);
+        ck_assert_uint_eq(kb.n_rounds, kc.n_rounds);
+        ck_assert_int_eq(memcmp(kb.rounds, kc.rounds, kc.n_rounds * sizeof *kc.rounds), 0);
+        ck_assert_int_eq(memcmp(kb.user_kept, kc.user_kept, ds->n_users), 0);
+        ck_assert_int_eq(memcmp(kb.item_kept, kc.item_kept, ds->n_items), 0);
+        ck_assert_uint_eq(kb.interactions, kc.interactions);
+        rp_kcore_cleanup(&kb);
+        free(code);
+    }
     free(nv.ukept);
     free(nv.ikept);
     rp_kcore_cleanup(&kc);
@@ -194,7 +211,7 @@ START_TEST(recount_through_csr_walks)
     rp_dataset *ds = make_ints(u, i, NULL, n);
     check_same(ds, NULL, 5, 5);
     rp_kcore kc;
-    ck_assert_int_eq(rpi_kcore_run(ds, NULL, 5, 5, 0, UINT32_MAX, &kc), RP_OK);
+    ck_assert_int_eq(rpi_kcore_run(ds, NULL, 0xFF, 5, 5, 0, UINT32_MAX, &kc), RP_OK);
     ck_assert_uint_eq(kc.rounds[0].users, HEAVY);
     ck_assert_uint_eq(kc.users, 0);
     rp_kcore_cleanup(&kc);

@@ -38,7 +38,7 @@ typedef struct rp_kcore {
 } rp_kcore;
 
 /* Run k-core rounds over the rows r of ds with row_mask == NULL or
- * row_mask[r] != 0 (the temporal pipeline passes its train rows). Fills *out;
+ * row_mask[r] != 0 (the splits pass the rows their filters keep). Fills *out;
  * release with rp_kcore_cleanup. user_k, item_k >= 1.
  * Returns RP_OK, RP_ERR_NOMEM, RP_ERR_PARAM. Thread-safe. */
 rp_status rp_kcore_run(const rp_dataset *ds, const uint8_t *row_mask, uint32_t user_k,
