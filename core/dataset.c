@@ -373,6 +373,8 @@ static void dataset_free(rp_dataset *ds)
     free(ds->user_rows_t);
     free(ds->item_off);
     free(ds->item_rows);
+    rpi_dups_free(atomic_load(&ds->dups));
+    pthread_mutex_destroy(&ds->dups_mu);
     free(ds);
 }
 
@@ -449,6 +451,8 @@ rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, r
         return RP_ERR_NOMEM;
     }
     atomic_init(&ds->refs, 1u);
+    atomic_init(&ds->dups, NULL);
+    pthread_mutex_init(&ds->dups_mu, NULL);
     ds->format = fmt;
     rp_status st = take_columns(ds, b);
     rpi_builder_cleanup(b);

@@ -20,11 +20,20 @@
 #ifndef RECPREP_DATASET_IMPL_H
 #define RECPREP_DATASET_IMPL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "recprep/dataset.h"
 #include "recprep/intern.h"
+
+/* Rows that repeat a (user, item) pair (dups.c): bit r of first is set when
+ * an earlier row of r's pair exists (in each user's time order at the
+ * input's precision, ties in file order), of last when a later one does. */
+typedef struct rpi_dups {
+    uint64_t *first, *last;
+    uint64_t n_dup; /* rows with a first bit = rows with a last bit */
+} rpi_dups;
 
 struct rp_dataset {
     atomic_uint refs;
@@ -51,6 +60,9 @@ struct rp_dataset {
                                array as user_rows_t when ts_unit is seconds */
     uint32_t *item_off;     /* [n_items + 1] */
     uint32_t *item_rows;    /* [n_rows] file order within each item */
+    /* built on first use (rpi_dataset_dups) */
+    pthread_mutex_t dups_mu;
+    _Atomic(rpi_dups *) dups;
 };
 
 /*
@@ -154,6 +166,16 @@ static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
         return t;
     int64_t q = t / 1000;
     return (t % 1000 < 0) ? q - 1 : q;
+}
+
+/* The dataset's duplicate index, built by the first caller (thread-safe);
+ * NULL when out of memory. */
+const rpi_dups *rpi_dataset_dups(const rp_dataset *ds);
+void rpi_dups_free(rpi_dups *d);
+
+static inline int rpi_bit(const uint64_t *bits, uint32_t r)
+{
+    return (int)((bits[r >> 6] >> (r & 63)) & 1u);
 }
 
 #endif

@@ -114,35 +114,15 @@ static rp_status history_stats(rp_history_stats *h, const uint32_t *off, uint32_
     return RP_OK;
 }
 
-/* Rows whose (user, item) pair came before in the same user's rows: each
- * user's rows stamp their items. A walk of the user CSR whose reads of item[]
- * and of the stamps are random: both are prefetched, the item D rows ahead
- * of its stamp and the stamp D rows ahead of its use, so a big log's walk
- * keeps misses in flight instead of waiting on each. rp_stats_compute, best
- * of 3 in one process (bench_split.c), without -> with the prefetches:
- * 20M-row generated log 434-495 -> 190-207 ms, 2M rows 22-23 -> 17-20 ms,
- * a 20M-row log of 200k users and 80k items 179-199 -> 161-178 ms. */
+/* Rows whose (user, item) pair came before in the same user's rows: the
+ * dataset's duplicate index (dups.c), built here on a dataset's first
+ * statistics - recprepd's load - and then reused by every dedup. */
 static rp_status count_duplicates(const rp_dataset *ds, uint32_t *out)
 {
-    enum { D = 16 };
-    uint32_t *stamp = calloc((size_t)ds->n_items + 1, sizeof *stamp);
-    if (!stamp)
+    const rpi_dups *d = rpi_dataset_dups(ds);
+    if (d == NULL)
         return RP_ERR_NOMEM;
-    const uint32_t n = ds->n_rows, *rows = ds->user_rows, *item = ds->item;
-    uint32_t dup = 0;
-    for (uint32_t u = 0; u < ds->n_users; u++) {
-        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            if ((uint64_t)p + 2 * D < n)
-                __builtin_prefetch(&item[rows[p + 2 * D]]);
-            if ((uint64_t)p + D < n)
-                __builtin_prefetch(&stamp[item[rows[p + D]]], 1);
-            uint32_t i = item[rows[p]];
-            dup += stamp[i] == u + 1;
-            stamp[i] = u + 1;
-        }
-    }
-    free(stamp);
-    *out = dup;
+    *out = (uint32_t)d->n_dup;
     return RP_OK;
 }
 
