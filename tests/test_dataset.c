@@ -232,7 +232,9 @@ END_TEST
  * still in the mask, a row is dropped when an earlier one (in time order at
  * the input's precision, ties in file order) - or, keeping the last, a later
  * one - has the same item. Random logs with users of one, two and more rows,
- * tied timestamps and rows masked out beforehand (as min_rating does). */
+ * tied timestamps, and every row in the mask (answered from the dataset's
+ * duplicate index, core/dups.c) or rows masked out beforehand (as
+ * min_rating does: the walk). */
 START_TEST(dedup_matches_the_naive_rule)
 {
     enum { N = 64 };
@@ -252,10 +254,11 @@ START_TEST(dedup_matches_the_naive_rule)
             ts[r] = (int64_t)((seed >> 4) % 5);
         }
         rp_dataset *ds = make(users, items, ts, N);
-        for (int keep_last = 0; keep_last < 2; keep_last++) {
-            uint8_t mask[N + 1], want[N];
+        for (int v = 0; v < 4; v++) {
+            int keep_last = v & 1, all = v >> 1;
+            uint8_t mask[N + 1], want[N], in[N];
             for (int r = 0; r < N; r++)
-                mask[r] = (uint8_t)((r * 7 + trial) % 5 != 0);
+                in[r] = mask[r] = (uint8_t)(all || (r * 7 + trial) % 5 != 0);
             for (int r = 0; r < N; r++) { /* the naive rule */
                 want[r] = mask[r];
                 for (int o = 0; want[r] && o < N; o++) {
@@ -271,7 +274,7 @@ START_TEST(dedup_matches_the_naive_rule)
             for (int r = 0; r < N; r++) {
                 ck_assert_msg(mask[r] == want[r], "trial %d keep_last %d row %d", trial, keep_last,
                               r);
-                want_dropped += (uint64_t)((r * 7 + trial) % 5 != 0) - want[r];
+                want_dropped += (uint64_t)in[r] - want[r];
             }
             ck_assert_uint_eq(dropped, want_dropped);
         }
