@@ -194,6 +194,36 @@ START_TEST(matches_naive_on_sparse_logs)
 }
 END_TEST
 
+/* Logs shaped like review logs: most users have one row, a few hundred many
+ * - so that few users can reach k and kcore.c keeps counters for those
+ * candidates only (compact counters) - with and without a row mask. */
+START_TEST(matches_naive_with_few_candidates)
+{
+    uint64_t seed = 4242 + (uint64_t)_i;
+    uint32_t n = 20000, heavy = 300 + rnd(&seed) % 400, ni = 500 + rnd(&seed) % 2000, fresh = 0;
+    uint32_t *u = malloc(n * 4), *i = malloc(n * 4);
+    uint8_t *mask = malloc(n);
+    for (uint32_t r = 0; r < n; r++) {
+        /* user ids below `heavy` are the heavy users, the rest appear once or twice */
+        if (rnd(&seed) % 10 < 7)
+            u[r] = heavy + (rnd(&seed) % 8 == 0 && fresh > 0 ? fresh - 1 : fresh++);
+        else
+            u[r] = rnd(&seed) % heavy;
+        i[r] = rnd(&seed) % (1 + rnd(&seed) % ni);
+        mask[r] = rnd(&seed) % 5 != 0;
+    }
+    rp_dataset *ds = make_ints(u, i, NULL, n);
+    for (uint32_t k = 2; k <= 6; k += 2) {
+        check_same(ds, NULL, k, k);
+        check_same(ds, mask, k, k - 1);
+    }
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
+    free(mask);
+}
+END_TEST
+
 /* Round 1 drops 20000 one-row users (most rows) and every item but 50, and
  * the 2000 users left own few rows: the recount of round 2 walks only the
  * kept ones' rows (the CSR path, forced by check_same), and must see that
@@ -398,6 +428,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, matches_naive_on_sparse_logs, 0, 3);
     tcase_add_test(tc, hand_checked_trace);
     tcase_add_test(tc, recount_through_csr_walks);
+    tcase_add_loop_test(tc, matches_naive_with_few_candidates, 0, 4);
     tcase_add_test(tc, json_answer);
     tcase_add_test(tc, everything_or_nothing);
     tcase_add_test(tc, mask_limits_rows);
