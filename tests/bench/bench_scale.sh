@@ -9,7 +9,7 @@
 #   --sizes      comma-separated row counts; 2M is the house log of 2,023,070
 #                rows (the other benches' gen-2023070.csv), otherwise N with an
 #                optional K/M suffix (20M = 20,000,000)
-#   --with-100m  add 100M rows (4.1 GB CSV, ~8 GB peak today: 24 GB machine)
+#   --with-100m  add 100M rows (4.1 GB CSV, ~5 GB peak: the CLI and recprepd, December 2026)
 #   --peers      also run ../shared/bench-peers (RECPREP_PEERS_DIR) polars and
 #                duckdb `temporal`, at 20M rows and below only
 #   --runs N     best of N for the in-process stages, recprep temporal and
