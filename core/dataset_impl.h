@@ -9,7 +9,9 @@
  *   user CSR    each user's rows in file order, and again by time (stable);
  *   item CSR    each item's rows in file order.
  * Building them is O(n) (LSD radix sort on timestamps, counting sorts for the
- * CSRs); see dataset.c.
+ * CSRs); see dataset.c. One index is built on first use instead, under a
+ * lock: which rows repeat a (user, item) pair (dups.c) - recprepd's
+ * statistics build it at load, a CLI split only when it dedups.
  *
  * Timestamps and ratings are stored compactly when they allow it (they
  * nearly always do): timestamps as 32-bit offsets from the smallest when the
