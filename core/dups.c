@@ -11,8 +11,11 @@
  * is the position + 1 of item i's latest row seen, so "seen in this user" is
  * last[i] > the user's first position (positions only grow) and no stamp is
  * reset between users; a repeat sets its own first bit and the last bit of
- * the row it repeats. Reads of item[] and last[] are random: prefetched as in
- * stats.c. Users with one row are skipped.
+ * the row it repeats. Users with one row are skipped. Reads of item[] and
+ * last[] are random: both are prefetched, the item 2D positions ahead and its
+ * last[] entry D ahead, so a big log's walk keeps misses in flight (measured
+ * when this walk only counted the duplicates, in stats.c: 20M-row generated
+ * log 434-495 -> 190-207 ms with the prefetches).
  *
  * Why an index: az23 dedups every row of every request, and recprepd counts
  * the duplicates for the statistics at each load - the same walk. Built once

@@ -113,13 +113,9 @@ static inline uint32_t *counter(const kstate *st, int side, uint32_t x)
 static int candidates(kstate *st)
 {
     const rp_dataset *ds = st->ds;
-    uint32_t nu = ds->n_users, n = 0;
-    for (uint32_t u = 0; u < nu; u++)
-        n += ds->user_off[u + 1] - ds->user_off[u] >= st->uk;
-    st->n_ucnt = nu;
-    if (n > nu / 4)
-        return 0;
+    uint32_t nu = ds->n_users;
     size_t words = (size_t)nu / 64 + 1;
+    st->n_ucnt = nu;
     st->ucand = calloc(words, sizeof *st->ucand);
     st->urank = malloc(words * sizeof *st->urank);
     if (!st->ucand || !st->urank)
@@ -132,7 +128,14 @@ static int candidates(kstate *st)
         st->urank[w] = run;
         run += popcount64(st->ucand[w]);
     }
-    st->n_ucnt = n;
+    if (run > nu / 4) { /* counters one a user: no ranks to look up */
+        free(st->ucand);
+        free(st->urank);
+        st->ucand = NULL;
+        st->urank = NULL;
+        return 0;
+    }
+    st->n_ucnt = run;
     return 0;
 }
 
@@ -281,9 +284,9 @@ static void first_round_side(kstate *st, int side)
     uint64_t drop_rows = 0;
     for (uint32_t x = 0; x < nx; x++) {
         if (compact && !ucandidate(st, x)) {
-            /* cannot be kept: dropped (uncounted, so queued even when none
-             * of its rows is considered - walking them lowers no count) */
-            kept[x] = 0;
+            /* cannot be kept (kept[x] stays 0): dropped, uncounted, so queued
+             * even when none of its rows is considered - walking them lowers
+             * no count */
             n_drop++;
             drop_rows += off[x + 1] - off[x];
             continue;
@@ -372,6 +375,18 @@ static int walk_kept(const kstate *st)
            ds->n_rows;
 }
 
+/* Queue the kept ones of a side whose count is below k: a recount's drops. */
+static void queue_below_k(kstate *st, int side)
+{
+    uint32_t nx = side ? st->ds->n_items : st->ds->n_users, k = side ? st->ik : st->uk;
+    const uint8_t *kept = side ? st->ikept : st->ukept;
+    uint32_t *q = side ? st->iq : st->uq;
+    size_t *q_len = side ? &st->iq_len : &st->uq_len;
+    for (uint32_t x = 0; x < nx; x++)
+        if (kept[x] && *counter(st, side, x) < k)
+            q[(*q_len)++] = x;
+}
+
 /* Recount one side against the current kept sets and queue its kept whose
  * count is below k: the same drops as the CSR walks (kept ones had >= k
  * before), in O(n + U + I). In a big log whose kept own less than half the
@@ -382,10 +397,9 @@ static void recount_side(kstate *st, int side)
 {
     const rp_dataset *ds = st->ds;
     const uint32_t *col = side ? ds->item : ds->user, *ocol = side ? ds->user : ds->item;
-    uint32_t nx = side ? ds->n_items : ds->n_users, k = side ? st->ik : st->uk;
-    uint32_t *cnt = side ? st->icnt : st->ucnt, *q = side ? st->iq : st->uq;
+    uint32_t nx = side ? ds->n_items : ds->n_users;
+    uint32_t *cnt = side ? st->icnt : st->ucnt;
     const uint8_t *kept = side ? st->ikept : st->ukept, *okept = side ? st->ukept : st->ikept;
-    size_t *q_len = side ? &st->iq_len : &st->uq_len;
     if (st->walk) {
         csr_count(st, side, side ? ds->item_off : ds->user_off,
                   side ? ds->item_rows : ds->user_rows, nx, ocol, okept, kept);
@@ -402,9 +416,7 @@ static void recount_side(kstate *st, int side)
                 ++*counter(st, side, x);
         }
     }
-    for (uint32_t x = 0; x < nx; x++)
-        if (kept[x] && *counter(st, side, x) < k)
-            q[(*q_len)++] = x;
+    queue_below_k(st, side);
 }
 
 /* Both sides' recount from the kept users' own rows, in one walk of the
@@ -445,12 +457,8 @@ static void recount_by_users(kstate *st)
         }
         *counter(st, 0, u) = c;
     }
-    for (uint32_t u = 0; u < ds->n_users; u++)
-        if (st->ukept[u] && *counter(st, 0, u) < st->uk)
-            st->uq[st->uq_len++] = u;
-    for (uint32_t i = 0; i < ds->n_items; i++)
-        if (st->ikept[i] && st->icnt[i] < st->ik)
-            st->iq[st->iq_len++] = i;
+    queue_below_k(st, 0);
+    queue_below_k(st, 1);
 }
 
 /* The kept users own less than this share of the rows: recount_by_users.
