@@ -314,23 +314,41 @@ void rpi_rowbuf_cleanup(rpi_rowbuf *rb)
 
 /* One side's IDs of rb interned into in, their indices into col[0..n): the
  * same software pipeline as the parser's (load_impl.h, RPI_BATCH) - ID j + D3
- * has its slot prefetched, j + D2 its offsets, j + D1 its bytes, and ID j is
- * put with all three in cache. side 0: users, 1: items. */
+ * has its slot prefetched, j + D2 its entry (index, length and bytes in one
+ * place, intern.c), and ID j is put with both in cache. side 0: users, 1:
+ * items.
+ *
+ * A row whose ID is the row before's (same hash, same bytes) takes that
+ * row's index and skips the pipeline: logs come grouped by one side (Amazon
+ * files by item, MovieLens by user), and for those runs the interner's
+ * one-entry cache only saved the put, not the stages' probes before it. */
+static int same_as_prev(const rpi_rowbuf *rb, const uint64_t *h, uint32_t k, int side)
+{
+    if (k == 0 || h[k] != h[k - 1])
+        return 0;
+    uint32_t s = (uint32_t)side, lo = rb->off[2 * k + s], len = rb->off[2 * k + 1 + s] - lo;
+    uint32_t plo = rb->off[2 * (k - 1) + s], plen = rb->off[2 * (k - 1) + 1 + s] - plo;
+    return len == plen && memcmp(rb->bytes + lo, rb->bytes + plo, len) == 0;
+}
+
 static rp_status intern_side(rp_intern *in, const rpi_rowbuf *rb, int side, uint32_t *col)
 {
-    enum { D1 = 16, D2 = 32, D3 = 48 };
+    enum { D2 = 32, D3 = 48 };
     const uint64_t *h = side ? rb->ih : rb->uh;
     uint32_t n = rb->n;
     for (uint32_t j = 0; j < n + D3; j++) {
-        if (j < n)
+        if (j < n && (j == 0 || h[j] != h[j - 1]))
             rp_intern_prefetch_h(in, h[j]);
-        if (j >= D3 - D2 && j - (D3 - D2) < n)
-            rp_intern_prefetch_entry(in, h[j - (D3 - D2)], 1);
-        if (j >= D3 - D1 && j - (D3 - D1) < n)
-            rp_intern_prefetch_entry(in, h[j - (D3 - D1)], 2);
+        uint32_t e = j - (D3 - D2);
+        if (j >= D3 - D2 && e < n && (e == 0 || h[e] != h[e - 1]))
+            rp_intern_prefetch_entry(in, h[e], 1);
         if (j < D3)
             continue;
         uint32_t k = j - D3, lo = rb->off[2 * k + (uint32_t)side];
+        if (same_as_prev(rb, h, k, side)) {
+            col[k] = col[k - 1];
+            continue;
+        }
         rp_status st = rp_intern_put_h(in, rb->bytes + lo, rb->off[2 * k + 1 + (uint32_t)side] - lo,
                                        h[k], &col[k]);
         if (st != RP_OK)
