@@ -47,6 +47,35 @@ static void expect_row(const rp_dataset *ds, uint32_t r, const char *user, const
         ck_assert_float_eq_tol(rpi_rating(ds, r), rating, 1e-6);
 }
 
+/* The columns are reserved from a row hint made of the input's size and its
+ * first line's length; a long first line makes the hint far too small, and
+ * the columns grow (copied to bigger blocks) several times while loading.
+ * Every row must survive the copies. */
+START_TEST(columns_outgrow_the_hint)
+{
+    enum { ROWS = 12000, LONG_ID = 1000 };
+    char *t = malloc(LONG_ID + 64 + (size_t)ROWS * 48), *w = t;
+    memset(w, 'L', LONG_ID);
+    w += LONG_ID;
+    w += sprintf(w, ",I0,1,100\n");
+    for (int r = 1; r < ROWS; r++)
+        w += sprintf(w, "u%d,i%d,%d.5,%d\n", r % 977, r % 131, r % 5, 1000 + r * 7);
+    rp_dataset *ds = load_ok("hint.csv", t, (size_t)(w - t), RP_FORMAT_AMAZON_CSV);
+    ck_assert_uint_eq(rp_dataset_rows(ds), ROWS);
+    char user[16], item[16];
+    for (int r = 1; r < ROWS; r++) {
+        snprintf(user, sizeof user, "u%d", r % 977);
+        snprintf(item, sizeof item, "i%d", r % 131);
+        expect_row(ds, (uint32_t)r, user, item, 1000 + r * 7, r % 5 + 0.5);
+    }
+    size_t n;
+    ck_assert_ptr_nonnull(rp_dataset_user_raw(ds, ds->user[0], &n));
+    ck_assert_uint_eq(n, LONG_ID);
+    rp_dataset_unref(ds);
+    free(t);
+}
+END_TEST
+
 /* gzip-compress len bytes (windowBits 31 makes a gzip member). */
 static unsigned char *gzip(const void *data, size_t len, size_t *out_len)
 {
@@ -768,6 +797,7 @@ int main(void)
     tcase_add_test(good, json_2023_ms);
     tcase_add_test(good, json_escapes_in_ids);
     tcase_add_test(good, csv_empty_rating);
+    tcase_add_test(good, columns_outgrow_the_hint);
     tcase_add_test(good, gzip_every_format);
     tcase_add_test(good, gzip_multi_member);
     tcase_add_test(good, detect_each_format);
