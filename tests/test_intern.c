@@ -66,9 +66,8 @@ START_TEST(empty_string)
 }
 END_TEST
 
-/* 200k strings from a tiny sizing hint: the table grows many times. */
-/* Index of the first of strings 0, step, 2 step ... below N whose put does
- * not return RP_OK and index i, or N. Every put is checked; the loop asserts
+/* The first i of 0, step, 2 step ... below n_str whose string's put does
+ * not return RP_OK and index i, or n_str. Every put is checked; the loop asserts
  * once, because a passing ck_assert writes a message to Check's pipe, and
  * 400,000 of them made this test take ~10 s under ASan on a busy machine
  * (Check's timeout; CI, December 2026). */
@@ -84,6 +83,7 @@ static uint32_t first_bad_put(rp_intern *in, uint32_t n_str, uint32_t step)
     return n_str;
 }
 
+/* 200k strings from a tiny sizing hint: the table grows many times. */
 START_TEST(many_strings_grow)
 {
     enum { N = 200000 };
