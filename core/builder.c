@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intern_batch.h"
 #include "mem.h"
 #include "recprep/intern.h"
 
@@ -185,8 +186,13 @@ static int ts_put(rpi_builder *b, uint32_t r, int64_t t)
 
 rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows)
 {
+    return rpi_builder_init_users(b, expected_rows, expected_rows);
+}
+
+rp_status rpi_builder_init_users(rpi_builder *b, size_t expected_rows, size_t user_rows)
+{
     memset(b, 0, sizeof *b);
-    b->users = rp_intern_new(expected_rows / USERS_PER_ROW_DEN * USERS_PER_ROW_NUM);
+    b->users = rp_intern_new(user_rows / USERS_PER_ROW_DEN * USERS_PER_ROW_NUM);
     b->items = rp_intern_new(expected_rows / 8);
     if (!b->users || !b->items) {
         rpi_builder_cleanup(b);
@@ -212,6 +218,7 @@ void rpi_builder_cleanup(rpi_builder *b)
         return;
     rp_intern_free(b->users);
     rp_intern_free(b->items);
+    rpi_bintern_free(b->ubatch);
     free(b->user);
     free(b->item);
     free(b->ts);
@@ -415,6 +422,42 @@ static void *items_thread(void *arg)
  * test_load_par's 1-byte chunks started one per line). */
 #define MERGE_THREAD_MIN_ROWS 256
 
+/* Users expected in all, from the rows reserved. */
+static size_t expected_users(const rpi_builder *b)
+{
+    return (size_t)b->cap / USERS_PER_ROW_DEN * USERS_PER_ROW_NUM;
+}
+
+size_t rpi_builder_user_rows(size_t expected_rows, size_t first_rows)
+{
+    return expected_rows / USERS_PER_ROW_DEN * USERS_PER_ROW_NUM >= RPI_BINTERN_MIN_EXPECTED
+               ? first_rows
+               : expected_rows;
+}
+
+/* The users of rb, from the first call on which a big load is expected (or
+ * batches were asked for): queued into the batch interner, made from the
+ * users interned so far, and flushed when a batch is due. */
+static rp_status append_users(rpi_builder *b, const rpi_rowbuf *rb)
+{
+    if (b->ubatch == NULL) {
+        if (b->batch_rows == 0 && expected_users(b) < RPI_BINTERN_MIN_EXPECTED)
+            return intern_side(b->users, rb, 0, b->user + b->n);
+        if ((b->ubatch = rpi_bintern_new(expected_users(b), b->batch_rows)) == NULL)
+            return RP_ERR_NOMEM;
+        rp_status st = rpi_bintern_seed(b->ubatch, b->users);
+        if (st != RP_OK)
+            return st;
+        rp_intern_free(b->users); /* its strings are the batch interner's now */
+        b->users = NULL;
+    }
+    rp_status st =
+        rpi_bintern_queue(b->ubatch, rb->bytes, rb->off, 0, rb->uh, rb->n, b->user, b->n);
+    if (st == RP_OK && rpi_bintern_due(b->ubatch))
+        st = rpi_bintern_flush(b->ubatch, b->user);
+    return st;
+}
+
 /* Users on the calling thread, the rest on a second one: the two sides touch
  * disjoint parts of b (interners, columns) and their lookups are each bound
  * by cache misses, so the merge of a big log's chunks - the parallel load's
@@ -428,7 +471,7 @@ rp_status rpi_builder_append_rows(rpi_builder *b, const rpi_rowbuf *rb)
     pthread_t tid;
     int threaded =
         rb->n >= MERGE_THREAD_MIN_ROWS && pthread_create(&tid, NULL, items_thread, &job) == 0;
-    st = intern_side(b->users, rb, 0, b->user + b->n);
+    st = append_users(b, rb);
     if (threaded)
         pthread_join(tid, NULL);
     else
@@ -466,6 +509,18 @@ rp_status rpi_builder_finish(rpi_builder *b, rp_format fmt, const char *source, 
         rpi_builder_cleanup(b);
         rp_error_set(err, source, 0, 0, "no interaction rows");
         return RP_ERR_PARSE;
+    }
+    if (b->ubatch != NULL) { /* the users of the rows after the first chunk */
+        rp_intern *users;
+        rp_status st = rpi_bintern_seal(b->ubatch, b->user, &users);
+        b->ubatch = NULL;
+        if (st != RP_OK) {
+            rpi_builder_cleanup(b);
+            rp_error_set(err, source, 0, 0, "cannot intern the user IDs: %s", rp_status_str(st));
+            return st;
+        }
+        rp_intern_free(b->users);
+        b->users = users;
     }
     shrink_columns(b);
     return rpi_dataset_adopt(b, fmt, source, out, err);

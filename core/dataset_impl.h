@@ -72,8 +72,14 @@ struct rp_dataset {
  * interners and growing columns; rpi_builder_finish turns it into a dataset
  * (consuming it). One thread at a time.
  */
+struct rpi_bintern;
+
 typedef struct rpi_builder {
     rp_intern *users, *items;
+    struct rpi_bintern *ubatch; /* the parallel load's users after its first
+                                   chunk (intern_batch.h): rows from there on
+                                   get their user index when it flushes */
+    size_t batch_rows;          /* its batch; 0: chosen from the size */
     uint32_t *user, *item;
     int32_t *tsd;     /* timestamps as differences from the first row's (ts_first) */
     int64_t ts_first; /* while every row's fits 32 bits (seconds: within 68 years), */
@@ -89,6 +95,16 @@ typedef struct rpi_builder {
 
 /* Initialise with a row-count hint (0 is fine). RP_OK or RP_ERR_NOMEM. */
 rp_status rpi_builder_init(rpi_builder *b, size_t expected_rows);
+
+/* The same, the user interner sized for user_rows rows only (the parallel
+ * load's first chunk, when the users of the rows after it are to go to
+ * ubatch: see rpi_builder_user_rows). */
+rp_status rpi_builder_init_users(rpi_builder *b, size_t expected_rows, size_t user_rows);
+
+/* Rows to size the user interner for, when the parallel load's first chunk
+ * is about first_rows of expected_rows: all of them, unless the merge will
+ * take the later users into a batch interner (a big load). */
+size_t rpi_builder_user_rows(size_t expected_rows, size_t first_rows);
 
 /* Append one row. IDs are byte slices. RP_OK, RP_ERR_NOMEM or RP_ERR_LIMIT. */
 rp_status rpi_builder_add(rpi_builder *b, const char *user, size_t ulen, const char *item,

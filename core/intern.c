@@ -524,6 +524,38 @@ static rp_status pack(rp_intern *in)
     return RP_OK;
 }
 
+int rpi_intern_next(const rp_intern *in, uint64_t *pos, const char **s, size_t *len)
+{
+    if (in->sealed || *pos >= in->arena_len)
+        return 0;
+    entry e = entry_at(in, *pos);
+    *pos += entry_size(e.len);
+    *s = e.bytes;
+    *len = e.len;
+    return 1;
+}
+
+rp_intern *rpi_intern_packed(char *bytes, size_t len, uint32_t *off32, uint64_t *off64,
+                             uint32_t count)
+{
+    rp_intern *in = calloc(1, sizeof(*in));
+    if (!in) {
+        free(bytes);
+        free(off32);
+        free(off64);
+        return NULL;
+    }
+    in->closed = in->sealed = 1;
+    in->count = count;
+    in->arena = bytes;
+    in->arena_len = in->arena_cap = len;
+    in->off32 = off32;
+    in->off = off32 ? NULL : off64;
+    if (off32)
+        free(off64);
+    return in;
+}
+
 void rpi_intern_wide_offsets(rp_intern *in)
 {
     in->wide = 1;

@@ -49,7 +49,11 @@ static size_t row_hint(size_t size, int gz, size_t first_len)
 
 rp_status rpi_parser_start(rpi_parser *p, size_t first_len, rp_error *err)
 {
-    rp_status st = rpi_builder_init(p->b, row_hint(p->input_size, p->input_gz, first_len));
+    size_t rows = row_hint(p->input_size, p->input_gz, first_len);
+    size_t urows =
+        p->users_size ? rpi_builder_user_rows(rows, row_hint(p->users_size, p->input_gz, first_len))
+                      : rows;
+    rp_status st = rpi_builder_init_users(p->b, rows, urows);
     if (st != RP_OK) {
         memset(p->b, 0, sizeof(*p->b));
         rp_error_set(err, p->name, 0, 0, "out of memory");

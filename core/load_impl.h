@@ -125,6 +125,8 @@ typedef struct rpi_parser {
     int started;
     int unit_known;    /* amazon-json: the first row set b->ts_unit */
     size_t input_size; /* bytes of input, for the builder's size hint */
+    size_t users_size; /* nonzero: bytes whose users the builder's user
+                          interner takes (load_par.c's chunk 0) */
     int input_gz;
     char *scratch; /* RP_LOAD_MAX_LINE + 1 bytes, for unquoting/unescaping */
     /* csv-header */

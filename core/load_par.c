@@ -90,7 +90,8 @@ typedef struct par {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     rp_load_progress *pg;
-    rpi_rowbuf spare; /* a merged chunk's rows, for the next chunk to empty and reuse */
+    rpi_rowbuf spare;  /* a merged chunk's rows, for the next chunk to empty and reuse */
+    size_t batch_rows; /* the user batch interner's batch (opts; 0: auto) */
     int have_spare;
 } par;
 
@@ -241,7 +242,8 @@ static void parse_chunk(par *w, size_t k)
     memset(&r, 0, sizeof r);
     rp_status st = rpi_parser_init(&p, w->path, &c->b, k == 0 ? w->fmt : w->cfg.fmt, &c->err);
     if (st == RP_OK && k == 0) {
-        p.input_size = (size_t)w->size; /* chunk 0's builder becomes the dataset's */
+        p.input_size = (size_t)w->size;             /* chunk 0's builder becomes the dataset's */
+        p.users_size = (size_t)(c->end - c->start); /* later users: intern_batch.c */
     } else if (st == RP_OK) {
         p.defer = &c->rows;
         st = adopt_config(w, &p, (size_t)(c->end - c->start), &c->err);
@@ -354,6 +356,7 @@ static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
         rp_status st = RP_OK;
         if (k == 0) {
             *b = c->b;
+            b->batch_rows = w->batch_rows;
             memset(&c->b, 0, sizeof c->b);
         } else {
             st = rpi_builder_append_rows(b, &c->rows);
@@ -419,7 +422,12 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
                        const rp_load_opts *opts, rp_load_progress *pg, rp_dataset **out,
                        rp_error *err, int *fallback)
 {
-    par w = {.path = path, .fd = fd, .size = size, .fmt = fmt, .pg = pg};
+    par w = {.path = path,
+             .fd = fd,
+             .size = size,
+             .fmt = fmt,
+             .pg = pg,
+             .batch_rows = opts != NULL ? opts->batch_rows : 0};
     unsigned threads;
     *fallback = 1;
     if (!plan(&w, opts, &threads))

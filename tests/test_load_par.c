@@ -16,6 +16,14 @@
 #include "dataset_impl.h"
 #include "recprep/load.h"
 
+static rp_status load_batch(const char *path, rp_format fmt, unsigned threads, size_t chunk,
+                            size_t batch, rp_dataset **ds, rp_error *err)
+{
+    rp_load_opts o = {.threads = threads, .chunk_bytes = chunk, .batch_rows = batch};
+    memset(err, 0, sizeof *err);
+    return rp_load_file_opts(path, fmt, &o, NULL, ds, err);
+}
+
 static rp_status load(const char *path, rp_format fmt, unsigned threads, size_t chunk,
                       rp_dataset **ds, rp_error *err)
 {
@@ -53,11 +61,14 @@ static void same_dataset(const rp_dataset *a, const rp_dataset *b)
     ck_assert_uint_eq(a->fingerprint, b->fingerprint);
 }
 
-/* Load text serially and on 1..4 threads with chunks of many sizes. */
+/* Load text serially and on 1..4 threads with chunks of many sizes, the
+ * user IDs of the chunks after the first interned in batches of 1, 3 and
+ * 4000 rows or of the default size (intern_batch.c), in turn. */
 static void check_same(const char *text, const char *suffix, rp_format fmt)
 {
     static const size_t tiny[] = {1, 2, 3, 5, 7, 13, 64, 1000, 0},
-                        mid[] = {97, 997, 4099, 32768, 0}, big[] = {997, 65536, 300000, 0};
+                        mid[] = {97, 997, 4099, 32768, 0}, big[] = {997, 65536, 300000, 0},
+                        batches[] = {0, 1, 3, 4000};
     size_t len = strlen(text);
     /* 1-byte chunks of a big file take long (under ASan above all) */
     const size_t *chunks = len > 100000 ? big : len > 2000 ? mid : tiny;
@@ -68,9 +79,10 @@ static void check_same(const char *text, const char *suffix, rp_format fmt)
     for (unsigned t = 2; t <= 4; t++)
         for (size_t c = 0; chunks[c] != 0; c++) {
             rp_dataset *ds = NULL;
-            rp_status st = load(path, fmt, t, chunks[c], &ds, &err);
-            ck_assert_msg(st == RP_OK, "%u threads, chunk %zu: %s (line %zu)", t, chunks[c],
-                          err.message, err.line);
+            size_t batch = batches[(t + c) % 4];
+            rp_status st = load_batch(path, fmt, t, chunks[c], batch, &ds, &err);
+            ck_assert_msg(st == RP_OK, "%u threads, chunk %zu, batch %zu: %s (line %zu)", t,
+                          chunks[c], batch, err.message, err.line);
             same_dataset(ref, ds);
             rp_dataset_unref(ds);
         }
@@ -177,6 +189,21 @@ START_TEST(large_generated)
         n += (size_t)snprintf(text + n, cap - n, "AU%u,B%u,%u.0,%d\n", (x >> 8) % 9000,
                               (x >> 4) % 700, 1 + (x >> 20) % 5, r);
     }
+    check_same(text, ".csv", RP_FORMAT_AUTO);
+    free(text);
+}
+END_TEST
+
+/* A first line 60x the others': the size hint falls far short, so the
+ * batch interner's parts start small and their tables double many times. */
+START_TEST(hint_far_short)
+{
+    enum { ROWS = 30000 };
+    size_t cap = (size_t)ROWS * 40 + 4096, n = 0;
+    char *text = malloc(cap);
+    n += (size_t)snprintf(text, cap, "U%01500d,I0,5,1\n", 0);
+    for (int r = 1; r < ROWS; r++)
+        n += (size_t)snprintf(text + n, cap - n, "U%d,I%d,4,%d\n", r * 7 % 20011, r % 300, r);
     check_same(text, ".csv", RP_FORMAT_AUTO);
     free(text);
 }
@@ -289,6 +316,7 @@ int main(void)
     tcase_add_test(tc, json_units);
     tcase_add_test(tc, errors_name_the_line);
     tcase_add_test(tc, large_generated);
+    tcase_add_test(tc, hint_far_short);
     tcase_add_test(tc, many_distinct_ratings);
     tcase_add_test(tc, timestamps_far_apart);
     tcase_add_test(tc, later_failure_keeps_earlier_error);

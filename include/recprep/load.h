@@ -67,6 +67,8 @@ rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_err
 typedef struct rp_load_opts {
     unsigned threads;   /* 0: every online core; 1: one thread */
     size_t chunk_bytes; /* 0: chosen from the file size (tests set it small) */
+    size_t batch_rows;  /* rows whose user IDs the merge interns together
+                           (core/intern_batch.c); 0: chosen from the size */
 } rp_load_opts;
 
 /* rp_load_file_progress with options (NULL: the defaults above). */
