@@ -123,6 +123,59 @@ START_TEST(by_time_every_pass_count)
 }
 END_TEST
 
+/* Millisecond data: each user's rows by whole second (user_rows_t) and by
+ * millisecond (user_rows_tp), ties in file order - for short histories
+ * (sorted by insertion) and long ones (over 16 rows: sorted as pairs). */
+START_TEST(millisecond_user_orders)
+{
+    enum { N = 3000 };
+    static char names[N][8];
+    const char *u[N], *i[N];
+    int64_t ts[N];
+    uint64_t seed = 99;
+    for (int r = 0; r < N; r++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned who = (unsigned)(seed >> 33) % 1000;
+        /* users 0..9 get about 10 rows each (short), u10 the rest of those
+           drawn under 600 (long) */
+        snprintf(names[r], sizeof names[r], "u%u", who < 100 ? who / 10 : who < 600 ? 10 : 11);
+        u[r] = names[r];
+        i[r] = "x";
+        ts[r] =
+            1700000000000 + (int64_t)((seed >> 20) % 4) * 1000 + (int64_t)((seed >> 40) % 3) * 400;
+    }
+    rp_dataset *ds = NULL;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_dataset_from_rows_unit(u, i, ts, NULL, N, RP_TS_MILLIS, &ds, &err), RP_OK);
+    ck_assert_ptr_ne(ds->user_rows_t, ds->user_rows_tp);
+    uint32_t bad_sec = 0, bad_ms = 0, longest = 0;
+    for (uint32_t x = 0; x < ds->n_users; x++) {
+        uint32_t lo = ds->user_off[x], hi = ds->user_off[x + 1];
+        longest = hi - lo > longest ? hi - lo : longest;
+        uint64_t sum_t = 0, sum_tp = 0, sum = 0;
+        for (uint32_t p = lo; p < hi; p++) {
+            sum += ds->user_rows[p];
+            sum_t += ds->user_rows_t[p];
+            sum_tp += ds->user_rows_tp[p];
+            bad_sec += ds->user[ds->user_rows_t[p]] != x;
+            bad_ms += ds->user[ds->user_rows_tp[p]] != x;
+            if (p == lo)
+                continue;
+            uint32_t a = ds->user_rows_t[p - 1], b = ds->user_rows_t[p];
+            bad_sec += !(ts[a] / 1000 < ts[b] / 1000 || (ts[a] / 1000 == ts[b] / 1000 && a < b));
+            a = ds->user_rows_tp[p - 1], b = ds->user_rows_tp[p];
+            bad_ms += !(ts[a] < ts[b] || (ts[a] == ts[b] && a < b));
+        }
+        bad_sec += sum_t != sum;
+        bad_ms += sum_tp != sum;
+    }
+    ck_assert_uint_gt(longest, 16);
+    ck_assert_msg(bad_sec == 0 && bad_ms == 0, "%u second and %u millisecond pairs out of order",
+                  bad_sec, bad_ms);
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 START_TEST(csr_orders)
 {
     const char *u[] = {"a", "b", "a", "a", "b", "c"};
@@ -291,6 +344,7 @@ static Suite *suite(void)
     tcase_add_test(tc, by_time_is_stable);
     tcase_add_test(tc, by_time_every_pass_count);
     tcase_add_test(tc, csr_orders);
+    tcase_add_test(tc, millisecond_user_orders);
     tcase_add_test(tc, fingerprint_tracks_content);
     tcase_add_test(tc, refcount_keeps_alive);
     tcase_add_test(tc, empty_is_an_error);
