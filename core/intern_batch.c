@@ -46,6 +46,7 @@
  */
 #include "intern_batch.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,7 @@ typedef struct bpart {
     uint32_t cap, count;       /* any capacity: home slots by multiply-shift */
     int own_tab;               /* tab is its own block, not in the shared one */
     uint64_t epos, eend, mark; /* current block [epos, eend); mark: see above */
+    uint64_t bytes;            /* its strings' bytes */
     uint32_t nnew, newcap;     /* strings new in this batch */
     uint32_t *newent;          /* [nnew] their entries' refs */
     uint32_t *newidx;          /* [nnew] their indices, once numbered */
@@ -118,8 +120,8 @@ struct rpi_bintern {
     char *arena;
     uint64_t arena_len, arena_cap;
     uint32_t count;
-    uint64_t total; /* the strings' bytes */
-    qchunk *q;      /* queued chunks: nq in use; all keep their buffers */
+    uint64_t ent_bound; /* arena bytes the queued records' entries may take */
+    qchunk *q;          /* queued chunks: nq in use; all keep their buffers */
     size_t nq, qcap;
     char *rec; /* the batch's records: u32 hash bits, u32 length, the bytes,
                   padding to 4 */
@@ -129,8 +131,10 @@ struct rpi_bintern {
     size_t nres, res_cap;
     size_t queued, batch;
     uint32_t *cur; /* [nparts] cursors */
-    todo *lst;
-    size_t lst_cap;
+    todo *lst[2];  /* a list of records per resolving thread */
+    size_t lst_cap[2];
+    int parallel; /* two threads resolve: blocks under mu, no realloc */
+    pthread_mutex_t mu;
 };
 
 static uint32_t rd32(const char *p)
@@ -186,23 +190,28 @@ static void entry_put(char *e, uint32_t idx, const char *s, uint32_t len)
         memcpy(e, s, len);
 }
 
-/* Mark arena bytes [lo, hi) unused (hi - lo a multiple of 4). */
+/* Mark arena bytes [lo, hi) unused (hi - lo a multiple of 4): fillers, each
+ * shaped like an entry whose size (entry_size) is its span - one of 260
+ * bytes cannot be (its length would need the long form below 255), so it
+ * is cut in two - or a 4-byte skip. */
 static void fill_gap(char *arena, uint64_t lo, uint64_t hi)
 {
-    uint64_t g = hi - lo;
-    if (g == 0)
-        return;
-    if (g == 4) {
-        wr32(arena + lo, SKIP4);
-        return;
-    }
-    uint32_t len = g - 5 < LEN_LONG ? (uint32_t)(g - 5) : (uint32_t)(g - 9);
-    wr32(arena + lo, FILLER);
-    if (len < LEN_LONG) {
-        arena[lo + 4] = (char)len;
-    } else {
-        arena[lo + 4] = (char)LEN_LONG;
-        wr32(arena + lo + 5, len);
+    while (lo < hi) {
+        uint64_t g = hi - lo;
+        if (g == 4) {
+            wr32(arena + lo, SKIP4);
+            return;
+        }
+        if (g - 5 >= LEN_LONG && g - 9 < LEN_LONG)
+            g = 8;
+        wr32(arena + lo, FILLER);
+        if (g - 5 < LEN_LONG) {
+            arena[lo + 4] = (char)(g - 5);
+        } else {
+            arena[lo + 4] = (char)LEN_LONG;
+            wr32(arena + lo + 5, (uint32_t)(g - 9));
+        }
+        lo += g;
     }
 }
 
@@ -235,6 +244,7 @@ rpi_bintern *rpi_bintern_new(size_t expected, size_t batch_rows)
     rpi_bintern *bi = calloc(1, sizeof *bi);
     if (!bi)
         return NULL;
+    pthread_mutex_init(&bi->mu, NULL);
     uint64_t want = (uint64_t)expected * BYTES_PER_STRING / PART_TARGET;
     while (bi->bits < MAX_PART_BITS && ((uint64_t)1 << bi->bits) < want)
         bi->bits++;
@@ -297,7 +307,9 @@ void rpi_bintern_free(rpi_bintern *bi)
     free(bi->parts);
     free(bi->cur);
     free(bi->arena);
-    free(bi->lst);
+    free(bi->lst[0]);
+    free(bi->lst[1]);
+    pthread_mutex_destroy(&bi->mu);
     free(bi);
 }
 
@@ -313,17 +325,16 @@ int rpi_bintern_due(const rpi_bintern *bi)
 
 /* ---- entries and tables ---------------------------------------------------- */
 
-/* Room for need bytes in the part's block, or a new block. */
-static rp_status part_room(rpi_bintern *bi, bpart *pt, size_t need)
+/* Arena capacity for need more bytes. */
+static rp_status arena_room(rpi_bintern *bi, uint64_t need)
 {
-    if (pt->eend - pt->epos >= need)
-        return RP_OK;
-    uint64_t size = need > BLOCK ? (need + BLOCK - 1) & ~(BLOCK - 1) : BLOCK;
-    if (bi->arena_len + size > REF_LIMIT)
+    if (bi->arena_len + need > REF_LIMIT)
         return RP_ERR_LIMIT;
-    if (bi->arena_len + size > bi->arena_cap) {
+    if (bi->arena_len + need > bi->arena_cap) {
+        if (bi->parallel)
+            return RP_ERR_INTERNAL; /* rpi_bintern_flush reserved the batch's bound */
         uint64_t cap = bi->arena_cap * 2;
-        while (cap < bi->arena_len + size)
+        while (cap < bi->arena_len + need)
             cap *= 2;
         char *a = cap <= SIZE_MAX ? realloc(bi->arena, (size_t)cap) : NULL;
         if (!a)
@@ -331,11 +342,28 @@ static rp_status part_room(rpi_bintern *bi, bpart *pt, size_t need)
         bi->arena = a;
         bi->arena_cap = cap;
     }
-    fill_gap(bi->arena, pt->epos, pt->eend);
-    pt->epos = bi->arena_len;
-    pt->eend = bi->arena_len + size;
-    bi->arena_len += size;
     return RP_OK;
+}
+
+/* Room for need bytes in the part's block, or a new block (under mu while
+ * two threads resolve: the arena's end is shared). */
+static rp_status part_room(rpi_bintern *bi, bpart *pt, size_t need)
+{
+    if (pt->eend - pt->epos >= need)
+        return RP_OK;
+    uint64_t size = need > BLOCK ? (need + BLOCK - 1) & ~(BLOCK - 1) : BLOCK;
+    if (bi->parallel)
+        pthread_mutex_lock(&bi->mu);
+    rp_status st = arena_room(bi, size);
+    if (st == RP_OK) {
+        fill_gap(bi->arena, pt->epos, pt->eend);
+        pt->epos = bi->arena_len;
+        pt->eend = bi->arena_len + size;
+        bi->arena_len += size;
+    }
+    if (bi->parallel)
+        pthread_mutex_unlock(&bi->mu);
+    return st;
 }
 
 static rp_status grow_part(bpart *pt)
@@ -371,7 +399,7 @@ static rp_status add_entry(rpi_bintern *bi, bpart *pt, size_t p, uint32_t hi, co
     if (st != RP_OK)
         return st;
     entry_put(bi->arena + pt->epos, idx, s, len);
-    bi->total += len;
+    pt->bytes += len;
     *ref = (uint32_t)(pt->epos / ENTRY_ALIGN) + 1;
     pt->epos += need;
     pt->tab[p] = (bslot){*ref, hi};
@@ -527,6 +555,7 @@ rp_status rpi_bintern_queue(rpi_bintern *bi, const char *bytes, const uint32_t *
         segn[p + 1]++;
         segb[p + 1] += (uint32_t)rec_size(len);
         total += rec_size(len);
+        bi->ent_bound += entry_size(len) + (entry_size(len) > BLOCK ? BLOCK : 0);
         nrec++;
     }
     if (total > UINT32_MAX)
@@ -603,7 +632,7 @@ static rp_status resolve_one(rpi_bintern *bi, bpart *pt, const todo *t)
 
 /* Part p's records of every queued chunk, in row order, looked up with the
  * slot of record j + D_SLOT and the entry of record j + D_ENTRY prefetched. */
-static rp_status resolve_part(rpi_bintern *bi, uint32_t p)
+static rp_status resolve_part(rpi_bintern *bi, uint32_t p, int t)
 {
     bpart *pt = &bi->parts[p];
     size_t m = 0;
@@ -611,15 +640,15 @@ static rp_status resolve_part(rpi_bintern *bi, uint32_t p)
         const qchunk *q = &bi->q[c];
         const char *rec = bi->rec + q->rec0;
         uint32_t pos = q->segb[p];
-        if (rpi_reserve((void **)&bi->lst, &bi->lst_cap, m + q->segn[p + 1] - q->segn[p] + 1,
-                        sizeof *bi->lst))
+        if (rpi_reserve((void **)&bi->lst[t], &bi->lst_cap[t], m + q->segn[p + 1] - q->segn[p] + 1,
+                        sizeof *bi->lst[t]))
             return RP_ERR_NOMEM;
         for (uint32_t o = q->segn[p]; o < q->segn[p + 1]; o++) {
-            bi->lst[m++] = (todo){rec + pos, bi->res + q->res0 + o, bi->kind + q->res0 + o};
+            bi->lst[t][m++] = (todo){rec + pos, bi->res + q->res0 + o, bi->kind + q->res0 + o};
             pos += (uint32_t)rec_size(rd32(rec + pos + 4));
         }
     }
-    const todo *lst = bi->lst;
+    const todo *lst = bi->lst[t];
     for (size_t j = 0; j < m + D_SLOT; j++) {
         if (j < m)
             __builtin_prefetch(&pt->tab[home(pt->cap, rd32(lst[j].rec))]);
@@ -673,16 +702,63 @@ static rp_status number_rows(rpi_bintern *bi, uint32_t *col)
     return RP_OK;
 }
 
+/* Parts [p0, p1) resolved with list t. */
+typedef struct resolve_job {
+    rpi_bintern *bi;
+    uint32_t p0, p1;
+    int t;
+    rp_status st;
+} resolve_job;
+
+static void *resolve_parts(void *arg)
+{
+    resolve_job *j = arg;
+    j->st = RP_OK;
+    for (uint32_t p = j->p0; p < j->p1 && j->st == RP_OK; p++)
+        j->st = resolve_part(j->bi, p, j->t);
+    return NULL;
+}
+
+/* Below this many records a batch resolves on the calling thread alone. */
+#define PARALLEL_MIN_RECORDS ((size_t)1 << 15)
+
+/* The parts' lookups: on two threads for a big batch, the upper half of
+ * the parts on a second one. Parts share nothing but the arena's end, so
+ * the arena is first grown to hold every block the batch may take (its new
+ * blocks are then taken under mu, never moved). A part's new blocks hold
+ * under twice its new entries' bytes plus one block: a block is left only
+ * for an entry that does not fit in what remains of it. ent_bound counts
+ * every queued record as new, and a block's worth more for each entry
+ * bigger than a block (rounded up to whole blocks). */
+static rp_status resolve_all(rpi_bintern *bi)
+{
+    resolve_job lo = {bi, 0, bi->nparts, 0, RP_OK}, hi = {bi, bi->nparts / 2, bi->nparts, 1, RP_OK};
+    pthread_t tid;
+    int two = bi->nres >= PARALLEL_MIN_RECORDS && bi->nparts >= 2 &&
+              arena_room(bi, 2 * bi->ent_bound + (uint64_t)bi->nparts * BLOCK) == RP_OK;
+    if (two) {
+        bi->parallel = 1; /* before the thread starts: it reads the flag */
+        two = pthread_create(&tid, NULL, resolve_parts, &hi) == 0;
+        if (two)
+            lo.p1 = bi->nparts / 2;
+        else
+            bi->parallel = 0;
+    }
+    resolve_parts(&lo);
+    if (two)
+        pthread_join(tid, NULL);
+    bi->parallel = 0;
+    return lo.st != RP_OK ? lo.st : two ? hi.st : RP_OK;
+}
+
 rp_status rpi_bintern_flush(rpi_bintern *bi, uint32_t *col)
 {
     if (bi->nq == 0)
         return RP_OK;
-    for (uint32_t p = 0; p < bi->nparts; p++) {
-        rp_status st = resolve_part(bi, p);
-        if (st != RP_OK)
-            return st;
-    }
-    rp_status st = number_rows(bi, col);
+    rp_status st = resolve_all(bi);
+    if (st != RP_OK)
+        return st;
+    st = number_rows(bi, col);
     if (st != RP_OK)
         return st;
     for (uint32_t p = 0; p < bi->nparts; p++) { /* the new entries get their indices */
@@ -696,6 +772,7 @@ rp_status rpi_bintern_flush(rpi_bintern *bi, uint32_t *col)
     bi->queued = 0;
     bi->rec_len = 0;
     bi->nres = 0;
+    bi->ent_bound = 0;
     return RP_OK;
 }
 
@@ -743,12 +820,14 @@ rp_status rpi_bintern_seal(rpi_bintern *bi, uint32_t *col, rp_intern **out)
     for (uint32_t p = 0; p < bi->nparts; p++)
         fill_gap(bi->arena, bi->parts[p].epos, bi->parts[p].eend);
     uint32_t n = bi->count, *off32 = NULL;
-    uint64_t *off64 = NULL;
-    if (bi->total <= UINT32_MAX) /* 4-byte offsets while the bytes fit 4 GB */
+    uint64_t *off64 = NULL, total = 0;
+    for (uint32_t p = 0; p < bi->nparts; p++)
+        total += bi->parts[p].bytes;
+    if (total <= UINT32_MAX) /* 4-byte offsets while the bytes fit 4 GB */
         off32 = rpi_alloc_big((size_t)n + 1, sizeof *off32);
     else
         off64 = rpi_alloc_big((size_t)n + 1, sizeof *off64);
-    char *bytes = off32 || off64 ? rpi_alloc_big(bi->total ? (size_t)bi->total : 1, 1) : NULL;
+    char *bytes = off32 || off64 ? rpi_alloc_big(total ? (size_t)total : 1, 1) : NULL;
     if (!bytes) {
         free(off32);
         free(off64);
@@ -766,8 +845,7 @@ rp_status rpi_bintern_seal(rpi_bintern *bi, uint32_t *col, rp_intern **out)
             off64[i + 1] += off64[i];
     }
     walk(bi, bytes, off32, off64);
-    size_t total = (size_t)bi->total;
     rpi_bintern_free(bi);
-    *out = rpi_intern_packed(bytes, total, off32, off64, n);
+    *out = rpi_intern_packed(bytes, (size_t)total, off32, off64, n);
     return *out ? RP_OK : RP_ERR_NOMEM;
 }

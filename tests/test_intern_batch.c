@@ -151,6 +151,17 @@ START_TEST(estimates_far_off)
 }
 END_TEST
 
+/* Batches of over 32k records resolve their parts on two threads. */
+START_TEST(two_threads)
+{
+    rows r;
+    rows_make(&r, 90000, 5);
+    check(&r, 100, 5000, 60000, 200000);
+    check(&r, 0, 30000, 90000, 1); /* one part: one thread */
+    rows_free(&r);
+}
+END_TEST
+
 START_TEST(nothing_queued)
 {
     rp_intern *first = rp_intern_new(0), *got = NULL;
@@ -180,6 +191,7 @@ int main(void)
     tcase_add_test(tc, batches_of_every_size);
     tcase_add_test(tc, seeded);
     tcase_add_test(tc, estimates_far_off);
+    tcase_add_test(tc, two_threads);
     tcase_add_test(tc, nothing_queued);
     suite_add_tcase(s, tc);
     return rp_check_run(s);
