@@ -292,14 +292,9 @@ static void build_csr(uint32_t n, const uint32_t *keycol, uint32_t nkeys, const 
  * CSRs were 18% of `recprep stats`'s samples). */
 #define SHORT 16u
 
-typedef struct keyed {
-    int64_t key;
-    uint32_t row;
-} keyed;
-
-static int by_key(const void *a, const void *b)
+int rpi_by_time_row(const void *a, const void *b)
 {
-    const keyed *x = a, *y = b;
+    const rpi_time_row *x = a, *y = b;
     if (x->key != y->key)
         return x->key < y->key ? -1 : 1;
     return (x->row > y->row) - (x->row < y->row);
@@ -313,7 +308,7 @@ static int64_t time_key(const rp_dataset *ds, int precise, uint32_t r)
 /* rows[0..len) (ascending) into out in time order; scratch holds len pairs
  * when len > SHORT. */
 static void sort_rows(const rp_dataset *ds, int precise, const uint32_t *rows, uint32_t len,
-                      uint32_t *out, keyed *scratch)
+                      uint32_t *out, rpi_time_row *scratch)
 {
     if (len <= SHORT) {
         int64_t key[SHORT];
@@ -330,8 +325,8 @@ static void sort_rows(const rp_dataset *ds, int precise, const uint32_t *rows, u
         return;
     }
     for (uint32_t i = 0; i < len; i++)
-        scratch[i] = (keyed){time_key(ds, precise, rows[i]), rows[i]};
-    qsort(scratch, len, sizeof *scratch, by_key);
+        scratch[i] = (rpi_time_row){time_key(ds, precise, rows[i]), rows[i]};
+    qsort(scratch, len, sizeof *scratch, rpi_by_time_row);
     for (uint32_t i = 0; i < len; i++)
         out[i] = scratch[i].row;
 }
@@ -344,7 +339,7 @@ static rp_status users_by_time(rp_dataset *ds, uint32_t u0, uint32_t u1)
         uint32_t len = ds->user_off[u + 1] - ds->user_off[u];
         longest = len > longest ? len : longest;
     }
-    keyed *scratch = longest > SHORT ? malloc((size_t)longest * sizeof *scratch) : NULL;
+    rpi_time_row *scratch = longest > SHORT ? malloc((size_t)longest * sizeof *scratch) : NULL;
     if (longest > SHORT && scratch == NULL)
         return RP_ERR_NOMEM;
     int precise = ds->user_rows_tp != ds->user_rows_t;

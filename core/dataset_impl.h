@@ -186,6 +186,16 @@ static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
     return (t % 1000 < 0) ? q - 1 : q;
 }
 
+/* A row under a time key, ordered as by_time orders rows: by key, ties in
+ * file order. rpi_by_time_row is a qsort comparator for arrays of structs
+ * that begin with one (dataset.c). */
+typedef struct rpi_time_row {
+    int64_t key;
+    uint32_t row;
+} rpi_time_row;
+
+int rpi_by_time_row(const void *a, const void *b);
+
 /* The dataset's duplicate index, built by the first caller (thread-safe);
  * NULL when out of memory. */
 const rpi_dups *rpi_dataset_dups(const rp_dataset *ds);

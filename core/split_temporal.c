@@ -265,18 +265,9 @@ static void count_dropped(tctx *t)
 }
 
 typedef struct first_key {
-    int64_t sec;
-    uint32_t row, id;
+    rpi_time_row t; /* first: the comparator sees one (by_time's order) */
+    uint32_t id;
 } first_key;
-
-/* by_time's order: whole seconds, ties in file order. */
-static int by_first(const void *a, const void *b)
-{
-    const first_key *x = a, *y = b;
-    if (x->sec != y->sec)
-        return x->sec < y->sec ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row);
-}
 
 /* The validation (part 1) or test (part 2) file: users in order of their
  * first kept row of the part in by_time, which is the order of those rows'
@@ -296,8 +287,8 @@ static rp_status later_file(tctx *t, int part)
     n = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         if (first[id - 1] != 0)
-            keys[n++] = (first_key){rpi_ts_sec(t->ds, first[id - 1] - 1), first[id - 1] - 1, id};
-    qsort(keys, n, sizeof *keys, by_first);
+            keys[n++] = (first_key){{rpi_ts_sec(t->ds, first[id - 1] - 1), first[id - 1] - 1}, id};
+    qsort(keys, n, sizeof *keys, rpi_by_time_row);
     for (size_t k = 0; k < n; k++) {
         uint32_t id = keys[k].id, tl = t->tlen[id - 1], vl = t->vlen[id - 1];
         uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
