@@ -133,7 +133,9 @@ struct rpi_bintern {
     uint32_t *cur; /* [nparts] cursors */
     todo *lst[2];  /* a list of records per resolving thread */
     size_t lst_cap[2];
-    int parallel; /* two threads resolve: blocks under mu, no realloc */
+    int parallel;  /* two threads resolve: blocks under mu, no realloc */
+    uint64_t *big; /* start and size of each block bigger than BLOCK */
+    size_t nbig, big_cap;
     pthread_mutex_t mu;
 };
 
@@ -307,6 +309,7 @@ void rpi_bintern_free(rpi_bintern *bi)
     free(bi->parts);
     free(bi->cur);
     free(bi->arena);
+    free(bi->big);
     free(bi->lst[0]);
     free(bi->lst[1]);
     pthread_mutex_destroy(&bi->mu);
@@ -355,6 +358,14 @@ static rp_status part_room(rpi_bintern *bi, bpart *pt, size_t need)
     if (bi->parallel)
         pthread_mutex_lock(&bi->mu);
     rp_status st = arena_room(bi, size);
+    if (st == RP_OK && size > BLOCK) { /* the seal's walks may not start inside */
+        if (rpi_reserve((void **)&bi->big, &bi->big_cap, bi->nbig + 2, sizeof *bi->big) == 0) {
+            bi->big[bi->nbig++] = bi->arena_len;
+            bi->big[bi->nbig++] = size;
+        } else {
+            st = RP_ERR_NOMEM;
+        }
+    }
     if (st == RP_OK) {
         fill_gap(bi->arena, pt->epos, pt->eend);
         pt->epos = bi->arena_len;
@@ -778,28 +789,64 @@ rp_status rpi_bintern_flush(rpi_bintern *bi, uint32_t *col)
 
 /* ---- sealing ------------------------------------------------------------------ */
 
-/* Walk the arena's entries: with bytes NULL, each string's length into
- * off[idx + 1]; else each string's bytes to bytes + off[idx]. */
-static void walk(const rpi_bintern *bi, char *bytes, uint32_t *off32, uint64_t *off64)
+/* A walk of the arena's entries in [lo, hi) (both where an entry starts):
+ * with bytes NULL, each string's length into off[idx + 1]; else each
+ * string's bytes to bytes + off[idx]. */
+typedef struct walk_job {
+    const rpi_bintern *bi;
+    uint64_t lo, hi;
+    char *bytes;
+    uint32_t *off32;
+    uint64_t *off64;
+} walk_job;
+
+static void *walk(void *arg)
 {
-    for (uint64_t pos = 0; pos < bi->arena_len;) {
-        uint32_t idx = rd32(bi->arena + pos), len;
+    const walk_job *w = arg;
+    const char *arena = w->bi->arena;
+    for (uint64_t pos = w->lo; pos < w->hi;) {
+        uint32_t idx = rd32(arena + pos), len;
         if (idx == SKIP4) {
             pos += 4;
             continue;
         }
         const char *eb;
-        (void)entry_at(bi->arena, pos, &len, &eb);
+        (void)entry_at(arena, pos, &len, &eb);
         pos += entry_size(len);
         if (idx == FILLER)
             continue;
-        if (!bytes && off32)
-            off32[idx + 1] = len;
-        else if (!bytes)
-            off64[idx + 1] = len;
+        if (!w->bytes && w->off32)
+            w->off32[idx + 1] = len;
+        else if (!w->bytes)
+            w->off64[idx + 1] = len;
         else if (len)
-            memcpy(bytes + (off32 ? off32[idx] : off64[idx]), eb, len);
+            memcpy(w->bytes + (w->off32 ? w->off32[idx] : w->off64[idx]), eb, len);
     }
+    return NULL;
+}
+
+/* Below this many arena bytes the seal walks on one thread. */
+#define SEAL_SPLIT_MIN ((uint64_t)8 << 20)
+
+/* The walk over the whole arena, its upper half on a second thread for a
+ * big one: cut at a block's start (every multiple of BLOCK is one, unless
+ * it falls inside a bigger block). Entries go to disjoint places. */
+static void walk_all(const rpi_bintern *bi, char *bytes, uint32_t *off32, uint64_t *off64)
+{
+    uint64_t mid =
+        bi->arena_len < SEAL_SPLIT_MIN ? bi->arena_len : bi->arena_len / 2 & ~(BLOCK - 1);
+    for (size_t k = 0; k < bi->nbig; k += 2)
+        if (mid > bi->big[k] && mid < bi->big[k] + bi->big[k + 1])
+            mid = bi->big[k] + bi->big[k + 1];
+    walk_job lo = {bi, 0, mid, bytes, off32, off64},
+             hi = {bi, mid, bi->arena_len, bytes, off32, off64};
+    pthread_t tid;
+    int two = mid < bi->arena_len && pthread_create(&tid, NULL, walk, &hi) == 0;
+    if (!two)
+        lo.hi = bi->arena_len;
+    walk(&lo);
+    if (two)
+        pthread_join(tid, NULL);
 }
 
 rp_status rpi_bintern_seal(rpi_bintern *bi, uint32_t *col, rp_intern **out)
@@ -834,7 +881,7 @@ rp_status rpi_bintern_seal(rpi_bintern *bi, uint32_t *col, rp_intern **out)
         rpi_bintern_free(bi);
         return RP_ERR_NOMEM;
     }
-    walk(bi, NULL, off32, off64);
+    walk_all(bi, NULL, off32, off64);
     if (off32) {
         off32[0] = 0;
         for (uint32_t i = 0; i < n; i++)
@@ -844,7 +891,7 @@ rp_status rpi_bintern_seal(rpi_bintern *bi, uint32_t *col, rp_intern **out)
         for (uint32_t i = 0; i < n; i++)
             off64[i + 1] += off64[i];
     }
-    walk(bi, bytes, off32, off64);
+    walk_all(bi, bytes, off32, off64);
     rpi_bintern_free(bi);
     *out = rpi_intern_packed(bytes, (size_t)total, off32, off64, n);
     return *out ? RP_OK : RP_ERR_NOMEM;

@@ -162,6 +162,36 @@ START_TEST(two_threads)
 }
 END_TEST
 
+/* An arena past 8 MB: the seal walks its halves on two threads, the cut
+ * moved past any block bigger than a block that it would fall inside -
+ * here one row in 40 has a distinct 9 kB ID (a 12 kB block each: most of
+ * the arena). */
+START_TEST(seal_on_two_threads)
+{
+    enum { N = 60000 };
+    rows r = {N, NULL, malloc((2 * (size_t)N + 1) * sizeof(uint32_t)),
+              malloc(N * sizeof(uint64_t))};
+    size_t cap = (size_t)N * 20 + (size_t)N / 40 * 9100, len = 0;
+    r.bytes = malloc(cap);
+    r.off[0] = 0;
+    for (uint32_t k = 0; k < N; k++) {
+        char *s = r.bytes + len;
+        size_t l;
+        if (k % 40 == 0) {
+            memset(s, 'L', 9000);
+            l = 9000 + (size_t)snprintf(s + 9000, 32, "%u", k);
+        } else {
+            l = (size_t)snprintf(s, 32, "user-%u", (k * 7919u) % (N / 2));
+        }
+        len += l;
+        r.off[2 * k + 1] = r.off[2 * k + 2] = (uint32_t)len;
+        r.h[k] = rp_intern_hash(s, l);
+    }
+    check(&r, 10, 20000, 100000, 100000);
+    rows_free(&r);
+}
+END_TEST
+
 START_TEST(nothing_queued)
 {
     rp_intern *first = rp_intern_new(0), *got = NULL;
@@ -192,6 +222,7 @@ int main(void)
     tcase_add_test(tc, seeded);
     tcase_add_test(tc, estimates_far_off);
     tcase_add_test(tc, two_threads);
+    tcase_add_test(tc, seal_on_two_threads);
     tcase_add_test(tc, nothing_queued);
     suite_add_tcase(s, tc);
     return rp_check_run(s);
