@@ -50,7 +50,9 @@
  * or under one (100M: 256 parts) on each 4 KiB page of a part, so grouping
  * reused next to nothing; only batches of millions of rows,
  * with the entries themselves kept per part (hits read an entry at random
- * too), would - a partitioned interner, not a different probe order.
+ * too), would - a partitioned interner, not a different probe order. That
+ * is core/intern_batch.c, which the parallel load uses for the users of a
+ * big log (20M rows: stats median 6.06 -> 5.23 s; 100M: 43.2 -> 34.4 s).
  */
 #include <stdlib.h>
 #include <string.h>
