@@ -51,6 +51,7 @@
 
 #include "dataset_impl.h"
 #include "kcore_impl.h"
+#include "walk.h"
 
 typedef struct kstate {
     const rp_dataset *ds;
@@ -171,31 +172,63 @@ static void state_free(kstate *st)
     free(st->iq);
 }
 
+/* The far cursor's next row: prefetch its mask byte and its other-side ID
+ * (other[r], NULL: not read), which the near cursor will then look up. */
+static inline void prefetch_row(const kstate *st, rpi_walk *far, const uint32_t *other)
+{
+    uint32_t r;
+    if (rpi_walk_next(far, &r)) {
+        if (st->mask != NULL)
+            __builtin_prefetch(&st->mask[r]);
+        if (other != NULL)
+            __builtin_prefetch(&other[r]);
+    }
+}
+
+/* The near cursor's next row: prefetch the kept flag and (for write) the
+ * counter of its ID on side `side`, x = other[r]. A compact user counter's
+ * slot would need the candidate bitmap, a random read itself: only the flag
+ * then (the counter is touched only when the flag is set). */
+static inline void prefetch_counter(const kstate *st, rpi_walk *near, int side,
+                                    const uint32_t *other, const uint8_t *kept)
+{
+    uint32_t r;
+    if (rpi_walk_next(near, &r)) {
+        uint32_t x = other[r];
+        __builtin_prefetch(&kept[x]);
+        if (side == 1 || st->ucand == NULL)
+            __builtin_prefetch(counter(st, side, x), 1);
+    }
+}
+
 /* cnt[x], for every x of one side with want[x] (want NULL: all), = the
  * considered rows of x (its CSR off/rows) whose other side (other[r]) is
  * kept (okept NULL: any). A walk of the CSR: sequential but for the reads of
- * the mask and other[] at each row, prefetched AHEAD rows before, and of
- * okept, half as far - so a big log's counts cost gathers in flight, not a
- * random read-modify-write of a counter per row. */
+ * the mask and other[] at each row, prefetched by a cursor 2 * RPI_WALK_AHEAD
+ * rows ahead (across x's: most own a few rows), and of okept, by a cursor
+ * half as far - so a big log's counts cost gathers in flight, not a random
+ * read-modify-write of a counter per row. */
 static void csr_count(const kstate *st, int side, const uint32_t *off, const uint32_t *rows,
                       uint32_t nx, const uint32_t *other, const uint8_t *okept, const uint8_t *want)
 {
-    enum { AHEAD = 16 };
-    const uint32_t n = st->ds->n_rows;
+    /* the cursors' set: want, else the candidates (users), else all */
+    const uint64_t *bits = want == NULL && side == 0 ? st->ucand : NULL;
+    rpi_walk far, near;
+    rpi_walk_init(&far, NULL, want, bits, 0, nx, off, rows);
+    rpi_walk_init(&near, NULL, want, bits, 0, nx, off, rows);
+    rpi_walk_skip(&far, 2 * RPI_WALK_AHEAD);
+    rpi_walk_skip(&near, RPI_WALK_AHEAD);
     for (uint32_t x = 0; x < nx; x++) {
         if ((want != NULL && !want[x]) || (side == 0 && !ucandidate(st, x)))
             continue;
         uint32_t c = 0;
         for (uint32_t p = off[x]; p < off[x + 1]; p++) {
-            if (p + AHEAD < n) {
-                uint32_t ra = rows[p + AHEAD];
-                if (st->mask != NULL)
-                    __builtin_prefetch(&st->mask[ra]);
-                if (okept != NULL)
-                    __builtin_prefetch(&other[ra]);
+            prefetch_row(st, &far, okept != NULL ? other : NULL);
+            if (okept != NULL) {
+                uint32_t ra;
+                if (rpi_walk_next(&near, &ra))
+                    __builtin_prefetch(&okept[other[ra]]);
             }
-            if (okept != NULL && p + AHEAD / 2 < n)
-                __builtin_prefetch(&okept[other[rows[p + AHEAD / 2]]]);
             uint32_t r = rows[p];
             c += row_on(st, r) && (okept == NULL || okept[other[r]]);
         }
@@ -425,30 +458,25 @@ static void recount_side(kstate *st, int side)
  * of that walk with a kept item. Used when the kept users own a small share
  * of the rows (after round 1 of a sparse log), where the other recounts read
  * every row (the pass) or every kept item's rows (the walks: popular items
- * own most rows). */
+ * own most rows). The rows' item[] and mask reads, and the items' counters,
+ * are prefetched by two cursors ahead of the walk (walk.h). */
 static void recount_by_users(kstate *st)
 {
-    enum { AHEAD = 16 };
     const rp_dataset *ds = st->ds;
     const uint32_t *off = ds->user_off, *rows = ds->user_rows, *item = ds->item;
-    const uint32_t n = ds->n_rows;
+    rpi_walk far, near;
+    rpi_walk_init(&far, NULL, st->ukept, NULL, 0, ds->n_users, off, rows);
+    rpi_walk_init(&near, NULL, st->ukept, NULL, 0, ds->n_users, off, rows);
+    rpi_walk_skip(&far, 2 * RPI_WALK_AHEAD);
+    rpi_walk_skip(&near, RPI_WALK_AHEAD);
     memset(st->icnt, 0, (size_t)ds->n_items * sizeof *st->icnt);
     for (uint32_t u = 0; u < ds->n_users; u++) {
         if (!st->ukept[u])
             continue;
         uint32_t c = 0;
         for (uint32_t p = off[u]; p < off[u + 1]; p++) {
-            if (p + AHEAD < n) {
-                uint32_t ra = rows[p + AHEAD];
-                __builtin_prefetch(&item[ra]);
-                if (st->mask != NULL)
-                    __builtin_prefetch(&st->mask[ra]);
-            }
-            if (p + AHEAD / 2 < n) {
-                uint32_t ia = item[rows[p + AHEAD / 2]];
-                __builtin_prefetch(&st->icnt[ia], 1);
-                __builtin_prefetch(&st->ikept[ia]);
-            }
+            prefetch_row(st, &far, item);
+            prefetch_counter(st, &near, 1, item, st->ikept);
             uint32_t r = rows[p], i = item[r];
             if (row_on(st, r) && st->ikept[i]) {
                 c++;
@@ -481,7 +509,8 @@ static void recount(kstate *st)
 
 /* The other side's drops of last round, q[from..to) of its queue, lower
  * this side's counts; queue this side's crossing below k. Side 1 (items)
- * reads the users dropped, side 0 the items. */
+ * reads the users dropped, side 0 the items. Cursors ahead of the walk
+ * (walk.h) prefetch the rows' IDs and mask, then the counters they lower. */
 static void drop_side(kstate *st, int side)
 {
     const rp_dataset *ds = st->ds;
@@ -493,9 +522,16 @@ static void drop_side(kstate *st, int side)
     const uint8_t *kept = side ? st->ikept : st->ukept;
     uint32_t k = side ? st->ik : st->uk;
     size_t *q_len = side ? &st->iq_len : &st->uq_len;
+    rpi_walk far, near;
+    rpi_walk_init(&far, oq, NULL, NULL, from, to, ooff, orows);
+    rpi_walk_init(&near, oq, NULL, NULL, from, to, ooff, orows);
+    rpi_walk_skip(&far, 2 * RPI_WALK_AHEAD);
+    rpi_walk_skip(&near, RPI_WALK_AHEAD);
     for (size_t j = from; j < to; j++) {
         uint32_t x = oq[j];
         for (uint32_t p = ooff[x]; p < ooff[x + 1]; p++) {
+            prefetch_row(st, &far, col);
+            prefetch_counter(st, &near, side, col, kept);
             uint32_t r = orows[p];
             if (row_on(st, r))
                 lose_row(st, side, kept, k, col[r], q, q_len);

@@ -7,6 +7,7 @@
 
 #include "dataset_impl.h"
 #include "kcore_impl.h"
+#include "walk.h"
 #include "recprep/kcore.h"
 #include "check_run.h"
 
@@ -419,6 +420,63 @@ START_TEST(star_and_duplicates)
 }
 END_TEST
 
+/* The look-ahead cursor (walk.h) gives exactly the rows of the chosen IDs,
+ * in order, across empty rows and IDs not chosen, for each way of choosing:
+ * a list, flag bytes, a bitmap (sparse: whole zero words) and every ID. */
+START_TEST(walk_cursor_rows)
+{
+    enum { NX = 300, ROWS_MAX = 1000 };
+    uint32_t off[NX + 1], rows[ROWS_MAX], list[NX], expect[ROWS_MAX];
+    uint8_t flag[NX];
+    uint64_t bits[NX / 64 + 1] = {0};
+    srand(7 + (unsigned)_i);
+    off[0] = 0;
+    for (uint32_t x = 0; x < NX; x++)
+        off[x + 1] = off[x] + (uint32_t)(rand() % 4); /* 0-3 rows, empty ones too */
+    for (uint32_t p = 0; p < off[NX]; p++)
+        rows[p] = (uint32_t)rand();
+    size_t n_list = 0;
+    for (uint32_t x = 0; x < NX; x++) {
+        flag[x] = (uint8_t)(x < 130 || x > 250 ? rand() % 5 == 0 : 0);
+        if (flag[x]) {
+            bits[x / 64] |= (uint64_t)1 << (x % 64);
+            list[n_list++] = x;
+        }
+    }
+    ck_assert_uint_gt(n_list, 8);
+    for (int mode = 0; mode < 4; mode++) {
+        /* list: positions in list[]; else IDs */
+        size_t from = mode == 0 ? (size_t)_i : (size_t)(_i * 17);
+        size_t to = mode == 0 ? n_list - 1 : NX - (size_t)(_i * 5);
+        size_t n = 0;
+        for (size_t x = from; x < to; x++) {
+            uint32_t id = mode == 0 ? list[x] : (uint32_t)x;
+            if ((mode == 1 || mode == 2) && !flag[id])
+                continue;
+            for (uint32_t p = off[id]; p < off[id + 1]; p++)
+                expect[n++] = rows[p];
+        }
+        rpi_walk w, ahead;
+        rpi_walk_init(&w, mode == 0 ? list : NULL, mode == 1 ? flag : NULL, mode == 2 ? bits : NULL,
+                      from, to, off, rows);
+        ahead = w;
+        rpi_walk_skip(&ahead, 3);
+        uint32_t r;
+        for (size_t k = 0; k < n; k++) {
+            ck_assert_msg(rpi_walk_next(&w, &r), "mode %d: ends at %zu of %zu", mode, k, n);
+            ck_assert_uint_eq(r, expect[k]);
+            if (k + 3 < n) {
+                ck_assert(rpi_walk_next(&ahead, &r));
+                ck_assert_uint_eq(r, expect[k + 3]);
+            }
+        }
+        ck_assert(!rpi_walk_next(&w, &r));
+        ck_assert(!rpi_walk_next(&w, &r)); /* and stays at its end */
+        ck_assert(!rpi_walk_next(&ahead, &r));
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kcore");
@@ -434,6 +492,7 @@ static Suite *suite(void)
     tcase_add_test(tc, mask_limits_rows);
     tcase_add_test(tc, long_peeling_chain);
     tcase_add_test(tc, star_and_duplicates);
+    tcase_add_loop_test(tc, walk_cursor_rows, 0, 6);
     suite_add_tcase(s, tc);
     return s;
 }
