@@ -48,6 +48,7 @@
 #include "dataset_impl.h"
 #include "kcore_impl.h"
 #include "split_impl.h"
+#include "walk.h"
 
 /* A row's part: one bit each, so that the k-core and the user order select
  * the train rows with a bit mask; part index (0 train, 1 validation, 2
@@ -150,6 +151,34 @@ static rp_status order_kept_users(tctx *t)
                                   t->s->user_dense, &t->s->n_users);
 }
 
+/* Cursors RPI_WALK_AHEAD and twice that rows ahead of a walk of kept
+ * users' rows (walk.h): the far one prefetches the row's part and item, the
+ * near one the item's ID and kept flag - the walk's random reads. */
+static inline void prefetch_ahead(const tctx *t, rpi_walk *far, rpi_walk *near)
+{
+    uint32_t r;
+    if (rpi_walk_next(far, &r)) {
+        __builtin_prefetch(&t->part[r]);
+        __builtin_prefetch(&t->ds->item[r]);
+    }
+    if (rpi_walk_next(near, &r)) {
+        uint32_t i = t->ds->item[r];
+        __builtin_prefetch(&t->iid[i]);
+        __builtin_prefetch(&t->kc.item_kept[i]);
+    }
+}
+
+/* Two cursors over the rows (user_rows or user_rows_t) of the kept users in
+ * ID order, the near one RPI_WALK_AHEAD rows ahead, the far one twice that. */
+static void walk_users(const tctx *t, const uint32_t *rows, rpi_walk *far, rpi_walk *near)
+{
+    const rp_split *s = t->s;
+    rpi_walk_init(far, s->user_dense, NULL, NULL, 0, s->n_users, t->ds->user_off, rows);
+    rpi_walk_init(near, s->user_dense, NULL, NULL, 0, s->n_users, t->ds->user_off, rows);
+    rpi_walk_skip(far, 2 * RPI_WALK_AHEAD);
+    rpi_walk_skip(near, RPI_WALK_AHEAD);
+}
+
 static rp_status assign_ids(tctx *t)
 {
     const rp_dataset *ds = t->ds;
@@ -161,9 +190,12 @@ static rp_status assign_ids(tctx *t)
         return RP_ERR_NOMEM;
     if (order_kept_users(t) != RP_OK)
         return RP_ERR_NOMEM;
+    rpi_walk far, near;
+    walk_users(t, ds->user_rows, &far, &near);
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            prefetch_ahead(t, &far, &near);
             uint32_t r = ds->user_rows[p], i = ds->item[r];
             if (t->part[r] != T_TRAIN || !t->kc.item_kept[i] || t->iid[i] != 0)
                 continue;
@@ -177,13 +209,14 @@ static rp_status assign_ids(tctx *t)
 }
 
 /* Rows of user u in time order (surviving the filters) whose item has an
- * ID, appended at out. */
+ * ID, appended at out; far and near walk ahead (prefetch_ahead). */
 static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t *tl, uint32_t *vl,
-                              uint32_t *first)
+                              uint32_t *first, rpi_walk *far, rpi_walk *near)
 {
     const rp_dataset *ds = t->ds;
     uint32_t len = 0, counts[3] = {0, 0, 0};
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+        prefetch_ahead(t, far, near);
         uint32_t r = ds->user_rows_t[p], code = t->part[r];
         if (code == 0)
             continue;
@@ -219,11 +252,13 @@ static rp_status build_sequences(tctx *t)
     if (!t->tlen || !t->vlen || !t->first[0] || !t->first[1] || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     s->seq_off[0] = 0;
+    rpi_walk far, near;
+    walk_users(t, ds->user_rows_t, &far, &near);
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t first[2] = {0, 0};
         s->seq_off[id] = s->seq_off[id - 1] +
                          user_sequence(t, s->user_dense[id - 1], s->seq + s->seq_off[id - 1],
-                                       &t->tlen[id - 1], &t->vlen[id - 1], first);
+                                       &t->tlen[id - 1], &t->vlen[id - 1], first, &far, &near);
         t->first[0][id - 1] = first[0];
         t->first[1][id - 1] = first[1];
     }
@@ -245,12 +280,19 @@ static void train_file(tctx *t)
 /* Validation and test rows dropped because the train k-core left their user
  * (not in user_kept) or item (no item ID) out, counted in one pass in file
  * order: the parts are sets of rows, and every column here but user_kept and
- * iid is read sequentially. */
+ * iid is read sequentially; those two are prefetched for the validation
+ * and test rows DROP_AHEAD rows ahead. */
 static void count_dropped(tctx *t)
 {
+    enum { DROP_AHEAD = 64 };
     rp_split *s = t->s;
     const rp_dataset *ds = t->ds;
     for (uint32_t r = 0; r < ds->n_rows; r++) {
+        uint32_t a = r + DROP_AHEAD;
+        if (a < ds->n_rows && t->part[a] > T_TRAIN) {
+            __builtin_prefetch(&t->kc.user_kept[ds->user[a]]);
+            __builtin_prefetch(&t->iid[ds->item[a]]);
+        }
         uint32_t part = t->part[r] >> 1; /* 0: train or filtered */
         if (part == 0)
             continue;
