@@ -25,7 +25,11 @@
  * ms. A first try gave kcore 306-314 -> 255-265 ms, with look-ahead 16 rows
  * 260-274 ms and 64 rows 263-276 ms (32 kept). The 2M log does not change
  * (kcore 22-24 ms, temporal 62-72 ms either way): its counters sit in the
- * cache.
+ * cache. A cursor over a list (kept users in ID order, a round's drops) then
+ * also fetches its IDs' offsets and first rows ahead: in a profile of the
+ * 100M-row split its own loop was the stall (walk.h, 5% of the split's
+ * samples). 20M temporal, alternated: 776-828 -> 708-756 ms (the same
+ * machine's slower hour: 912-1047 -> 748-963), kcore 457-516 -> 305-434 ms.
  */
 #ifndef RECPREP_WALK_H
 #define RECPREP_WALK_H
@@ -35,6 +39,10 @@
 
 /* Rows between the working loop and its near cursor (twice that for far). */
 #define RPI_WALK_AHEAD 32
+
+/* IDs between a cursor over a list and the ID whose first row it prefetches
+ * (twice that: the ID's offsets). */
+#define RPI_WALK_LIST_AHEAD 8
 
 typedef struct rpi_walk {
     const uint32_t *list; /* the set as IDs, or NULL */
@@ -63,7 +71,14 @@ static inline int rpi_walk_id(rpi_walk *w)
     if (w->list != NULL) {
         if (w->next >= w->to)
             return 0;
-        x = w->list[w->next++];
+        size_t i = w->next++;
+        /* a list is in no order of the IDs: its IDs' offsets, then their
+         * first rows, are random reads of their own, fetched ahead */
+        if (i + 2 * RPI_WALK_LIST_AHEAD < w->to)
+            __builtin_prefetch(&w->off[w->list[i + 2 * RPI_WALK_LIST_AHEAD]]);
+        if (i + RPI_WALK_LIST_AHEAD < w->to)
+            __builtin_prefetch(&w->rows[w->off[w->list[i + RPI_WALK_LIST_AHEAD]]]);
+        x = w->list[i];
     } else {
         x = w->next;
         if (w->flag != NULL)
