@@ -553,3 +553,26 @@ rp_status rp_dataset_from_rows_unit(const char *const *users, const char *const 
     }
     return rpi_builder_finish(&b, RP_FORMAT_AMAZON_CSV, "<rows>", out, err);
 }
+
+/* A column of cap rows of elem bytes, n of them written. */
+static size_t column_region(rpi_region *out, size_t k, size_t max, void *col, size_t elem,
+                            uint32_t n, uint32_t cap)
+{
+    if (k < max && col != NULL && n < cap)
+        out[k++] = (rpi_region){col, (size_t)n * elem, (size_t)cap * elem, 0};
+    return k;
+}
+
+size_t rpi_builder_regions(const rpi_builder *b, rpi_region *out, size_t max)
+{
+    size_t k = column_region(out, 0, max, b->user, sizeof *b->user, b->n, b->cap);
+    k = column_region(out, k, max, b->item, sizeof *b->item, b->n, b->cap);
+    k = b->tsd != NULL ? column_region(out, k, max, b->tsd, sizeof *b->tsd, b->n, b->cap)
+                       : column_region(out, k, max, b->ts, sizeof *b->ts, b->n, b->cap);
+    k = b->rating8 != NULL
+            ? column_region(out, k, max, b->rating8, sizeof *b->rating8, b->n, b->cap)
+            : column_region(out, k, max, b->rating, sizeof *b->rating, b->n, b->cap);
+    if (b->ubatch != NULL && k < max)
+        k += rpi_bintern_regions(b->ubatch, out + k, max - k);
+    return k;
+}

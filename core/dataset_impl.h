@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "prefault.h"
 #include "recprep/dataset.h"
 #include "recprep/intern.h"
 
@@ -149,6 +150,11 @@ rp_status rpi_builder_append_rows(rpi_builder *b, const rpi_rowbuf *rb);
 
 /* Free everything a builder holds (after failure). Safe after finish. */
 void rpi_builder_cleanup(rpi_builder *b);
+
+/* The builder's growing buffers (columns, the batch interner's arena and
+ * records) for a prefaulter (prefault.h): at most max into out; returns
+ * how many. */
+size_t rpi_builder_regions(const rpi_builder *b, rpi_region *out, size_t max);
 
 /* Turn the builder into a dataset with one reference: seals the interners,
  * computes the fingerprint and builds the indexes. The builder is emptied

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "prefault.h"
 #include "recprep/intern.h"
 
 typedef struct rpi_bintern rpi_bintern;
@@ -54,6 +55,10 @@ rp_status rpi_bintern_flush(rpi_bintern *bi, uint32_t *col);
 
 /* Distinct strings resolved so far. */
 uint32_t rpi_bintern_count(const rpi_bintern *bi);
+
+/* Its growing buffers (the arena, the batch's records) for a prefaulter:
+ * at most max into out; returns how many. */
+size_t rpi_bintern_regions(const rpi_bintern *bi, rpi_region *out, size_t max);
 
 /* Flush, then move the strings into a new sealed interner (*out); bi is
  * freed whatever the outcome. */
