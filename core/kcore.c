@@ -214,10 +214,7 @@ static void csr_count(const kstate *st, int side, const uint32_t *off, const uin
     /* the cursors' set: want, else the candidates (users), else all */
     const uint64_t *bits = want == NULL && side == 0 ? st->ucand : NULL;
     rpi_walk far, near;
-    rpi_walk_init(&far, NULL, want, bits, 0, nx, off, rows);
-    rpi_walk_init(&near, NULL, want, bits, 0, nx, off, rows);
-    rpi_walk_skip(&far, 2 * RPI_WALK_AHEAD);
-    rpi_walk_skip(&near, RPI_WALK_AHEAD);
+    rpi_walk_ahead(&far, &near, NULL, want, bits, 0, nx, off, rows);
     for (uint32_t x = 0; x < nx; x++) {
         if ((want != NULL && !want[x]) || (side == 0 && !ucandidate(st, x)))
             continue;
@@ -465,10 +462,7 @@ static void recount_by_users(kstate *st)
     const rp_dataset *ds = st->ds;
     const uint32_t *off = ds->user_off, *rows = ds->user_rows, *item = ds->item;
     rpi_walk far, near;
-    rpi_walk_init(&far, NULL, st->ukept, NULL, 0, ds->n_users, off, rows);
-    rpi_walk_init(&near, NULL, st->ukept, NULL, 0, ds->n_users, off, rows);
-    rpi_walk_skip(&far, 2 * RPI_WALK_AHEAD);
-    rpi_walk_skip(&near, RPI_WALK_AHEAD);
+    rpi_walk_ahead(&far, &near, NULL, st->ukept, NULL, 0, ds->n_users, off, rows);
     memset(st->icnt, 0, (size_t)ds->n_items * sizeof *st->icnt);
     for (uint32_t u = 0; u < ds->n_users; u++) {
         if (!st->ukept[u])
@@ -523,10 +517,7 @@ static void drop_side(kstate *st, int side)
     uint32_t k = side ? st->ik : st->uk;
     size_t *q_len = side ? &st->iq_len : &st->uq_len;
     rpi_walk far, near;
-    rpi_walk_init(&far, oq, NULL, NULL, from, to, ooff, orows);
-    rpi_walk_init(&near, oq, NULL, NULL, from, to, ooff, orows);
-    rpi_walk_skip(&far, 2 * RPI_WALK_AHEAD);
-    rpi_walk_skip(&near, RPI_WALK_AHEAD);
+    rpi_walk_ahead(&far, &near, oq, NULL, NULL, from, to, ooff, orows);
     for (size_t j = from; j < to; j++) {
         uint32_t x = oq[j];
         for (uint32_t p = ooff[x]; p < ooff[x + 1]; p++) {

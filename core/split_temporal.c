@@ -168,15 +168,12 @@ static inline void prefetch_ahead(const tctx *t, rpi_walk *far, rpi_walk *near)
     }
 }
 
-/* Two cursors over the rows (user_rows or user_rows_t) of the kept users in
- * ID order, the near one RPI_WALK_AHEAD rows ahead, the far one twice that. */
+/* The look-ahead cursors over the rows (user_rows or user_rows_t) of the
+ * kept users in ID order. */
 static void walk_users(const tctx *t, const uint32_t *rows, rpi_walk *far, rpi_walk *near)
 {
-    const rp_split *s = t->s;
-    rpi_walk_init(far, s->user_dense, NULL, NULL, 0, s->n_users, t->ds->user_off, rows);
-    rpi_walk_init(near, s->user_dense, NULL, NULL, 0, s->n_users, t->ds->user_off, rows);
-    rpi_walk_skip(far, 2 * RPI_WALK_AHEAD);
-    rpi_walk_skip(near, RPI_WALK_AHEAD);
+    rpi_walk_ahead(far, near, t->s->user_dense, NULL, NULL, 0, t->s->n_users, t->ds->user_off,
+                   rows);
 }
 
 static rp_status assign_ids(tctx *t)

@@ -122,4 +122,16 @@ static inline void rpi_walk_skip(rpi_walk *w, uint32_t n)
         ;
 }
 
+/* A walk's two look-ahead cursors over the set of rpi_walk_init: near
+ * RPI_WALK_AHEAD rows ahead of the walk's start, far twice that. */
+static inline void rpi_walk_ahead(rpi_walk *far, rpi_walk *near, const uint32_t *list,
+                                  const uint8_t *flag, const uint64_t *bits, size_t from, size_t to,
+                                  const uint32_t *off, const uint32_t *rows)
+{
+    rpi_walk_init(near, list, flag, bits, from, to, off, rows);
+    rpi_walk_skip(near, RPI_WALK_AHEAD);
+    *far = *near;
+    rpi_walk_skip(far, RPI_WALK_AHEAD);
+}
+
 #endif

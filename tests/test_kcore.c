@@ -473,6 +473,15 @@ START_TEST(walk_cursor_rows)
         ck_assert(!rpi_walk_next(&w, &r));
         ck_assert(!rpi_walk_next(&w, &r)); /* and stays at its end */
         ck_assert(!rpi_walk_next(&ahead, &r));
+        rpi_walk far, near; /* the pair starts RPI_WALK_AHEAD and twice that in */
+        rpi_walk_ahead(&far, &near, mode == 0 ? list : NULL, mode == 1 ? flag : NULL,
+                       mode == 2 ? bits : NULL, from, to, off, rows);
+        ck_assert_int_eq(rpi_walk_next(&near, &r), n > RPI_WALK_AHEAD);
+        if (n > RPI_WALK_AHEAD)
+            ck_assert_uint_eq(r, expect[RPI_WALK_AHEAD]);
+        ck_assert_int_eq(rpi_walk_next(&far, &r), n > 2 * RPI_WALK_AHEAD);
+        if (n > 2 * RPI_WALK_AHEAD)
+            ck_assert_uint_eq(r, expect[2 * RPI_WALK_AHEAD]);
     }
 }
 END_TEST
