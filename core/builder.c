@@ -558,9 +558,7 @@ rp_status rp_dataset_from_rows_unit(const char *const *users, const char *const 
 static size_t column_region(rpi_region *out, size_t k, size_t max, void *col, size_t elem,
                             uint32_t n, uint32_t cap)
 {
-    if (k < max && col != NULL && n < cap)
-        out[k++] = (rpi_region){col, (size_t)n * elem, (size_t)cap * elem, 0};
-    return k;
+    return rpi_region_add(out, k, max, col, (uint64_t)n * elem, (uint64_t)cap * elem, 0);
 }
 
 size_t rpi_builder_regions(const rpi_builder *b, rpi_region *out, size_t max)

@@ -897,18 +897,10 @@ rp_status rpi_bintern_seal(rpi_bintern *bi, uint32_t *col, rp_intern **out)
     return *out ? RP_OK : RP_ERR_NOMEM;
 }
 
-static size_t add_region(rpi_region *out, size_t n, size_t max, void *base, uint64_t used,
-                         uint64_t cap, uint64_t ahead)
-{
-    if (n < max && base != NULL && used < cap)
-        out[n++] = (rpi_region){base, (size_t)used, (size_t)cap, (size_t)ahead};
-    return n;
-}
-
 /* The arena ahead by what the queued records' entries may take: a flush
  * adds a whole batch's new strings at once. */
 size_t rpi_bintern_regions(const rpi_bintern *bi, rpi_region *out, size_t max)
 {
-    size_t n = add_region(out, 0, max, bi->arena, bi->arena_len, bi->arena_cap, bi->ent_bound);
-    return add_region(out, n, max, bi->rec, bi->rec_len, bi->rec_cap, 0);
+    size_t n = rpi_region_add(out, 0, max, bi->arena, bi->arena_len, bi->arena_cap, bi->ent_bound);
+    return rpi_region_add(out, n, max, bi->rec, bi->rec_len, bi->rec_cap, 0);
 }

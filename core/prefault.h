@@ -24,6 +24,7 @@
 #define RECPREP_PREFAULT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A growing buffer: base[0..used) is written, base[used..cap) reserved;
  * base[used..used + ahead) to be faulted in (ahead 0: the prefaulter's). */
@@ -33,6 +34,16 @@ typedef struct rpi_region {
 } rpi_region;
 
 #define RPI_PREFAULT_REGIONS 8
+
+/* out[n] = {base, used, cap, ahead} when n < max and the buffer has room
+ * left (base set, used < cap); the new count. */
+static inline size_t rpi_region_add(rpi_region *out, size_t n, size_t max, void *base,
+                                    uint64_t used, uint64_t cap, uint64_t ahead)
+{
+    if (n < max && base != NULL && used < cap)
+        out[n++] = (rpi_region){base, (size_t)used, (size_t)cap, (size_t)ahead};
+    return n;
+}
 
 typedef struct rpi_prefault rpi_prefault;
 
