@@ -423,6 +423,48 @@ END_TEST
 /* The look-ahead cursor (walk.h) gives exactly the rows of the chosen IDs,
  * in order, across empty rows and IDs not chosen, for each way of choosing:
  * a list, flag bytes, a bitmap (sparse: whole zero words) and every ID. */
+/* Review-shaped logs whose heavy users own a small share of the rows, so
+ * that kcore.c runs the rounds after round 1 on the subgraph of the kept
+ * users and items (sub_rounds): heavy users' rows mix a few popular items
+ * (kept) with rare ones (dropped in round 1, so the lists the subgraph copies
+ * are shorter than the users' rows and, on two threads, leave a gap between
+ * the halves), and the mask drops some rows of each. */
+START_TEST(subgraph_rounds)
+{
+    uint64_t seed = 9001 + (uint64_t)_i;
+    uint32_t heavy = 40 + rnd(&seed) % 160, popular = 20 + rnd(&seed) % 60;
+    uint32_t n = 8000 + rnd(&seed) % 4000, r = 0, light = 0, rare = popular;
+    uint32_t *u = malloc(n * 4), *i = malloc(n * 4);
+    uint8_t *mask = malloc(n);
+    u[r] = 0; /* the first item (ID 0) is popular, kept: a gap read as a list would count */
+    i[r++] = 0;
+    while (r < n) {
+        if (rnd(&seed) % 40 != 0) { /* a light user's row, a rare item */
+            u[r] = heavy + light++;
+            i[r++] = rare++;
+            continue;
+        }
+        uint32_t h = rnd(&seed) % heavy, rows = 2 + rnd(&seed) % 9;
+        for (uint32_t k = 0; k < rows && r < n; k++, r++) {
+            u[r] = h;
+            i[r] = rnd(&seed) % 3 == 0 ? rare++ : rnd(&seed) % (1 + rnd(&seed) % popular);
+        }
+    }
+    for (r = 0; r < n; r++)
+        mask[r] = rnd(&seed) % 7 != 0;
+    rp_dataset *ds = make_ints(u, i, NULL, n);
+    for (uint32_t k = 2; k <= 5; k++) {
+        check_same(ds, NULL, k, k);
+        check_same(ds, mask, k, k - 1);
+        check_same(ds, NULL, k + 1, 2);
+    }
+    rp_dataset_unref(ds);
+    free(u);
+    free(i);
+    free(mask);
+}
+END_TEST
+
 START_TEST(walk_cursor_rows)
 {
     enum { NX = 300, ROWS_MAX = 1000 };
@@ -502,6 +544,7 @@ static Suite *suite(void)
     tcase_add_test(tc, long_peeling_chain);
     tcase_add_test(tc, star_and_duplicates);
     tcase_add_loop_test(tc, walk_cursor_rows, 0, 6);
+    tcase_add_loop_test(tc, subgraph_rounds, 0, 12);
     suite_add_tcase(s, tc);
     return s;
 }
