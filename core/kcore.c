@@ -47,10 +47,10 @@
 #include "mem.h"
 #include "recprep/kcore.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "beside.h"
 #include "dataset_impl.h"
 #include "kcore_impl.h"
 #include "walk.h"
@@ -265,13 +265,10 @@ static void *items_side(void *arg)
 static void both_sides(kstate *st, side_fn fn, int big)
 {
     struct side_job j = {st, fn};
-    pthread_t tid;
-    int threaded = big && pthread_create(&tid, NULL, items_side, &j) == 0;
+    rpi_beside items;
+    rpi_beside_start(&items, items_side, &j, big);
     fn(st, 0);
-    if (threaded)
-        pthread_join(tid, NULL);
-    else
-        fn(st, 1);
+    rpi_beside_finish(&items);
 }
 
 /* Is a pass over every row worth a second thread (tests: par_min 0, always)? */
@@ -667,13 +664,10 @@ static rp_status sub_build(kstate *st, subgraph *g, uint32_t nu, uint64_t m, con
         {st, g, 0, two ? kc->cut : ds->n_users, 0, two ? kc->users : nu, 0, two, RP_OK},
         {st, g, two ? kc->cut : ds->n_users, ds->n_users, two ? kc->users : nu, nu,
          two ? (uint32_t)kc->rows : 0, two, RP_OK}};
-    pthread_t tid;
-    int threaded = two && pthread_create(&tid, NULL, sub_walk_run, &w[1]) == 0;
+    rpi_beside second;
+    rpi_beside_start(&second, sub_walk_run, &w[1], two);
     sub_walk_run(&w[0]);
-    if (threaded)
-        pthread_join(tid, NULL);
-    else
-        sub_walk_run(&w[1]);
+    rpi_beside_finish(&second);
     if (w[0].rc != RP_OK)
         return w[0].rc;
     if (w[1].rc != RP_OK)
