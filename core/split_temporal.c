@@ -44,8 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "beside.h"
 #include "dataset_impl.h"
+#include "mem.h"
 #include "kcore_impl.h"
 #include "split_impl.h"
 #include "walk.h"
@@ -303,6 +304,15 @@ static void count_dropped(tctx *t)
     }
 }
 
+static void *dropped_job(void *arg)
+{
+    count_dropped(arg);
+    return NULL;
+}
+
+/* From this many rows on, count_dropped runs on a second thread. */
+#define DROPPED_PAR_MIN_ROWS (1u << 16)
+
 typedef struct first_key {
     rpi_time_row t; /* first: the comparator sees one (by_time's order) */
     uint32_t id;
@@ -352,7 +362,6 @@ static rp_status build_files(tctx *t)
     rpi_split_file_set(s, 3, RPI_TSV_USERS, 0);
     rpi_split_file_set(s, 4, RPI_TSV_ITEMS, 0);
     train_file(t);
-    count_dropped(t);
     rp_status rc = later_file(t, 1);
     if (rc == RP_OK)
         rc = later_file(t, 2);
@@ -377,10 +386,16 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
         rc = rpi_split_take_rounds(s, &t.kc);
     if (rc == RP_OK)
         rc = assign_ids(&t);
-    if (rc == RP_OK)
+    if (rc == RP_OK) {
+        /* count_dropped reads only the parts, the kept users and the item
+         * IDs: beside the sequences and files, which never write those */
+        rpi_beside dropped;
+        rpi_beside_start(&dropped, dropped_job, &t, t.ds->n_rows >= DROPPED_PAR_MIN_ROWS);
         rc = build_sequences(&t);
-    if (rc == RP_OK)
-        rc = build_files(&t);
+        if (rc == RP_OK)
+            rc = build_files(&t);
+        rpi_beside_finish(&dropped);
+    }
     if (rc == RP_OK)
         rc = rpi_split_count(s);
     if (rc == RP_ERR_INTERNAL)
