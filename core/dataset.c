@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "beside.h"
 #include "mem.h"
 #include "recprep/intern.h"
 
@@ -387,15 +388,6 @@ static void *users_job(void *arg)
     return NULL;
 }
 
-/* Run f(job) on a thread when threaded, else inline; 1 when it is running. */
-static int start(void *(*f)(void *), index_job *job, int threaded, pthread_t *tid)
-{
-    if (threaded && pthread_create(tid, NULL, f, job) == 0)
-        return 1;
-    f(job);
-    return 0;
-}
-
 static rp_status build_indexes(rp_dataset *ds)
 {
     uint32_t n = ds->n_rows;
@@ -412,11 +404,10 @@ static rp_status build_indexes(rp_dataset *ds)
         return RP_ERR_NOMEM;
     int threaded = n >= PARALLEL_MIN_ROWS;
     index_job a = {ds, 0, 0, RP_OK};
-    pthread_t tid;
-    int running = start(time_chain, &a, threaded, &tid);
+    rpi_beside b;
+    rpi_beside_start(&b, time_chain, &a, threaded);
     file_chain(ds);
-    if (running)
-        pthread_join(tid, NULL);
+    rpi_beside_finish(&b);
     if (a.st != RP_OK)
         return a.st;
     /* the users split where half the rows lie before */
@@ -429,10 +420,9 @@ static rp_status build_indexes(rp_dataset *ds)
             hi = mid;
     }
     index_job second = {ds, lo, ds->n_users, RP_OK};
-    running = start(users_job, &second, threaded, &tid);
+    rpi_beside_start(&b, users_job, &second, threaded);
     rp_status st = users_by_time(ds, 0, lo);
-    if (running)
-        pthread_join(tid, NULL);
+    rpi_beside_finish(&b);
     return st != RP_OK ? st : second.st;
 }
 

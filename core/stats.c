@@ -31,11 +31,11 @@
 #include "recprep/stats.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "beside.h"
 #include "dataset_impl.h"
 
 /* The k-th smallest (0-based) length given freq[len] = how many have len. */
@@ -363,19 +363,15 @@ rp_status rp_stats_compute(const rp_dataset *ds, rp_stats *out)
         out->ts_max = rpi_ts_sec(ds, ds->by_time[ds->n_rows - 1]);
     }
     dup_job dj = {ds, 0, RP_OK};
-    pthread_t tid;
-    int threaded =
-        ds->n_rows >= DUP_THREAD_MIN_ROWS && pthread_create(&tid, NULL, dup_thread, &dj) == 0;
-    if (!threaded)
-        dup_thread(&dj);
+    rpi_beside dups;
+    rpi_beside_start(&dups, dup_thread, &dj, ds->n_rows >= DUP_THREAD_MIN_ROWS);
     rp_status rc = history_stats(&out->user_history, ds->user_off, ds->n_users);
     if (rc == RP_OK)
         rc = history_stats(&out->item_history, ds->item_off, ds->n_items);
     if (rc == RP_OK)
         rc = ratings(ds, &out->ratings);
     timeline(ds, &out->timeline);
-    if (threaded)
-        pthread_join(tid, NULL);
+    rpi_beside_finish(&dups);
     out->duplicates = dj.dup;
     return rc != RP_OK ? rc : dj.st;
 }
