@@ -65,6 +65,71 @@ START_TEST(by_time_is_stable)
 }
 END_TEST
 
+/* Pairs of by_time and of each user's user_rows_t out of (time, row) order:
+ * 0 proves both stable orders, and (with n rows strictly increasing)
+ * permutations. Counted, not asserted per pair: check logs every
+ * assertion. */
+static uint32_t orders_broken(const rp_dataset *ds, const int64_t *ts, uint32_t n)
+{
+    uint32_t bad = 0;
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t a = ds->by_time[k - 1], b = ds->by_time[k];
+        bad += !(ts[a] < ts[b] || (ts[a] == ts[b] && a < b));
+    }
+    for (uint32_t x = 0; x < ds->n_users; x++) {
+        for (uint32_t p = ds->user_off[x] + 1; p < ds->user_off[x + 1]; p++) {
+            uint32_t a = ds->user_rows_t[p - 1], b = ds->user_rows_t[p];
+            bad += ds->user[a] != x || ds->user[b] != x ||
+                   !(ts[a] < ts[b] || (ts[a] == ts[b] && a < b));
+        }
+    }
+    return bad + (ds->user_off[ds->n_users] != n);
+}
+
+/* Timestamps sharing a factor (whole days, hours: dataset.c's key_map sorts
+ * on the quotients): all rows on it, its odd part broken only after the
+ * rows it is guessed from (a day log with one row on an hour, one on a
+ * second), its power of two broken, negative times, a sample of equal
+ * times. Each must give the orders the timestamps themselves give. */
+START_TEST(by_time_common_factors)
+{
+    enum { N = 70000 }; /* past the guess's sample and the two-thread threshold */
+    static char names[N][8];
+    static const char *u[N], *i[N];
+    static int64_t ts[N];
+    struct {
+        int64_t base, unit;
+        int64_t odd_row; /* -1: none; else that row moves by odd_by */
+        int64_t odd_by;
+        int equal_head; /* the first 5000 rows share one time */
+    } cases[] = {
+        {1000000000, 86400, -1, 0, 0},        {1000000000, 86400, 60000, 3600, 0},
+        {1000000000, 86400, 69999, 1, 0},     {1000000000, 86400, 50000, 43200, 0},
+        {-2000000000, 86400, 65000, 7200, 0}, {1000000000, 675, 66000, 2, 0},
+        {1000000000, 86400, 60000, 3600, 1},  {0, 3, -1, 0, 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint64_t seed = 777 + c;
+        for (int r = 0; r < N; r++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            snprintf(names[r], sizeof names[r], "u%d", (int)((seed >> 40) % 4999));
+            u[r] = names[r];
+            i[r] = (r % 7) ? "a" : "b";
+            int64_t day = (int64_t)((seed >> 20) % 5000);
+            if (cases[c].equal_head && r < 5000)
+                day = 17;
+            ts[r] = cases[c].base + day * cases[c].unit;
+            if (r == cases[c].odd_row)
+                ts[r] += cases[c].odd_by;
+        }
+        rp_dataset *ds = make(u, i, ts, N);
+        uint32_t bad = orders_broken(ds, ts, N);
+        ck_assert_msg(bad == 0, "case %zu: %u pairs out of order", c, bad);
+        rp_dataset_unref(ds);
+    }
+}
+END_TEST
+
 /* by_time and each user's time order at every number of radix passes (a
  * constant column, 1 to 4 passes of up to 16 bits, a constant low digit
  * that is skipped), 32- and 64-bit keys, negative times: stable orders of
@@ -343,6 +408,7 @@ static Suite *suite(void)
     tcase_add_test(tc, interns_in_first_appearance_order);
     tcase_add_test(tc, by_time_is_stable);
     tcase_add_test(tc, by_time_every_pass_count);
+    tcase_add_test(tc, by_time_common_factors);
     tcase_add_test(tc, csr_orders);
     tcase_add_test(tc, millisecond_user_orders);
     tcase_add_test(tc, fingerprint_tracks_content);
