@@ -142,16 +142,20 @@ static uint64_t inverse64(uint64_t x)
 
 #define FACTOR_SAMPLE 4096u
 
+/* |a - b| without overflow (times span the whole int64 range in tests). */
+static uint64_t distance(int64_t a, int64_t b)
+{
+    return a < b ? (uint64_t)b - (uint64_t)a : (uint64_t)a - (uint64_t)b;
+}
+
 static void key_map(const rp_dataset *ds, int precise, keymap *km)
 {
     uint32_t n = ds->n_rows;
     int64_t first = sort_key(ds, 0, precise), min = first, max = first;
     /* the odd factor: a guess from the first rows, checked on every row */
     uint64_t g = 0;
-    for (uint32_t r = 1; r < n && r < FACTOR_SAMPLE; r++) {
-        int64_t d = sort_key(ds, r, precise) - first;
-        g = gcd64(d < 0 ? -(uint64_t)d : (uint64_t)d, g);
-    }
+    for (uint32_t r = 1; r < n && r < FACTOR_SAMPLE; r++)
+        g = gcd64(distance(sort_key(ds, r, precise), first), g);
     uint64_t odd = g ? g >> __builtin_ctzll(g) : 1, inv = inverse64(odd), lim = UINT64_MAX / odd;
     uint64_t any = 0; /* the differences' bits, or-ed */
     int divides = 1;
@@ -159,7 +163,7 @@ static void key_map(const rp_dataset *ds, int precise, keymap *km)
         int64_t t = sort_key(ds, r, precise);
         min = t < min ? t : min;
         max = t > max ? t : max;
-        uint64_t d = t < first ? (uint64_t)first - (uint64_t)t : (uint64_t)t - (uint64_t)first;
+        uint64_t d = distance(t, first);
         any |= d;
         divides &= d * inv <= lim;
     }
