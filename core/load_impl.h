@@ -29,7 +29,8 @@ typedef struct rpi_lines {
     int in_eof;                   /* fd: read() returned 0 */
     int gz, zs_live, member_done; /* gzip state */
     z_stream zs;
-    char *win; /* decoded bytes (fd or gzip) */
+    char *win;    /* decoded bytes (fd or gzip) */
+    int win_lent; /* win is the caller's (rpi_lines_range): not freed here */
     size_t win_start, win_scan, win_end, win_cap;
     char *win_nl;      /* next '\n' found by rpi_lines_ready */
     int src_eof;       /* no more decoded bytes */
@@ -54,9 +55,11 @@ rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err);
  * (its owner is the range before), and the last line is read past end up to
  * its '\n'. Adjacent ranges thus split the file's lines exactly. lineno
  * counts from 1 within the range; only the range at 0 strips a BOM. For the
- * parallel load (load_par.c). */
+ * parallel load (load_par.c). win: RPI_LINES_WIN bytes lent for the window
+ * (a worker's, reused chunk after chunk), or NULL to allocate one. */
+#define RPI_LINES_WIN ((size_t)2 << 20)
 rp_status rpi_lines_range(rpi_lines *r, const char *name, int fd, uint64_t start, uint64_t end,
-                          rp_error *err);
+                          char *win, rp_error *err);
 
 /* The next physical line without its "\n" (and "\r"), BOM stripped on line 1;
  * r->lineno is its number. *got = 0 at the end. The slice lives until the
@@ -168,9 +171,10 @@ rp_status rpi_text_line(rpi_parser *p, const char *line, size_t len, size_t line
 rp_status rpi_json_line(rpi_parser *p, const char *line, size_t len, size_t lineno, rp_error *err);
 
 /* Check the IDs' limits and queue the row for the builder. IDs must stay valid
- * until rpi_flush_rows (IDs in p->scratch are added at once). */
-rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int64_t ts,
-                      double rating, size_t lineno, rp_error *err);
+ * until rpi_flush_rows (IDs in p->scratch are added at once). ascii: the
+ * caller knows both IDs hold bytes 0x01..0x7f only (no UTF-8 check). */
+rp_status rpi_add_row(rpi_parser *p, const rpi_field *user, const rpi_field *item, int ascii,
+                      int64_t ts, double rating, size_t lineno, rp_error *err);
 
 /* Add the queued rows to the builder, in order. */
 rp_status rpi_flush_rows(rpi_parser *p, rp_error *err);

@@ -501,5 +501,5 @@ rp_status rpi_json_line(rpi_parser *p, const char *line, size_t len, size_t line
         return st;
     if ((st = set_unit(p, &c, old)) != RP_OK)
         return st;
-    return rpi_add_row(p, &user, &item, ts, rating, lineno, err);
+    return rpi_add_row(p, &user, &item, 0, ts, rating, lineno, err);
 }

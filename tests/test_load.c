@@ -184,6 +184,75 @@ START_TEST(ids_must_be_utf8)
 }
 END_TEST
 
+/* The one-pass split (load_text.c's split_plain, 8 bytes a step): IDs of
+ * every length from 1 to 19 bytes put the separators at every place of a
+ * word and of the padded last one, in each one-byte-separator format
+ * (items and half the times start with '-', the byte after ',' that a
+ * borrowing zero-byte test would also flag); a
+ * byte the ID check rejects, at every place of an ID of every such length,
+ * is still found at its column - an invalid byte (the line is not all
+ * ASCII) and a NUL (the word test's other half). */
+START_TEST(split_every_width)
+{
+    static const struct {
+        rp_format fmt;
+        const char *name, *head;
+        char sep;
+    } fm[] = {{RP_FORMAT_AMAZON_CSV, "w.csv", "", ','},
+              {RP_FORMAT_MOVIELENS_TSV, "w.tsv", "", '\t'},
+              {RP_FORMAT_CSV_HEADER, "h.csv", "user,item,rating,timestamp\n", ','}};
+    static const char letters[] = "abcdefghijklmnopqrs";
+    enum { W = 19 };
+    static char text[W * W * 64];
+    char user[W + 1], item[W + 1];
+    for (size_t f = 0; f < sizeof fm / sizeof fm[0]; f++) {
+        size_t len = (size_t)snprintf(text, sizeof text, "%s", fm[f].head);
+        for (int ul = 1; ul <= W; ul++)
+            for (int il = 1; il <= W; il++)
+                len += (size_t)snprintf(text + len, sizeof text - len, "%.*s%c%.*s%c%d%c%d\n", ul,
+                                        letters, fm[f].sep, il, "-876543210987654321", fm[f].sep,
+                                        (ul + il) % 5 + 1, fm[f].sep,
+                                        (il % 2 ? -1 : 1) * (ul * 100 + il));
+        rp_dataset *ds = load_ok(fm[f].name, text, len, fm[f].fmt);
+        ck_assert_uint_eq(rp_dataset_rows(ds), W * W);
+        for (int ul = 1; ul <= W; ul++)
+            for (int il = 1; il <= W; il++) {
+                snprintf(user, sizeof user, "%.*s", ul, letters);
+                snprintf(item, sizeof item, "%.*s", il, "-876543210987654321");
+                expect_row(ds, (uint32_t)((ul - 1) * W + il - 1), user, item,
+                           (il % 2 ? -1 : 1) * (ul * 100 + il), (ul + il) % 5 + 1);
+            }
+        rp_dataset_unref(ds);
+    }
+    for (int side = 0; side < 2; side++)
+        for (int bad = 0; bad < 2; bad++)
+            for (int idlen = 1; idlen <= W; idlen++)
+                for (int at = 0; at < idlen; at++) {
+                    char id[W + 1];
+                    memset(id, 'x', (size_t)idlen);
+                    id[at] = bad ? '\0' : (char)0xff;
+                    size_t len = (size_t)snprintf(text, sizeof text, "A,B,5,1\n");
+                    memcpy(text + len, side ? "U," : "", side ? 2 : 0);
+                    len += side ? 2 : 0;
+                    memcpy(text + len, id, (size_t)idlen);
+                    len += (size_t)idlen;
+                    len += (size_t)snprintf(text + len, sizeof text - len, "%s,5,2\n",
+                                            side ? "" : ",I");
+                    rp_dataset *ds = NULL;
+                    rp_error err = {0};
+                    ck_assert_int_eq(
+                        rp_load_buffer("b.csv", text, len, RP_FORMAT_AMAZON_CSV, &ds, &err),
+                        RP_ERR_PARSE);
+                    ck_assert_ptr_null(ds);
+                    size_t column = (size_t)(side ? 3 : 1) + (size_t)at;
+                    ck_assert_msg(err.line == 2 && err.column == column &&
+                                      strstr(err.message, bad ? "NUL byte" : "invalid UTF-8"),
+                                  "side %d bad %d len %d at %d: %zu:%zu %s", side, bad, idlen, at,
+                                  err.line, err.column, err.message);
+                }
+}
+END_TEST
+
 START_TEST(csv_quoted_fields)
 {
     const char *text = "\"A,1\",\"B\"\"2\",5,1\n\"\"\"q\",\"x\",\"4.5\",\"2\"\n";
@@ -789,6 +858,7 @@ int main(void)
     tcase_add_test(good, amazon_csv_item_first);
     tcase_add_test(good, ids_are_opaque);
     tcase_add_test(good, ids_must_be_utf8);
+    tcase_add_test(good, split_every_width);
     tcase_add_test(good, csv_quoted_fields);
     tcase_add_test(good, line_conventions);
     tcase_add_test(good, movielens_tsv_dat);
