@@ -33,7 +33,7 @@
  * exactly one 2 MiB huge page (mem.h): the parallel load opens a window per
  * chunk, and faulting each one in 4 KiB at a time (with the 2 MiB + 1 byte
  * window it had) cost ~2,000 of the 2M-row log's page faults. */
-#define WIN_CAP ((size_t)2 << 20)
+#define WIN_CAP RPI_LINES_WIN
 _Static_assert(WIN_CAP >= (size_t)RP_LOAD_MAX_LINE + 1 + ((size_t)1 << 19),
                "the window holds a longest line and reading room");
 #define IN_CAP ((size_t)1 << 18)
@@ -142,7 +142,7 @@ rp_status rpi_lines_fd(rpi_lines *r, const char *name, int fd, rp_error *err)
 }
 
 rp_status rpi_lines_range(rpi_lines *r, const char *name, int fd, uint64_t start, uint64_t end,
-                          rp_error *err)
+                          char *win, rp_error *err)
 {
     memset(r, 0, sizeof(*r));
     r->name = name;
@@ -151,7 +151,12 @@ rp_status rpi_lines_range(rpi_lines *r, const char *name, int fd, uint64_t start
     r->skip_first = r->no_bom = start > 0;
     r->pos = start > 0 ? start - 1 : 0;
     r->end = end;
-    return alloc_window(r, err);
+    if (win == NULL)
+        return alloc_window(r, err);
+    r->win = win;
+    r->win_cap = WIN_CAP;
+    r->win_lent = 1;
+    return RP_OK;
 }
 
 void rpi_lines_cleanup(rpi_lines *r)
@@ -159,7 +164,8 @@ void rpi_lines_cleanup(rpi_lines *r)
     if (r->zs_live)
         inflateEnd(&r->zs);
     free(r->in);
-    free(r->win);
+    if (!r->win_lent)
+        free(r->win);
     memset(r, 0, sizeof(*r));
     r->fd = -1;
 }

@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "load_impl.h"
+#include "mem.h"
 
 #define MIN_SPLIT ((uint64_t)8 << 20) /* below this a file loads on one thread */
 #define CHUNK_MIN ((size_t)1 << 20)
@@ -256,7 +257,7 @@ static rp_status parse_lines(par *w, size_t k, rpi_parser *p, rpi_lines *r, rp_e
     return st;
 }
 
-static void parse_chunk(par *w, size_t k)
+static void parse_chunk(par *w, size_t k, char *win)
 {
     chunk *c = &w->ch[k];
     rpi_parser p;
@@ -271,7 +272,7 @@ static void parse_chunk(par *w, size_t k)
         st = adopt_config(w, &p, (size_t)(c->end - c->start), &c->err);
     }
     if (st == RP_OK)
-        st = rpi_lines_range(&r, w->path, w->fd, c->start, c->end, &c->err);
+        st = rpi_lines_range(&r, w->path, w->fd, c->start, c->end, win, &c->err);
     if (st == RP_OK)
         st = parse_lines(w, k, &p, &r, &c->err);
     if (k == 0)
@@ -318,8 +319,12 @@ static void *worker(void *arg)
 {
     worker_arg *a = arg;
     par *w = a->w;
+    /* one window for all its chunks: memory freed between chunks went back
+     * to the system (glibc trims a thread arena's top) and faulted in again,
+     * 2 MB a chunk */
+    char *win = rpi_alloc_big(RPI_LINES_WIN, 1);
     for (size_t k; (k = take_chunk(w, a->ahead)) < w->n;) {
-        parse_chunk(w, k);
+        parse_chunk(w, k, win);
         pthread_mutex_lock(&w->mu);
         w->ch[k].done = 1;
         if (w->ch[k].st != RP_OK && k < w->first_bad)
@@ -327,6 +332,7 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&w->cv);
         pthread_mutex_unlock(&w->mu);
     }
+    free(win);
     return NULL;
 }
 
