@@ -39,6 +39,14 @@ int rpi_parse_int64(const char *s, size_t n, int64_t *out)
         return -1;
     uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     int range = 0;
+    if (n - i <= 18) { /* under 10^18: no overflow to watch for */
+        for (; i < n; i++) {
+            unsigned d = (unsigned char)s[i] - '0';
+            if (d > 9)
+                return -1;
+            v = v * 10 + d;
+        }
+    }
     for (; i < n; i++) {
         unsigned d = (unsigned char)s[i] - '0';
         if (d > 9)
@@ -195,6 +203,22 @@ static inline uint64_t zero_bytes(uint64_t x)
     return ~(y | x | LOW7);
 }
 
+/* w as read from memory, its first byte made the lowest (for ctz). */
+static inline uint64_t le64_order(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+static inline uint64_t load_le64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return le64_order(w);
+}
+
 /* Split on a one-byte separator with one pass of 8-byte words (SWAR): each
  * word's separator bytes as a bit mask, and the bytes that would need the
  * UTF-8 check or mean a quote. Its rows' IDs are 10-14 bytes: four memchr
@@ -211,10 +235,18 @@ static unsigned split_plain(const char *line, size_t len, char sep, rpi_field *f
     for (size_t i = 0;; i += 8) {
         uint64_t w = ONES * (unsigned char)' ';
         size_t left = len - i;
-        memcpy(&w, line + i, left < 8 ? left : 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w); /* the line's first byte lowest, for ctz */
-#endif
+        /* 8-byte loads only: a memcpy of a variable size goes through the
+         * stack, and the word's reload waits for its stores. The last part
+         * word is the line's last 8 bytes shifted down, spaces above. */
+        if (left >= 8) {
+            w = load_le64(line + i);
+        } else if (len >= 8) {
+            w = load_le64(line + len - 8) >> (8 * (8 - left));
+            w |= (ONES * (unsigned char)' ') << (8 * left);
+        } else {
+            memcpy(&w, line + i, left);
+            w = le64_order(w);
+        }
         odd |= (w & HIGHS) | zero_bytes(w);
         quote |= zero_bytes(w ^ quotes);
         for (uint64_t m = zero_bytes(w ^ seps); m != 0; m &= m - 1) {
@@ -406,7 +438,9 @@ static int has_quote(const rpi_field *t, size_t n, const char *line, size_t len)
 static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_field *f, int *ascii,
                            size_t lineno, rp_error *err)
 {
-    rpi_field t[4];
+    rpi_field *t = f; /* split in place: copying the fields just stored
+                         would wait on the stores (16-byte loads over 8-byte
+                         stores do not forward) */
     size_t n = 0, bad = 0;
     unsigned seen = 0;
     if (p->fmt == RP_FORMAT_MOVIELENS_TSV)
@@ -428,11 +462,11 @@ static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_fiel
         rp_error_set(err, p->name, lineno, 0, "expected 4 fields, found %zu", n);
         return RP_ERR_PARSE;
     }
-    int swap = p->fmt == RP_FORMAT_AMAZON_CSV_ITEM_FIRST;
-    f[0] = t[swap];
-    f[1] = t[!swap];
-    f[2] = t[2];
-    f[3] = t[3];
+    if (p->fmt == RP_FORMAT_AMAZON_CSV_ITEM_FIRST) {
+        rpi_field item = f[0];
+        f[0] = f[1];
+        f[1] = item;
+    }
     *ascii = (seen & LINE_ASCII) != 0;
     return RP_OK;
 }
