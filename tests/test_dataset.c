@@ -397,6 +397,9 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("dataset");
     TCase *tc = tcase_create("core");
+    /* the 70,000-row cases take seconds under the sanitizers on a busy
+       2-core machine: past Check's default 4 s (seen once in ctest -j2) */
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, interns_in_first_appearance_order);
     tcase_add_test(tc, by_time_is_stable);
     tcase_add_test(tc, by_time_every_pass_count);
