@@ -387,10 +387,7 @@ int rpi_by_time_row(const void *a, const void *b)
 /* The key of a row whose timestamp is t: whole seconds, or as stored. */
 static int64_t time_key(const rp_dataset *ds, int precise, int64_t t)
 {
-    if (precise || ds->ts_unit == RP_TS_SECONDS)
-        return t;
-    int64_t q = t / 1000;
-    return (t % 1000 < 0) ? q - 1 : q;
+    return precise ? t : rpi_sec_of(ds, t);
 }
 
 /* The timestamp of the i-th of a user's rows: carried (ts32 offsets, see
@@ -461,11 +458,10 @@ static rp_status users_by_time(rp_dataset *ds, uint32_t u0, uint32_t u1, int car
 
 /* The indexes are built on two threads in two rounds: (sort by time, item
  * CSR, the rows' half of the fingerprint) beside (user CSR, the IDs' half),
- * then each user's rows in time order
- * from the user CSR, half the rows on each thread. With one CPU or when a
- * thread cannot start, everything runs inline. by_time uses item_rows,
- * filled after it on the same thread, for its scratch, so user_rows_t is
- * free to carry the user CSR's timestamps. */
+ * then each user's rows in time order from the user CSR, half the rows on
+ * each thread. With one CPU or when a thread cannot start, everything runs
+ * inline. by_time uses item_rows, filled after it on the same thread, for
+ * its scratch, so user_rows_t is free to carry the user CSR's timestamps. */
 typedef struct index_job {
     rp_dataset *ds;
     uint32_t u0, u1;    /* the second round's users */
@@ -623,14 +619,12 @@ static rp_status take_columns(rp_dataset *ds, rpi_builder *b)
     ds->rating = b->rating, ds->rating8 = b->rating8; /* one of them: builder.c */
     memcpy(ds->rating_dict, b->rdict, sizeof ds->rating_dict);
     b->user = b->item = NULL, b->ts = NULL, b->rating = NULL, b->rating8 = NULL;
-    ds->item_ids = b->items;
-    b->items = NULL;
-    ds->n_items = rp_intern_count(ds->item_ids);
-    rp_status st = rp_intern_seal(ds->item_ids);
-    ds->user_ids = b->users;
-    b->users = NULL;
+    ds->user_ids = b->users, ds->item_ids = b->items;
+    b->users = b->items = NULL;
     ds->n_users = rp_intern_count(ds->user_ids);
-    return st == RP_OK ? rp_intern_seal(ds->user_ids) : st;
+    ds->n_items = rp_intern_count(ds->item_ids);
+    rp_status st = rp_intern_seal(ds->user_ids);
+    return st == RP_OK ? rp_intern_seal(ds->item_ids) : st;
 }
 
 rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, rp_dataset **out,

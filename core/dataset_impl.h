@@ -181,15 +181,21 @@ static inline double rpi_rating(const rp_dataset *ds, uint32_t r)
     return ds->rating8 ? ds->rating_dict[ds->rating8[r]] : ds->rating[r];
 }
 
-/* Row r's timestamp in whole seconds: floor(ms / 1000) for millisecond
- * datasets, as the contract's temporal/full pipelines and filters compare. */
-static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
+/* A timestamp t of ds's unit in whole seconds: floor(ms / 1000) for
+ * millisecond datasets, as the contract's temporal/full pipelines and
+ * filters compare. */
+static inline int64_t rpi_sec_of(const rp_dataset *ds, int64_t t)
 {
-    int64_t t = rpi_ts(ds, r);
     if (ds->ts_unit == RP_TS_SECONDS)
         return t;
     int64_t q = t / 1000;
     return (t % 1000 < 0) ? q - 1 : q;
+}
+
+/* Row r's timestamp in whole seconds (rpi_sec_of). */
+static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
+{
+    return rpi_sec_of(ds, rpi_ts(ds, r));
 }
 
 /* A row under a time key, ordered as by_time orders rows: by key, ties in
