@@ -97,6 +97,17 @@ int rpi_parse_rating(const char *s, size_t n, double *out);
 enum { RPI_ROLE_NONE, RPI_ROLE_USER, RPI_ROLE_ITEM, RPI_ROLE_RATING, RPI_ROLE_TS };
 int rpi_header_role(const char *s, size_t n);
 
+/* Bytes of w that are NUL or >= 0x80 (the UTF-8 check's work), as a mask
+ * that is 0 exactly when all eight are in 0x01..0x7f: a byte's borrow can
+ * only set a bit above a byte that is 0 itself. For rpi_id_bad_byte and the
+ * delimited formats' one-pass split (load_text.c). */
+#define RPI_ONES 0x0101010101010101ull
+#define RPI_HIGHS 0x8080808080808080ull
+static inline uint64_t rpi_word_odd(uint64_t w)
+{
+    return ((w - RPI_ONES) | w) & RPI_HIGHS;
+}
+
 /* Offset of the first byte of id[0..n) that is NUL or not part of valid
  * UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF),
  * or n when the whole ID is valid. core/utf8.c. */

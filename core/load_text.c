@@ -191,12 +191,11 @@ enum {
     LINE_QUOTE = 2  /* a '"' somewhere */
 };
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
 #define LOW7 0x7f7f7f7f7f7f7f7full
 
 /* The zero bytes of x, each as its high bit: exact for every byte (no
- * borrow crosses a byte, unlike (x - ONES) & ~x). */
+ * borrow crosses a byte, unlike (x - RPI_ONES) & ~x), as the separators'
+ * positions need. */
 static inline uint64_t zero_bytes(uint64_t x)
 {
     uint64_t y = (x & LOW7) + LOW7;
@@ -229,11 +228,11 @@ static inline uint64_t load_le64(const char *p)
 static unsigned split_plain(const char *line, size_t len, char sep, rpi_field *f, size_t max,
                             size_t *count)
 {
-    const uint64_t seps = ONES * (unsigned char)sep, quotes = ONES * (unsigned char)'"';
+    const uint64_t seps = RPI_ONES * (unsigned char)sep, quotes = RPI_ONES * (unsigned char)'"';
     uint64_t odd = 0, quote = 0;
     size_t k = 0, start = 0;
     for (size_t i = 0;; i += 8) {
-        uint64_t w = ONES * (unsigned char)' ';
+        uint64_t w = RPI_ONES * (unsigned char)' ';
         size_t left = len - i;
         /* 8-byte loads only: a memcpy of a variable size goes through the
          * stack, and the word's reload waits for its stores. The last part
@@ -242,12 +241,12 @@ static unsigned split_plain(const char *line, size_t len, char sep, rpi_field *f
             w = load_le64(line + i);
         } else if (len >= 8) {
             w = load_le64(line + len - 8) >> (8 * (8 - left));
-            w |= (ONES * (unsigned char)' ') << (8 * left);
+            w |= (RPI_ONES * (unsigned char)' ') << (8 * left);
         } else {
             memcpy(&w, line + i, left);
             w = le64_order(w);
         }
-        odd |= (w & HIGHS) | zero_bytes(w);
+        odd |= rpi_word_odd(w);
         quote |= zero_bytes(w ^ quotes);
         for (uint64_t m = zero_bytes(w ^ seps); m != 0; m &= m - 1) {
             size_t e = i + (size_t)(__builtin_ctzll(m) >> 3);
@@ -284,13 +283,24 @@ static void split_dat(const char *line, size_t len, rpi_field *f, size_t max, si
     *count = k;
 }
 
+/* rpi_csv_split, also telling (*ascii) whether the line was all ASCII: the
+ * one-pass split, redone with quotes when the line holds a '"'. */
+static size_t csv_split(const char *line, size_t len, rpi_field *f, size_t max, size_t *count,
+                        char *scratch, int *ascii)
+{
+    unsigned seen = split_plain(line, len, ',', f, max, count);
+    *ascii = (seen & LINE_ASCII) != 0;
+    if (!(seen & LINE_QUOTE))
+        return 0;
+    *ascii = 0;
+    return csv_split_quoted(line, len, f, max, count, scratch);
+}
+
 size_t rpi_csv_split(const char *line, size_t len, rpi_field *f, size_t max, size_t *count,
                      char *scratch)
 {
-    if (memchr(line, '"', len))
-        return csv_split_quoted(line, len, f, max, count, scratch);
-    (void)split_plain(line, len, ',', f, max, count);
-    return 0;
+    int ascii;
+    return csv_split(line, len, f, max, count, scratch, &ascii);
 }
 
 int rpi_header_role(const char *s, size_t n)
@@ -438,20 +448,19 @@ static int has_quote(const rpi_field *t, size_t n, const char *line, size_t len)
 static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_field *f, int *ascii,
                            size_t lineno, rp_error *err)
 {
-    rpi_field *t = f; /* split in place: copying the fields just stored
-                         would wait on the stores (16-byte loads over 8-byte
-                         stores do not forward) */
+    /* split into f in place: copying fields just stored would wait on the
+       stores (16-byte loads over 8-byte stores do not forward) */
     size_t n = 0, bad = 0;
     unsigned seen = 0;
     if (p->fmt == RP_FORMAT_MOVIELENS_TSV)
-        seen = split_plain(line, len, '\t', t, 4, &n);
+        seen = split_plain(line, len, '\t', f, 4, &n);
     else if (p->fmt == RP_FORMAT_MOVIELENS_DAT)
-        split_dat(line, len, t, 4, &n);
+        split_dat(line, len, f, 4, &n);
     else {
-        seen = split_plain(line, len, ',', t, 4, &n);
-        if ((seen & LINE_QUOTE) && has_quote(t, n, line, len)) {
+        seen = split_plain(line, len, ',', f, 4, &n);
+        if ((seen & LINE_QUOTE) && has_quote(f, n, line, len)) {
             seen = 0;
-            bad = csv_split_quoted(line, len, t, 4, &n, p->scratch);
+            bad = csv_split_quoted(line, len, f, 4, &n, p->scratch);
         }
     }
     if (bad) {
@@ -471,16 +480,11 @@ static rp_status split_row(rpi_parser *p, const char *line, size_t len, rpi_fiel
     return RP_OK;
 }
 
-/* A csv-header row: as rpi_csv_split, with split_plain's *ascii. */
+/* A csv-header row; *ascii as csv_split's. */
 static rp_status header_row(rpi_parser *p, const char *line, size_t len, rpi_field *f, int *ascii,
                             size_t lineno, rp_error *err)
 {
-    size_t n = 0, bad = 0;
-    unsigned seen = split_plain(line, len, ',', p->cols, p->ncols, &n);
-    if (seen & LINE_QUOTE) {
-        seen = 0;
-        bad = csv_split_quoted(line, len, p->cols, p->ncols, &n, p->scratch);
-    }
+    size_t n = 0, bad = csv_split(line, len, p->cols, p->ncols, &n, p->scratch, ascii);
     if (bad) {
         rp_error_set(err, p->name, lineno, bad, "malformed quoted field");
         return RP_ERR_PARSE;
@@ -494,7 +498,6 @@ static rp_status header_row(rpi_parser *p, const char *line, size_t len, rpi_fie
     f[3] = p->cols[p->col_ts];
     if (p->col_rating != SIZE_MAX)
         f[2] = p->cols[p->col_rating];
-    *ascii = (seen & LINE_ASCII) != 0;
     return RP_OK;
 }
 

@@ -19,9 +19,6 @@
 
 #include "load_impl.h"
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
 /* Length of the valid multi-byte sequence at s[0..n), or 0 if invalid. */
 static size_t sequence(const unsigned char *s, size_t n)
 {
@@ -48,7 +45,7 @@ size_t rpi_id_bad_byte(const char *id, size_t n)
         if (n - i >= 8) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if ((((w - ONES) | w) & HIGHS) == 0) { /* eight bytes in 0x01..0x7f */
+            if (rpi_word_odd(w) == 0) { /* eight bytes in 0x01..0x7f */
                 i += 8;
                 continue;
             }
