@@ -302,6 +302,51 @@ START_TEST(fingerprint_tracks_content)
         t[0] = x;
     }
     rp_dataset_unref(base);
+    /* so are the IDs' strings: any one user's or item's changed, or two
+       users' strings swapped (the same rows, the indices swapped) */
+    const char *names[N] = {"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"};
+    const char *items[N] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8"};
+    const char **sides[2] = {uu, ii};
+    for (int r = 0; r < N; r++) {
+        uu[r] = names[r];
+        ii[r] = items[r];
+    }
+    base = make(uu, ii, t, N);
+    for (int side = 0; side < 2; side++)
+        for (int r = 0; r < N; r++) {
+            const char *was = sides[side][r];
+            sides[side][r] = "zz";
+            rp_dataset *d = make(uu, ii, t, N);
+            ck_assert_msg(rp_dataset_fingerprint(d) != rp_dataset_fingerprint(base),
+                          "side %d id %d", side, r);
+            rp_dataset_unref(d);
+            sides[side][r] = was;
+        }
+    /* every byte of a 13-byte ID counts: 8 in a word, 5 in the tail */
+    char longid[14] = "user-0123456", changed[14];
+    uu[4] = longid;
+    rp_dataset *lbase = make(uu, ii, t, N);
+    for (int k = 0; k < 13; k++) {
+        memcpy(changed, longid, sizeof changed);
+        changed[k] ^= 1;
+        uu[4] = changed;
+        rp_dataset *d = make(uu, ii, t, N);
+        ck_assert_msg(rp_dataset_fingerprint(d) != rp_dataset_fingerprint(lbase), "byte %d", k);
+        rp_dataset_unref(d);
+    }
+    rp_dataset_unref(lbase);
+    uu[4] = names[4];
+    for (int r = 1; r < N; r++) {
+        uu[0] = names[r];
+        uu[r] = names[0];
+        rp_dataset *d = make(uu, ii, t, N);
+        ck_assert_msg(rp_dataset_fingerprint(d) != rp_dataset_fingerprint(base), "user swap 0 %d",
+                      r);
+        rp_dataset_unref(d);
+        uu[0] = names[0];
+        uu[r] = names[r];
+    }
+    rp_dataset_unref(base);
 }
 END_TEST
 
