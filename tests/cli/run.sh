@@ -67,6 +67,14 @@ cmp -s "$work/a.json" "$work/b.json" && ok || bad "summary differs between runs"
 bytes=$(tr -d ' \n' <"$work/a.json" | grep -o '"train.txt":{"lines":[0-9]*,"bytes":[0-9]*' | grep -o '[0-9]*$')
 [ "$bytes" = "$(wc -c <"$work/a/train.txt")" ] && ok || bad "summary bytes $bytes != file size"
 "$bin" stats "$work/log.csv" >"$work/stats.json" && grep -q '"interactions": 5000' "$work/stats.json" && ok || bad "stats"
+# The provenance names the input's bytes: its size and SHA-256, plain or gzip.
+for f in log.csv:a log.csv.gz:c; do
+  in=$work/${f%%:*} json=$work/${f##*:}.json
+  sha=$(tr -d ' \n' <"$json" | grep -o '"sha256":"[0-9a-f]*"' | cut -d'"' -f4)
+  size=$(tr -d ' \n' <"$json" | grep -o '"bytes":[0-9]*,"sha256"' | cut -d: -f2 | cut -d, -f1)
+  [ "$sha" = "$(sha256sum "$in" | cut -d' ' -f1)" ] && ok || bad "${f%%:*}: sha256 '$sha' is not the file's"
+  [ "$size" = "$(wc -c <"$in")" ] && ok || bad "${f%%:*}: provenance bytes '$size' != file size"
+done
 
 # A name ending .gz over plain bytes says "not gzip", naming the file.
 cp "$work/log.csv" "$work/plain.csv.gz"
