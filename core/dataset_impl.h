@@ -208,6 +208,13 @@ typedef struct rpi_time_row {
 
 int rpi_by_time_row(const void *a, const void *b);
 
+/* A CSR of n rows by keycol (< nkeys): off[nkeys + 1], rows[n] the rows of
+ * each key in file order, carried[n] (when carry is given) carry[row] in the
+ * same places. part_rows > 0 builds it partitioned, in buckets of about
+ * that many rows (dataset.c); 0 directly. Exposed for the tests. */
+void rpi_build_csr(uint32_t n, const uint32_t *keycol, uint32_t nkeys, uint32_t *off,
+                   uint32_t *rows, const uint32_t *carry, uint32_t *carried, uint32_t part_rows);
+
 /* The dataset's duplicate index, built by the first caller (thread-safe);
  * NULL when out of memory. */
 const rpi_dups *rpi_dataset_dups(const rp_dataset *ds);

@@ -259,6 +259,61 @@ START_TEST(csr_orders)
 }
 END_TEST
 
+/* The partitioned CSR build against the direct one (and against the
+ * definition: each key's rows ascending, carried beside) for keys uniform,
+ * skewed past a bucket's scratch (one key holding a third of the rows: its
+ * bucket is filled by scans), with keys that have no rows, and buckets of
+ * 1 row to more than all of them, with and without a carried column. */
+static void csr_case(uint32_t n, uint32_t nkeys, int skew, uint64_t seed, uint32_t part_rows,
+                     int carry_it)
+{
+    uint32_t *key = malloc(n * sizeof *key), *carry = malloc(n * sizeof *carry);
+    uint32_t *off[2], *rows[2], *car[2];
+    for (int v = 0; v < 2; v++) {
+        off[v] = malloc(((size_t)nkeys + 1) * sizeof **off);
+        rows[v] = malloc(n * sizeof **rows);
+        car[v] = malloc(n * sizeof **car);
+    }
+    for (uint32_t r = 0; r < n; r++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t x = (uint32_t)(seed >> 33);
+        key[r] = skew && x % 3 == 0 ? nkeys / 2
+                                    : x % (nkeys - nkeys / 4); /* the last quarter: no rows */
+        carry[r] = x ^ r;
+    }
+    const uint32_t *cin = carry_it ? carry : NULL;
+    rpi_build_csr(n, key, nkeys, off[0], rows[0], cin, car[0], 0);
+    rpi_build_csr(n, key, nkeys, off[1], rows[1], cin, car[1], part_rows);
+    ck_assert_msg(memcmp(off[0], off[1], ((size_t)nkeys + 1) * sizeof **off) == 0,
+                  "off: n %u keys %u skew %d part %u", n, nkeys, skew, part_rows);
+    ck_assert_msg(memcmp(rows[0], rows[1], n * sizeof **rows) == 0, "rows: n %u part %u", n,
+                  part_rows);
+    if (carry_it)
+        ck_assert_msg(memcmp(car[0], car[1], n * sizeof **car) == 0, "carried: part %u", part_rows);
+    uint32_t bad = 0;
+    for (uint32_t k = 0; k < nkeys; k++)
+        for (uint32_t p = off[1][k]; p < off[1][k + 1]; p++)
+            bad += key[rows[1][p]] != k || (p > off[1][k] && rows[1][p] <= rows[1][p - 1]) ||
+                   (carry_it && car[1][p] != carry[rows[1][p]]);
+    ck_assert_msg(bad == 0 && off[1][0] == 0 && off[1][nkeys] == n, "%u rows misplaced", bad);
+    for (int v = 0; v < 2; v++)
+        free(off[v]), free(rows[v]), free(car[v]);
+    free(key), free(carry);
+}
+
+START_TEST(csr_partitioned)
+{
+    static const uint32_t parts[] = {1, 7, 64, 1000, 1u << 17};
+    for (size_t p = 0; p < sizeof parts / sizeof *parts; p++)
+        for (int skew = 0; skew < 2; skew++)
+            for (int carry_it = 0; carry_it < 2; carry_it++) {
+                csr_case(20000, 5003, skew, 7 + p, parts[p], carry_it);
+                csr_case(3000, 2999, skew, 11 + p, parts[p], carry_it);
+            }
+    csr_case(1, 1, 0, 3, 64, 1);
+}
+END_TEST
+
 START_TEST(fingerprint_tracks_content)
 {
     const char *u[] = {"a", "b", "a"};
@@ -478,6 +533,7 @@ static Suite *suite(void)
     tcase_add_test(tc, by_time_every_pass_count);
     tcase_add_test(tc, by_time_common_factors);
     tcase_add_test(tc, csr_orders);
+    tcase_add_test(tc, csr_partitioned);
     tcase_add_test(tc, millisecond_user_orders);
     tcase_add_test(tc, fingerprint_tracks_content);
     tcase_add_test(tc, refcount_keeps_alive);
