@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "intern_batch.h"
 #include "mem.h"
 #include "recprep/intern.h"
@@ -362,7 +363,7 @@ static int same_as_prev(const rpi_rowbuf *rb, const uint64_t *h, uint32_t k, int
         return 0;
     uint32_t s = (uint32_t)side, lo = rb->off[2 * k + s], len = rb->off[2 * k + 1 + s] - lo;
     uint32_t plo = rb->off[2 * (k - 1) + s], plen = rb->off[2 * (k - 1) + 1 + s] - plo;
-    return len == plen && memcmp(rb->bytes + lo, rb->bytes + plo, len) == 0;
+    return len == plen && rpi_same_bytes(rb->bytes + lo, rb->bytes + plo, len);
 }
 
 static rp_status intern_side(rp_intern *in, const rpi_rowbuf *rb, int side, uint32_t *col)

@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "intern_impl.h"
 #include "mem.h"
 
@@ -348,21 +349,13 @@ static int same_key(const rp_intern *in, const slot *sl, const char *s, size_t l
     entry e = entry_at(in, slot_pos(sl));
     if (e.len != len)
         return 0;
-    const char *a = e.bytes;
-    int same;
-    if (len > 16) /* IDs are mostly 10-14 bytes: words below, no call */
-        same = memcmp(a, s, len) == 0;
-    else if (len >= 8)
-        same = le64(a) == le64(s) && le64(a + len - 8) == le64(s + len - 8);
-    else
-        same = small_word(a, len) == small_word(s, len);
     *idx = e.idx;
-    return same;
+    return rpi_same_bytes(e.bytes, s, len);
 }
 
 static int is_last(const rp_intern *in, const char *s, size_t len)
 {
-    return in->last && in->last_len == len && memcmp(in->last_key, s, len) == 0;
+    return in->last && in->last_len == len && rpi_same_bytes(in->last_key, s, len);
 }
 
 static void remember(rp_intern *in, uint32_t idx1, const char *s, size_t len)

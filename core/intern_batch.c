@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "beside.h"
+#include "bytes.h"
 #include "intern_impl.h"
 #include "mem.h"
 
@@ -419,11 +420,6 @@ static void note_string(rpi_bintern *bi, uint32_t idx, uint32_t ref, uint32_t le
     bi->range_bytes[idx >> RANGE_BITS] += len;
 }
 
-static int same(const char *a, const char *b, uint32_t len)
-{
-    return memcmp(a, b, len) == 0;
-}
-
 /* The slot of s in pt, or the empty slot where it would go (*found 0). */
 static size_t probe(const rpi_bintern *bi, const bpart *pt, uint32_t hi, const char *s,
                     uint32_t len, int *found)
@@ -439,7 +435,7 @@ static size_t probe(const rpi_bintern *bi, const bpart *pt, uint32_t hi, const c
         uint32_t elen;
         const char *eb;
         (void)entry_at(bi->arena, (uint64_t)(sl->ref - 1) * ENTRY_ALIGN, &elen, &eb);
-        if (elen == len && same(eb, s, len)) {
+        if (elen == len && rpi_same_bytes(eb, s, len)) {
             *found = 1;
             return p;
         }
@@ -482,7 +478,7 @@ static int same_as_prev(const char *bytes, const uint32_t *off, int side, const 
         return 0;
     uint32_t s = (uint32_t)side, lo = off[2 * k + s], len = off[2 * k + 1 + s] - lo;
     uint32_t plo = off[2 * (k - 1) + s], plen = off[2 * (k - 1) + 1 + s] - plo;
-    return len == plen && memcmp(bytes + lo, bytes + plo, len) == 0;
+    return len == plen && rpi_same_bytes(bytes + lo, bytes + plo, len);
 }
 
 static qchunk *next_chunk(rpi_bintern *bi)

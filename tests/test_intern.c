@@ -6,6 +6,7 @@
 
 #include "recprep/intern.h"
 #include "check_run.h"
+#include "bytes.h"
 #include "intern_impl.h"
 
 static uint32_t put(rp_intern *in, const char *s, size_t len)
@@ -199,6 +200,28 @@ START_TEST(repeats_and_prefixes)
 }
 END_TEST
 
+/* The interners' short-string compare: equal strings of 0-40 bytes, and a
+ * difference in any one bit of any one byte, each way round. */
+START_TEST(same_bytes_every_length_and_place)
+{
+    unsigned char a[41], b[41];
+    uint32_t bad = 0;
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t k = 0; k < len; k++)
+            a[k] = (unsigned char)('a' + (k * 7) % 26);
+        memcpy(b, a, len);
+        bad += !rpi_same_bytes(a, b, len);
+        for (size_t k = 0; k < len; k++)
+            for (unsigned bit = 0; bit < 8; bit++) {
+                b[k] ^= (unsigned char)(1u << bit);
+                bad += rpi_same_bytes(a, b, len) || rpi_same_bytes(b, a, len);
+                b[k] ^= (unsigned char)(1u << bit);
+            }
+    }
+    ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
 START_TEST(seal_keeps_strings)
 {
     rp_intern *in = rp_intern_new(0);
@@ -258,6 +281,7 @@ int main(void)
     tcase_add_test(tc, long_keys_differ_late);
     tcase_add_test(tc, every_length);
     tcase_add_test(tc, repeats_and_prefixes);
+    tcase_add_test(tc, same_bytes_every_length_and_place);
     tcase_add_test(tc, seal_keeps_strings);
     tcase_add_loop_test(tc, seal_packs_every_length, 0, 2); /* 4- and 8-byte offsets */
     suite_add_tcase(s, tc);
