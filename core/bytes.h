@@ -1,5 +1,10 @@
 /*
- * core/bytes.h - equality of short byte strings (private to the core).
+ * core/bytes.h - short byte strings: little-endian words and equality
+ * (private to the core).
+ *
+ * Words are read by value (byte i at bits 8i) whatever the host's byte
+ * order, and never with a variable-length memcpy: that would go through
+ * the stack and stall on store forwarding in the loader's hottest loops.
  *
  * The interners compare a candidate's bytes with a stored ID's on every
  * hash match, and IDs are short (Amazon's are 10-14 bytes, MovieLens's a
@@ -14,6 +19,32 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* w as read from memory, its first byte made the lowest. */
+static inline uint64_t rpi_le64_order(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+static inline uint64_t rpi_le64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return rpi_le64_order(v);
+}
+
+static inline uint32_t rpi_le32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
 
 /* a[0..len) == b[0..len). */
 static inline int rpi_same_bytes(const void *a, const void *b, size_t len)

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "beside.h"
+#include "bytes.h"
 #include "mem.h"
 #include "recprep/intern.h"
 
@@ -56,17 +57,6 @@ static uint64_t mix(uint64_t h, uint64_t w)
     return h ^ (h >> 31);
 }
 
-/* Bytes s[0..8) as a little-endian word, whatever the host's order. */
-static uint64_t load_le64(const unsigned char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
 /* The length, then each 8 bytes and the 0-7 last as little-endian words;
  * a string of 8 bytes or more reads its last ones with one load ending at
  * its end (the bytes before shifted out). */
@@ -76,10 +66,10 @@ static uint64_t mix_bytes(uint64_t h, const void *p, size_t len)
     size_t n = len;
     h = mix(h, len);
     for (; n >= 8; s += 8, n -= 8)
-        h = mix(h, load_le64(s));
+        h = mix(h, rpi_le64(s));
     uint64_t w = 0;
     if (n > 0 && len >= 8)
-        w = load_le64(s + n - 8) >> (64 - 8 * n);
+        w = rpi_le64(s + n - 8) >> (64 - 8 * n);
     else
         for (size_t k = n; k > 0; k--)
             w = (w << 8) | s[k - 1];

@@ -116,36 +116,13 @@ struct rp_intern {
     char last_key[32]; /* a copy, so the check touches no cold memory */
 };
 
-/* Words are read by value (byte i at bits 8i) whatever the host's byte order,
- * and never with a variable-length memcpy: that would go through the stack and
- * stall on store forwarding in the hottest function of the loader. */
-static uint64_t le64(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static uint64_t le32(const char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-}
-
 /* s[0..n), n <= 8, as a zero-padded word; reads only those n bytes. */
 static uint64_t small_word(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     if (n >= 4) {
-        uint64_t hi = n == 8 ? 0 : le32(s + n - 4) >> (8 * (8 - n));
-        return n == 8 ? le64(s) : le32(s) | hi << 32;
+        uint64_t hi = n == 8 ? 0 : (uint64_t)rpi_le32(s + n - 4) >> (8 * (8 - n));
+        return n == 8 ? rpi_le64(s) : rpi_le32(s) | hi << 32;
     }
     if (n == 0)
         return 0;
@@ -167,7 +144,7 @@ static uint64_t hash_bytes(const char *s, size_t len)
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (len * 0xff51afd7ed558ccdull);
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        h = (h ^ le64(s + i)) * 0xbf58476d1ce4e5b9ull;
+        h = (h ^ rpi_le64(s + i)) * 0xbf58476d1ce4e5b9ull;
         h ^= h >> 31;
     }
     if (i < len)

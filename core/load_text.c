@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "load_impl.h"
 
 #define SHOW 40 /* bytes of an offending field quoted in a message */
@@ -202,22 +203,6 @@ static inline uint64_t zero_bytes(uint64_t x)
     return ~(y | x | LOW7);
 }
 
-/* w as read from memory, its first byte made the lowest (for ctz). */
-static inline uint64_t le64_order(uint64_t w)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
-static inline uint64_t load_le64(const char *p)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return le64_order(w);
-}
-
 /* Split on a one-byte separator with one pass of 8-byte words (SWAR): each
  * word's separator bytes as a bit mask, and the bytes that would need the
  * UTF-8 check or mean a quote. Its rows' IDs are 10-14 bytes: four memchr
@@ -238,13 +223,13 @@ static unsigned split_plain(const char *line, size_t len, char sep, rpi_field *f
          * stack, and the word's reload waits for its stores. The last part
          * word is the line's last 8 bytes shifted down, spaces above. */
         if (left >= 8) {
-            w = load_le64(line + i);
+            w = rpi_le64(line + i);
         } else if (len >= 8) {
-            w = load_le64(line + len - 8) >> (8 * (8 - left));
+            w = rpi_le64(line + len - 8) >> (8 * (8 - left));
             w |= (RPI_ONES * (unsigned char)' ') << (8 * left);
         } else {
             memcpy(&w, line + i, left);
-            w = le64_order(w);
+            w = rpi_le64_order(w);
         }
         odd |= rpi_word_odd(w);
         quote |= zero_bytes(w ^ quotes);
