@@ -5,7 +5,12 @@
  * of first appearance. After rpi_builder_finish() the dataset also carries
  * immutable indexes that every pipeline needs, built once at load time so a
  * request never pays for them:
- *   by_time     row numbers stably sorted by timestamp (ties in file order);
+ *   time order  the rows' times (whole seconds) in order: for a log whose
+ *               times take at most 2^16 values after the common factor is
+ *               divided out (days, hours), the number of rows before each
+ *               value (time_before); for any other, by_time, the row
+ *               numbers stably sorted by timestamp (ties in file order).
+ *               Read it through rpi_time_at and rpi_times_at;
  *   user CSR    each user's rows in file order, and again by time (stable);
  *   item CSR    each item's rows in file order.
  * Building them is O(n) (LSD radix sort on timestamps, counting sorts for the
@@ -55,7 +60,12 @@ struct rp_dataset {
     rp_intern *user_ids, *item_ids; /* sealed: lookups by index only */
     uint64_t fingerprint;
     /* indexes */
-    uint32_t *by_time;      /* [n_rows] */
+    uint32_t *by_time;     /* [n_rows], or NULL when time_before is set */
+    uint32_t *time_before; /* [time_keys + 1]: rows whose time key is below k */
+    uint32_t time_keys;
+    int64_t time_lo;             /* time key k is time_lo + (k * time_odd << time_shift) s */
+    uint64_t time_odd, time_inv; /* time_inv: time_odd's inverse mod 2^64 */
+    unsigned time_shift;
     uint32_t *user_off;     /* [n_users + 1] */
     uint32_t *user_rows;    /* [n_rows] file order within each user */
     uint32_t *user_rows_t;  /* [n_rows] time order in whole seconds (stable) within each user */
@@ -197,6 +207,19 @@ static inline int64_t rpi_ts_sec(const rp_dataset *ds, uint32_t r)
 {
     return rpi_sec_of(ds, rpi_ts(ds, r));
 }
+
+/* The time (whole seconds) of the idx-th row in time order (idx < n_rows). */
+int64_t rpi_time_at(const rp_dataset *ds, size_t idx);
+
+/* Rows from the idx-th in time order on (at least 1) that share its time
+ * (all of them, or just 1: a caller walks the order in runs of these). */
+uint32_t rpi_time_run(const rp_dataset *ds, size_t idx);
+
+/* The times (whole seconds) of the idx[j]-th rows in time order among the
+ * rows with alive[r] != 0 (every row when alive is NULL), idx[j] below
+ * their count, for j < n: sec[j]. RP_OK or RP_ERR_NOMEM. */
+rp_status rpi_times_at(const rp_dataset *ds, const uint8_t *alive, const size_t *idx, size_t n,
+                       int64_t *sec);
 
 /* A row under a time key, ordered as by_time orders rows: by key, ties in
  * file order. rpi_by_time_row is a qsort comparator for arrays of structs

@@ -4,8 +4,8 @@
  * Every step is a linear walk over an index the dataset built at load time:
  *   filters       the common filters' row mask (filter.c); a filtered row is
  *                 in no part, has no item ID and so appears in no file;
- *   boundaries    two lookups in by_time (rows stably sorted by time), or
- *                 with filters the two quantile ranks among surviving rows;
+ *   boundaries    two lookups in the time order (rpi_times_at), or with
+ *                 filters the two quantile ranks among surviving rows;
  *                 then one byte a row: its part, as one bit (T_TRAIN, T_VAL,
  *                 T_TEST), or 0 for a row the filters dropped - from two
  *                 compares of the stored timestamp with the boundaries
@@ -19,7 +19,7 @@
  *                 yields the train part, then validation, then test: one
  *                 sequence per user whose prefixes are all the file lines;
  *   file order    validation (test) users in order of their first kept row in
- *                 the validation (test) slice of by_time: each kept user's
+ *                 the validation (test) slice of the time order: each kept user's
  *                 first such row is noted while its sequence is built, and
  *                 those users are sorted by its (second, row) key.
  * The notebook's item loop after the user loop adds nothing (every kept item
@@ -75,17 +75,6 @@ static size_t quantile_index(uint32_t n, double q)
     return idx >= n ? n - 1 : idx;
 }
 
-/* Position in by_time of the idx-th surviving row (0-based). */
-static size_t nth_alive(const tctx *t, size_t idx)
-{
-    if (t->alive == NULL)
-        return idx;
-    size_t p = 0;
-    for (;; p++)
-        if (t->alive[t->ds->by_time[p]] && idx-- == 0)
-            return p;
-}
-
 /* The first stored timestamp of the second b, in the terms of the stored
  * column: a row's second is >= b exactly when its stored value is >= this
  * (floor(t / 1000) >= b <=> t >= 1000 b for whole t). ts32 holds t - ts_base
@@ -134,10 +123,13 @@ static rp_status boundaries(tctx *t)
         return RP_ERR_NOMEM;
     if (t->n_alive == 0)
         return RP_OK; /* no boundaries: every file is empty */
-    size_t iv = nth_alive(t, quantile_index(t->n_alive, s->p.val_start));
-    size_t it = nth_alive(t, quantile_index(t->n_alive, s->p.test_start));
-    s->b_val = rpi_ts_sec(ds, ds->by_time[iv]);
-    s->b_test = rpi_ts_sec(ds, ds->by_time[it]);
+    size_t idx[2] = {quantile_index(t->n_alive, s->p.val_start),
+                     quantile_index(t->n_alive, s->p.test_start)};
+    int64_t sec[2];
+    if (rpi_times_at(ds, t->alive, idx, 2, sec) != RP_OK)
+        return RP_ERR_NOMEM;
+    s->b_val = sec[0];
+    s->b_test = sec[1];
     s->have_boundaries = 1;
     mark_parts(t);
     return RP_OK;
@@ -314,14 +306,14 @@ static void *dropped_job(void *arg)
 #define DROPPED_PAR_MIN_ROWS (1u << 16)
 
 typedef struct first_key {
-    rpi_time_row t; /* first: the comparator sees one (by_time's order) */
+    rpi_time_row t; /* first: the comparator sees one (time, then row) */
     uint32_t id;
 } first_key;
 
 /* The validation (part 1) or test (part 2) file: users in order of their
- * first kept row of the part in by_time, which is the order of those rows'
+ * first kept row of the part in time order (ties in file order), which is the order of those rows'
  * (second, row) keys - each user's first such row was noted while its
- * sequence was built (user_rows_t is by_time within the user), so only the
+ * sequence was built (user_rows_t is in that order within the user), so only the
  * users with rows in the part are sorted, never the part's rows walked. */
 static rp_status later_file(tctx *t, int part)
 {

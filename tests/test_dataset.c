@@ -53,10 +53,13 @@ START_TEST(by_time_is_stable)
         snprintf(names[r], sizeof names[r], "u%d", (int)(seed >> 16) % 50);
         u[r] = names[r];
         i[r] = (r % 3) ? "a" : "b";
-        /* few distinct values with a huge spread: ties and several radix passes */
-        ts[r] = ((int64_t)((seed >> 8) % 7) - 3) * 1000000007LL;
+        /* few distinct values with a huge spread: ties and several radix
+           passes (one row a second off, so that no common factor makes the
+           times a few counted keys: by_time is sorted) */
+        ts[r] = ((int64_t)((seed >> 8) % 7) - 3) * 1000000007LL + (r == 5);
     }
     rp_dataset *ds = make(u, i, ts, N);
+    ck_assert_ptr_nonnull(ds->by_time);
     for (uint32_t k = 1; k < N; k++) {
         uint32_t a = ds->by_time[k - 1], b = ds->by_time[k];
         ck_assert(ts[a] < ts[b] || (ts[a] == ts[b] && a < b));
@@ -77,14 +80,52 @@ static void random_row(uint64_t *seed, int r, uint16_t users, int item_every, ch
     i[r] = (r % item_every) ? "a" : "b";
 }
 
-/* Pairs of by_time and of each user's user_rows_t out of (time, row) order:
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Places where the time order disagrees with the times ts[0..n) (seconds)
+ * sorted, among the rows with alive[r] (all when alive is NULL): every
+ * rpi_time_at (alive NULL), rpi_times_at at every rank, and the runs of
+ * rpi_time_run (each of one time, together n rows). */
+static uint32_t time_order_broken(const rp_dataset *ds, const int64_t *ts, uint32_t n,
+                                  const uint8_t *alive)
+{
+    int64_t *sorted = malloc((n + 1) * sizeof *sorted), *got = malloc((n + 1) * sizeof *got);
+    size_t *idx = malloc((n + 1) * sizeof *idx), m = 0;
+    for (uint32_t r = 0; r < n; r++)
+        if (alive == NULL || alive[r])
+            sorted[m++] = ts[r];
+    qsort(sorted, m, sizeof *sorted, cmp_i64);
+    for (size_t k = 0; k < m; k++)
+        idx[k] = m - 1 - k; /* any order of ranks */
+    uint32_t bad = rpi_times_at(ds, alive, idx, m, got) != RP_OK;
+    for (size_t k = 0; k < m; k++)
+        bad += got[k] != sorted[m - 1 - k];
+    if (alive == NULL) {
+        uint32_t k = 0;
+        while (k < n) {
+            uint32_t run = rpi_time_run(ds, k);
+            bad += run == 0 || run > n - k || rpi_time_at(ds, k) != sorted[k] ||
+                   rpi_time_at(ds, k + run - 1) != sorted[k];
+            k += run ? run : n;
+        }
+    }
+    free(sorted), free(got), free(idx);
+    return bad;
+}
+
+/* Pairs of by_time (when it is sorted) and of each user's user_rows_t out
+ * of (time, row) order, and the time order's disagreements with the times:
  * 0 proves both stable orders, and (with n rows strictly increasing)
  * permutations. Counted, not asserted per pair: check logs every
  * assertion. */
 static uint32_t orders_broken(const rp_dataset *ds, const int64_t *ts, uint32_t n)
 {
-    uint32_t bad = 0;
-    for (uint32_t k = 1; k < n; k++) {
+    uint32_t bad = time_order_broken(ds, ts, n, NULL);
+    for (uint32_t k = 1; ds->by_time != NULL && k < n; k++) {
         uint32_t a = ds->by_time[k - 1], b = ds->by_time[k];
         bad += !(ts[a] < ts[b] || (ts[a] == ts[b] && a < b));
     }
@@ -134,6 +175,34 @@ START_TEST(by_time_common_factors)
         rp_dataset *ds = make(u, i, ts, N);
         uint32_t bad = orders_broken(ds, ts, N);
         ck_assert_msg(bad == 0, "case %zu: %u pairs out of order", c, bad);
+        rp_dataset_unref(ds);
+    }
+}
+END_TEST
+
+/* The time order kept as counts per time key (a log in days: 2^16 keys at
+ * most after the common factor) and as sorted rows (seconds over years):
+ * the times at every rank, among all rows and among those a mask keeps. */
+START_TEST(time_order_both_forms)
+{
+    enum { N = 5000 };
+    static char names[N][8];
+    static const char *u[N], *i[N];
+    static int64_t ts[N];
+    static uint8_t alive[N];
+    for (int wide = 0; wide < 2; wide++) {
+        uint64_t seed = 99 + (uint64_t)wide;
+        for (int r = 0; r < N; r++) {
+            random_row(&seed, r, 300, 4, names, u, i);
+            uint64_t day = (seed >> 20) % 3000;
+            ts[r] = 900000000 + (int64_t)day * 86400 + (wide ? (int64_t)((seed >> 8) % 86400) : 0);
+            alive[r] = (seed >> 50) % 3 != 0;
+        }
+        rp_dataset *ds = make(u, i, ts, N);
+        ck_assert((ds->by_time == NULL) == !wide);
+        ck_assert((ds->time_before == NULL) == wide);
+        ck_assert_uint_eq(orders_broken(ds, ts, N), 0);
+        ck_assert_uint_eq(time_order_broken(ds, ts, N, alive), 0);
         rp_dataset_unref(ds);
     }
 }
@@ -532,6 +601,7 @@ static Suite *suite(void)
     tcase_add_test(tc, by_time_is_stable);
     tcase_add_test(tc, by_time_every_pass_count);
     tcase_add_test(tc, by_time_common_factors);
+    tcase_add_test(tc, time_order_both_forms);
     tcase_add_test(tc, csr_orders);
     tcase_add_test(tc, csr_partitioned);
     tcase_add_test(tc, millisecond_user_orders);

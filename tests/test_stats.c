@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset_impl.h"
 #include "recprep/stats.h"
 #include "check_run.h"
 
@@ -213,24 +214,31 @@ START_TEST(wide_span_and_many_ratings)
 END_TEST
 
 /* A span past the day table's (over 11,000 years) is counted through the
- * time order instead: the same buckets, every row in one. */
+ * time order instead: the same buckets, every row in one - with the order
+ * kept as counts per time (3 distinct times sharing a factor) and as
+ * sorted rows (one time a second off: no factor). */
 START_TEST(span_past_the_day_table)
 {
     const char *u[] = {"a", "b", "c", "d"}, *i[] = {"x", "x", "y", "y"};
-    int64_t ts[] = {400000000000LL, -400000000000LL, 0, 400000000000LL}; /* +-12,700 years */
-    rp_dataset *ds = NULL;
-    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, 4, &ds, NULL), RP_OK);
-    rp_stats st;
-    ck_assert_int_eq(rp_stats_compute(ds, &st), RP_OK);
-    const rp_timeline *t = &st.timeline;
-    ck_assert_uint_gt(t->months_per_bucket, 1);
-    uint64_t sum = 0;
-    for (size_t b = 0; b < t->n_buckets; b++)
-        sum += t->counts[b];
-    ck_assert_uint_eq(sum, 4);
-    ck_assert_uint_eq(t->counts[0], 1);
-    ck_assert_uint_eq(t->counts[t->n_buckets - 1], 2);
-    rp_dataset_unref(ds);
+    for (int off = 0; off < 2; off++) {
+        int64_t ts[] = {400000000000LL, -400000000000LL, off, 400000000000LL}; /* +-12,700 years */
+        rp_dataset *ds = NULL;
+        ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, 4, &ds, NULL), RP_OK);
+        ck_assert((ds->by_time == NULL) == (off == 0));
+        rp_stats st;
+        ck_assert_int_eq(rp_stats_compute(ds, &st), RP_OK);
+        const rp_timeline *t = &st.timeline;
+        ck_assert_uint_gt(t->months_per_bucket, 1);
+        uint64_t sum = 0;
+        for (size_t b = 0; b < t->n_buckets; b++)
+            sum += t->counts[b];
+        ck_assert_uint_eq(sum, 4);
+        ck_assert_uint_eq(t->counts[0], 1);
+        ck_assert_uint_eq(t->counts[t->n_buckets - 1], 2);
+        ck_assert_int_eq(st.ts_min, -400000000000LL);
+        ck_assert_int_eq(st.ts_max, 400000000000LL);
+        rp_dataset_unref(ds);
+    }
 }
 END_TEST
 
