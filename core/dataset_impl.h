@@ -221,7 +221,7 @@ uint32_t rpi_time_run(const rp_dataset *ds, size_t idx);
 rp_status rpi_times_at(const rp_dataset *ds, const uint8_t *alive, const size_t *idx, size_t n,
                        int64_t *sec);
 
-/* A row under a time key, ordered as by_time orders rows: by key, ties in
+/* A row under a time key, ordered as the time order orders rows: by key, ties in
  * file order. rpi_by_time_row is a qsort comparator for arrays of structs
  * that begin with one (dataset.c). */
 typedef struct rpi_time_row {

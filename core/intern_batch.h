@@ -56,7 +56,7 @@ rp_status rpi_bintern_flush(rpi_bintern *bi, uint32_t *col);
 /* Distinct strings resolved so far. */
 uint32_t rpi_bintern_count(const rpi_bintern *bi);
 
-/* Its growing buffers (the arena, the batch's records) for a prefaulter:
+/* Its growing buffers (the arena, the strings' entries, the batch's records) for a prefaulter:
  * at most max into out; returns how many. */
 size_t rpi_bintern_regions(const rpi_bintern *bi, rpi_region *out, size_t max);
 
