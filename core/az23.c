@@ -189,6 +189,16 @@ static void cut_user(const azctx *a, const uint32_t *rows, uint32_t len, uint32_
     cut[1] = j;
 }
 
+/* Start fetching row r's item and time. */
+static inline void prefetch_item_time(const rp_dataset *ds, uint32_t r)
+{
+    __builtin_prefetch(&ds->item[r]);
+    if (ds->ts32)
+        __builtin_prefetch(&ds->ts32[r]);
+    else
+        __builtin_prefetch(&ds->ts[r]);
+}
+
 /* Cursors ahead of group_rows's walk (walk.h): the far one fetches a row's
  * flag, item and time, the near one its item's kept flag - random reads
  * each, a user's rows lying anywhere in the log. */
@@ -198,11 +208,7 @@ static inline void group_ahead(const azctx *a, const uint8_t *ikept, rpi_walk *f
     uint32_t r;
     if (rpi_walk_next(far, &r)) {
         __builtin_prefetch(&a->keep[r]);
-        __builtin_prefetch(&ds->item[r]);
-        if (ds->ts32)
-            __builtin_prefetch(&ds->ts32[r]);
-        else
-            __builtin_prefetch(&ds->ts[r]);
+        prefetch_item_time(ds, r);
     }
     if (rpi_walk_next(near, &r) && ikept != NULL)
         __builtin_prefetch(&ikept[ds->item[r]]);
@@ -282,11 +288,7 @@ static void prefetch_row(const rp_split *s, uint32_t g, int stage)
         rp_intern_prefetch_idx(ds->item_ids, ds->item[r], stage);
         return;
     }
-    __builtin_prefetch(&ds->item[r]);
-    if (ds->ts32)
-        __builtin_prefetch(&ds->ts32[r]);
-    else
-        __builtin_prefetch(&ds->ts[r]);
+    prefetch_item_time(ds, r);
     if (ds->rating8)
         __builtin_prefetch(&ds->rating8[r]);
     else

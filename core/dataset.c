@@ -150,6 +150,13 @@ typedef struct keymap {
     unsigned bits;     /* of the largest key */
 } keymap;
 
+/* Time t's key: (t - lo) >> shift divided by the odd factor, an exact
+ * division by its inverse. */
+static inline uint64_t map_key(int64_t t, int64_t lo, unsigned shift, uint64_t inv)
+{
+    return (((uint64_t)t - (uint64_t)lo) >> shift) * inv;
+}
+
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
     while (b != 0) {
@@ -201,7 +208,7 @@ static void key_map(const rp_dataset *ds, int precise, keymap *km)
     km->shift = any ? (unsigned)__builtin_ctzll(any) : 0;
     km->odd = divides ? odd : 1;
     km->inv = divides ? inv : 1;
-    uint64_t top = (((uint64_t)max - (uint64_t)min) >> km->shift) * km->inv;
+    uint64_t top = map_key(max, min, km->shift, km->inv);
     km->top = top;
     unsigned bits = 0;
     while (bits < 64 && (top >> bits) != 0)
@@ -210,10 +217,10 @@ static void key_map(const rp_dataset *ds, int precise, keymap *km)
 }
 
 /* Second t's key in the time order of a dataset whose keys are counted
- * (time_before): an exact division, by the odd factor's inverse. */
+ * (time_before). */
 static inline uint32_t counted_key(const rp_dataset *ds, int64_t t)
 {
-    return (uint32_t)((((uint64_t)t - (uint64_t)ds->time_lo) >> ds->time_shift) * ds->time_inv);
+    return (uint32_t)map_key(t, ds->time_lo, ds->time_shift, ds->time_inv);
 }
 
 /* One LSD radix sort: the digits' histograms (one sweep for all of them),
@@ -231,8 +238,7 @@ typedef struct radix {
 
 static inline uint64_t first_key(const radix *rx, uint32_t r)
 {
-    return (((uint64_t)sort_key(rx->ds, r, rx->precise) - (uint64_t)rx->km.lo) >> rx->km.shift) *
-           rx->km.inv;
+    return map_key(sort_key(rx->ds, r, rx->precise), rx->km.lo, rx->km.shift, rx->km.inv);
 }
 
 static inline uint64_t load_key(const radix *rx, const void *k, uint32_t j)
@@ -382,6 +388,17 @@ static void csr_direct(uint32_t n, const uint32_t *keycol, uint32_t nkeys, uint3
     off[0] = 0;
 }
 
+/* A bucket's nk keys from their counts (cnt[k + 1]: key k's rows): each
+ * key's offset, its rows starting at lo, into off[0..nk); cnt[k] becomes
+ * key k's first place in the bucket. */
+static void bucket_offsets(uint32_t *off, uint32_t lo, uint32_t *cnt, uint32_t nk)
+{
+    for (uint32_t k = 0; k < nk; k++) {
+        off[k] = lo + cnt[k];
+        cnt[k + 1] += cnt[k];
+    }
+}
+
 /* The same CSR in two steps, for many keys (a big log's users): rows first
  * go to buckets of 2^s consecutive keys, about part_rows rows each, in file
  * order (a write stream per bucket, no random access); then each bucket is
@@ -434,10 +451,7 @@ static int csr_partitioned(uint32_t n, const uint32_t *keycol, uint32_t nkeys, u
             for (uint32_t r = 0; r < n; r++)
                 if (keycol[r] - k0 < nk)
                     cnt[keycol[r] - k0 + 1]++;
-            for (uint32_t k = 0; k < nk; k++) {
-                off[k0 + k] = lo + cnt[k];
-                cnt[k + 1] += cnt[k];
-            }
+            bucket_offsets(off + k0, lo, cnt, nk);
             for (uint32_t r = 0; r < n; r++) {
                 uint32_t k = keycol[r] - k0;
                 if (k < nk) {
@@ -456,10 +470,7 @@ static int csr_partitioned(uint32_t n, const uint32_t *keycol, uint32_t nkeys, u
             key[i] = keycol[rows[lo + i]] - k0;
             cnt[key[i] + 1]++;
         }
-        for (uint32_t k = 0; k < nk; k++) {
-            off[k0 + k] = lo + cnt[k];
-            cnt[k + 1] += cnt[k];
-        }
+        bucket_offsets(off + k0, lo, cnt, nk);
         for (uint32_t i = 0; i < m; i++) {
             uint32_t d = cnt[key[i]]++;
             srow[d] = rows[lo + i];
@@ -630,6 +641,20 @@ static int carries(const rp_dataset *ds)
     return ds->ts32 != NULL;
 }
 
+/* The rows (those with alive[r], or all when alive is NULL) below each
+ * counted time key, [time_keys + 1]: one pass in file order. NULL on OOM. */
+static uint32_t *count_times(const rp_dataset *ds, const uint8_t *alive)
+{
+    uint32_t *before = calloc((size_t)ds->time_keys + 1, sizeof *before);
+    if (before == NULL)
+        return NULL;
+    for (uint32_t r = 0; r < ds->n_rows; r++)
+        before[counted_key(ds, rpi_ts_sec(ds, r)) + 1] += alive == NULL || alive[r] != 0;
+    for (uint32_t k = 0; k < ds->time_keys; k++)
+        before[k + 1] += before[k];
+    return before;
+}
+
 /* The time order (dataset_impl.h): for at most 2^TIME_KEY_BITS keys the
  * rows before each key - a counting pass, where sorting the rows cost the
  * 100M-row generated log (days: 13-bit keys) 1.6-1.9 s and 4 bytes a row
@@ -649,15 +674,8 @@ static rp_status time_order(rp_dataset *ds)
         return ds->by_time ? sort_by_time(ds, 0, &km, ds->by_time, ds->item_rows) : RP_ERR_NOMEM;
     }
     ds->time_keys = (uint32_t)km.top + 1;
-    uint32_t *before = calloc((size_t)ds->time_keys + 1, sizeof *before);
-    if (before == NULL)
-        return RP_ERR_NOMEM;
-    for (uint32_t r = 0; r < ds->n_rows; r++)
-        before[counted_key(ds, rpi_ts_sec(ds, r)) + 1]++;
-    for (uint32_t k = 0; k < ds->time_keys; k++)
-        before[k + 1] += before[k];
-    ds->time_before = before;
-    return RP_OK;
+    ds->time_before = count_times(ds, NULL);
+    return ds->time_before ? RP_OK : RP_ERR_NOMEM;
 }
 
 static void *time_chain(void *arg)
@@ -787,14 +805,9 @@ rp_status rpi_times_at(const rp_dataset *ds, const uint8_t *alive, const size_t 
         }
         return RP_OK;
     }
-    /* the surviving rows' own counts: one pass in file order */
-    uint32_t *before = calloc((size_t)ds->time_keys + 1, sizeof *before);
+    uint32_t *before = count_times(ds, alive); /* the surviving rows' own counts */
     if (before == NULL)
         return RP_ERR_NOMEM;
-    for (uint32_t r = 0; r < ds->n_rows; r++)
-        before[counted_key(ds, rpi_ts_sec(ds, r)) + 1] += alive[r] != 0;
-    for (uint32_t k = 0; k < ds->time_keys; k++)
-        before[k + 1] += before[k];
     for (size_t j = 0; j < n; j++)
         sec[j] = key_sec(ds, key_at(before, ds->time_keys, idx[j]));
     free(before);

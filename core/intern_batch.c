@@ -174,6 +174,12 @@ static size_t rec_size(uint32_t len)
     return (8 + (size_t)len + 3) & ~(size_t)3;
 }
 
+/* Where the entry of a slot's ref lies in the arena. */
+static uint64_t ref_pos(uint32_t ref)
+{
+    return (uint64_t)(ref - 1) * ENTRY_ALIGN;
+}
+
 /* The entry at pos: its index, length and bytes. */
 static uint32_t entry_at(const char *arena, uint64_t pos, uint32_t *len, const char **bytes)
 {
@@ -434,7 +440,7 @@ static size_t probe(const rpi_bintern *bi, const bpart *pt, uint32_t hi, const c
             continue;
         uint32_t elen;
         const char *eb;
-        (void)entry_at(bi->arena, (uint64_t)(sl->ref - 1) * ENTRY_ALIGN, &elen, &eb);
+        (void)entry_at(bi->arena, ref_pos(sl->ref), &elen, &eb);
         if (elen == len && rpi_same_bytes(eb, s, len)) {
             *found = 1;
             return p;
@@ -610,7 +616,7 @@ static rp_status resolve_one(rpi_bintern *bi, bpart *pt, const todo *t)
     int found;
     size_t p = probe(bi, pt, hi, r + 8, len, &found);
     if (found) {
-        uint64_t pos = (uint64_t)(pt->tab[p].ref - 1) * ENTRY_ALIGN;
+        uint64_t pos = ref_pos(pt->tab[p].ref);
         uint32_t elen;
         const char *eb;
         *t->res = entry_at(bi->arena, pos, &elen, &eb);
@@ -664,7 +670,7 @@ static rp_status resolve_part(rpi_bintern *bi, uint32_t p, int t)
         if (j >= D_SLOT - D_ENTRY && e < m) {
             const bslot *sl = &pt->tab[home(pt->cap, rd32(lst[e].rec))];
             if (sl->ref)
-                __builtin_prefetch(bi->arena + (uint64_t)(sl->ref - 1) * ENTRY_ALIGN);
+                __builtin_prefetch(bi->arena + ref_pos(sl->ref));
         }
         if (j < D_SLOT)
             continue;
@@ -774,7 +780,7 @@ rp_status rpi_bintern_flush(rpi_bintern *bi, uint32_t *col)
     for (uint32_t p = 0; p < bi->nparts; p++) { /* the new entries get their indices */
         bpart *pt = &bi->parts[p];
         for (uint32_t i = 0; i < pt->nnew; i++) {
-            char *e = bi->arena + (uint64_t)(pt->newent[i] - 1) * ENTRY_ALIGN;
+            char *e = bi->arena + ref_pos(pt->newent[i]);
             uint32_t len;
             const char *eb;
             (void)entry_at(e, 0, &len, &eb);
@@ -813,10 +819,10 @@ static void *copy_strings(void *arg)
     uint64_t o = j->o0;
     for (uint32_t i = j->i0; i < j->i1; i++) {
         if (i + D_SEAL < j->i1) /* not past i1: another thread's refs become offsets */
-            __builtin_prefetch(arena + (uint64_t)(refs[i + D_SEAL] - 1) * ENTRY_ALIGN);
+            __builtin_prefetch(arena + ref_pos(refs[i + D_SEAL]));
         uint32_t len;
         const char *eb;
-        (void)entry_at(arena, (uint64_t)(refs[i] - 1) * ENTRY_ALIGN, &len, &eb);
+        (void)entry_at(arena, ref_pos(refs[i]), &len, &eb);
         if (j->off32)
             j->off32[i] = (uint32_t)o;
         else

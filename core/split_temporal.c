@@ -19,9 +19,9 @@
  *                 yields the train part, then validation, then test: one
  *                 sequence per user whose prefixes are all the file lines;
  *   file order    validation (test) users in order of their first kept row in
- *                 the validation (test) slice of the time order: each kept user's
- *                 first such row is noted while its sequence is built, and
- *                 those users are sorted by its (second, row) key.
+ *                 the validation (test) slice of the time order: each kept
+ *                 user's first such row is noted while its sequence is
+ *                 built, and those users are sorted by its (second, row) key.
  * The notebook's item loop after the user loop adds nothing (every kept item
  * has a kept user's row, every kept user is already mapped), and "item has an
  * ID" equals "item kept": we use the former, which is the notebook's own test
@@ -311,10 +311,11 @@ typedef struct first_key {
 } first_key;
 
 /* The validation (part 1) or test (part 2) file: users in order of their
- * first kept row of the part in time order (ties in file order), which is the order of those rows'
- * (second, row) keys - each user's first such row was noted while its
- * sequence was built (user_rows_t is in that order within the user), so only the
- * users with rows in the part are sorted, never the part's rows walked. */
+ * first kept row of the part in time order (ties in file order), which is
+ * the order of those rows' (second, row) keys - each user's first such row
+ * was noted while its sequence was built (user_rows_t is in that order
+ * within the user), so only the users with rows in the part are sorted,
+ * never the part's rows walked. */
 static rp_status later_file(tctx *t, int part)
 {
     rp_split *s = t->s;

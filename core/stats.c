@@ -170,10 +170,16 @@ static int64_t month_start(int64_t mi)
     return days * 86400;
 }
 
-/* Day number (Unix days) of row r: whole seconds floored to days. */
+/* Day number (Unix days) of a time in whole seconds, floored. */
+static int64_t day_of(int64_t sec)
+{
+    return floor_div(sec, 86400);
+}
+
+/* Day number of row r. */
 static int64_t row_day(const rp_dataset *ds, uint32_t r)
 {
-    return floor_div(rpi_ts_sec(ds, r), 86400);
+    return day_of(rpi_ts_sec(ds, r));
 }
 
 /* Walking times in ascending order: the bucket of time sec (seconds), the
@@ -198,8 +204,7 @@ static size_t bucket_of(bucket_walk *w, const rp_timeline *t, int64_t first, int
  * slower at 20M rows). */
 static int count_by_day(const rp_dataset *ds, rp_timeline *t, int64_t first, int64_t per)
 {
-    int64_t d0 = floor_div(rpi_time_at(ds, 0), 86400);
-    int64_t d1 = floor_div(rpi_time_at(ds, ds->n_rows - 1), 86400);
+    int64_t d0 = day_of(rpi_time_at(ds, 0)), d1 = day_of(rpi_time_at(ds, ds->n_rows - 1));
     if (d1 - d0 >= (1 << 22)) /* over 11,000 years: fall back to the time order */
         return -1;
     uint16_t *bucket = malloc(((size_t)(d1 - d0) + 1) * sizeof *bucket);
