@@ -6,6 +6,7 @@
 #
 # usage: tests/bench/bench_scale.sh BUILD_DIR [--sizes 2M,20M] [--with-100m]
 #                                   [--peers] [--runs N] [--daemon-runs N]
+#                                   [--baseline BUILD_DIR]
 #   --sizes      comma-separated row counts; 2M is the house log of 2,023,070
 #                rows (the other benches' gen-2023070.csv), otherwise N with an
 #                optional K/M suffix (20M = 20,000,000)
@@ -17,6 +18,11 @@
 #   --daemon-runs N  recprepd started N times per size (default 1): its load
 #                time and each first request are the best of N, the spread
 #                of the loads is shown (a shared VM's loads vary 2x by hour)
+#   --baseline B another Release build (e.g. of the commit an issue measured),
+#                run beside BUILD_DIR at every step: in process, recprepd
+#                (starts alternated) and recprep temporal (rounds alternated);
+#                the summary gives each figure / the baseline's, a ratio the
+#                machine's speed of the hour (2-3x apart here) mostly cancels
 #
 # Logs are `recprep generate --rows N`, cached in RECPREP_BENCH_DIR (default
 # /tmp/recprep-bench) like the other benches. The in-process stages come from
@@ -33,7 +39,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '7,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '7,23p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -45,6 +51,7 @@ with100=0
 peers=0
 runs=3
 druns=1
+base=""
 while [ $# -gt 0 ]; do
   case $1 in
     --sizes) sizes=${2:?--sizes needs a value}; shift 2 ;;
@@ -52,6 +59,7 @@ while [ $# -gt 0 ]; do
     --peers) peers=1; shift ;;
     --runs) runs=${2:?--runs needs a value}; shift 2 ;;
     --daemon-runs) druns=${2:?--daemon-runs needs a value}; shift 2 ;;
+    --baseline) base=$(cd "${2:?--baseline needs a build directory}" && pwd); shift 2 ;;
     *) usage ;;
   esac
 done
@@ -116,8 +124,8 @@ gen_log() {
 
 # Link line of the CLI (the core's dependencies as this build resolved them),
 # falling back to pkg-config when the build tree has another layout.
-core_libs() {
-  local lt=$build/server/cli/CMakeFiles/recprep.dir/link.txt
+core_libs() { # BUILD_DIR
+  local lt=$1/server/cli/CMakeFiles/recprep.dir/link.txt
   if [ -f "$lt" ]; then
     tr ' ' '\n' <"$lt" | awk 'after && NF { print } /librecprep_core\.a$/ { after = 1 }'
     tr ' ' '\n' <"$lt" | grep '^-fsanitize' || true
@@ -127,25 +135,52 @@ core_libs() {
   echo -lpthread -lm
 }
 
-build_driver() {
+build_driver() { # BUILD_DIR OUT
   local src
-  src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+  src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$1/CMakeCache.txt" 2>/dev/null || true)
   [ -d "${src:-/nonexistent}/include/recprep" ] || src=$repo
   # shellcheck disable=SC2046 # word splitting of the flag lists is intended
   ${CC:-cc} -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" "$here/bench_scale.c" \
-    "$build/core/librecprep_core.a" $(pkg-config --cflags jansson) $(core_libs) \
-    -o "$tmp/bench_scale"
+    "$1/core/librecprep_core.a" $(pkg-config --cflags jansson) $(core_libs "$1") -o "$2"
 }
 
-recipes=$("$build/recprep" recipes | grep -B1 '"title"' | sed -n 's/.*"name": "\(.*\)",/\1/p')
-declare -A R # results: R[rows,key]
+recipes_of() { "$1/recprep" recipes | grep -B1 '"title"' | sed -n 's/.*"name": "\(.*\)",/\1/p'; }
+recipes=$(recipes_of "$build")
+if [ -n "$base" ] && [ "$(recipes_of "$base")" != "$recipes" ]; then
+  echo "bench_scale.sh: the baseline's recipes differ: $(recipes_of "$base" | tr '\n' ' ')" >&2
+  exit 2
+fi
+# Results: R[rows,key], R a name for RN (BUILD_DIR's) or RB (the baseline's),
+# whose binaries are bin/recprep, bin/recprepd and the driver drv (use_build).
+declare -A RN RB R # R: declared associative for shellcheck, then made a name
+unset R
+# shellcheck disable=SC2178 # R names RN or RB (use_build)
+declare -n R=RN
+bin=$build
+drv=$tmp/bench_scale
+label=""
+use_build() { # new | base
+  if [ "$1" = base ]; then
+    # shellcheck disable=SC2178
+    declare -gn R=RB
+    bin=$base
+    drv=$tmp/bench_scale_base
+    label="baseline: "
+  else
+    # shellcheck disable=SC2178
+    declare -gn R=RN
+    bin=$build
+    drv=$tmp/bench_scale
+    label=""
+  fi
+}
 
 # --- in process: bench_scale.c ----------------------------------------------
 
 in_process() { # ROWS FILE
   local rows=$1 csv=$2 tag name wall cpu peak rss
-  "$tmp/bench_scale" "$csv" "$runs" >"$tmp/drv.tsv"
-  printf '%-26s %10s %8s %10s %10s %10s\n' "in process, best of $runs" wall ns/row cpu "peak RSS" "RSS after"
+  "$drv" "$csv" "$runs" >"$tmp/drv.tsv"
+  printf '%-26s %10s %8s %10s %10s %10s\n' "${label}in process, best of $runs" wall ns/row cpu "peak RSS" "RSS after"
   while IFS=$'\t' read -r tag name wall cpu peak rss; do
     if [ "$tag" = rows ]; then
       R[$rows,users]=$cpu # rows N users U items I
@@ -192,7 +227,7 @@ first_request() { # ROWS KEY URL: time_total of one GET that must answer 200 (be
 daemon_once() { # ROWS FILE: one start, load, idle RSS and first requests
   local rows=$1 csv=$2 t0 t1 log spawn base r
   t0=$(now)
-  recprepd_start "$build/recprepd" "$tmp/recprepd.log" "$tmp/port" --quiet-probes \
+  recprepd_start "$bin/recprepd" "$tmp/recprepd.log" "$tmp/port" --quiet-probes \
     --dataset "scale=$csv"
   t1=$(now)
   spawn=$(calc '%.3f' "$t1 - $t0")
@@ -217,13 +252,10 @@ daemon_once() { # ROWS FILE: one start, load, idle RSS and first requests
   pid=""
 }
 
-daemon() { # ROWS FILE: daemon_once --daemon-runs times; memory from the last start
+daemon_report() { # ROWS: the figures of daemon_once's starts
   local rows=$1 r best=""
-  for _ in $(seq "$druns"); do
-    daemon_once "$rows" "$2"
-  done
   [ "$druns" -gt 1 ] && best=", best of $druns: ${R[$rows,d_loads]}"
-  echo "recprepd"
+  echo "${label}recprepd"
   printf '  %-24s %10s  (%s ns/row; spawn to /readyz 200: %s%s)\n' "load (daemon log)" \
     "$(secs "${R[$rows,d_logload]}")" "$(nspr "${R[$rows,d_logload]}" "$rows")" "$(secs "${R[$rows,d_load]}")" "$best"
   printf '  %-24s %7s MB  (%s B/row; peak during load %s MB = %.2fx)\n' "steady RSS (idle)" \
@@ -235,6 +267,16 @@ daemon() { # ROWS FILE: daemon_once --daemon-runs times; memory from the last st
   done
   printf '  %-24s %7s MB  (results cached; peak %s MB)\n' "RSS after the requests" \
     "$(mb "${R[$rows,d_rss_after]}")" "$(mb "${R[$rows,d_hwm_after]}")"
+}
+
+daemon() { # ROWS FILE: daemon_once --daemon-runs times (the baseline's
+  # starts alternated with these); memory from the last start
+  for _ in $(seq "$druns"); do
+    daemon_once "$1" "$2"
+    [ -z "$base" ] || { use_build base; daemon_once "$1" "$2"; use_build new; }
+  done
+  daemon_report "$1"
+  [ -z "$base" ] || { use_build base; daemon_report "$1"; use_build new; }
 }
 
 # --- end to end: recprep temporal and the peers --------------------------------
@@ -260,6 +302,14 @@ run_recprep() { # ROWS FILE
   rm -rf "$tmp/out-recprep"
   timed "$1,last" "$build/recprep" temporal "$2" "$tmp/out-recprep"
   keep_best "$1,cli"
+  [ -n "$base" ] || return 0
+  use_build base
+  rm -rf "$tmp/out-base"
+  timed "$1,last" "$base/recprep" temporal "$2" "$tmp/out-base"
+  keep_best "$1,cli"
+  diff -rq "$tmp/out-base" "$tmp/out-recprep" >/dev/null || R[$1,same]=no
+  R[$1,same]=${R[$1,same]:-yes}
+  use_build new
 }
 
 run_peer() { # ROWS FILE NAME: after run_recprep, whose files it compares
@@ -291,6 +341,9 @@ end_to_end() { # ROWS FILE
   done
   printf '  %-24s %10s  peak RSS %s MB (%s B/row)\n' "recprep temporal" \
     "$(secs "${R[$rows,cli]}")" "$(mb "${R[$rows,cli.kb]}")" "$(bpr "${R[$rows,cli.kb]}" "$rows")"
+  [ -z "$base" ] || printf '  %-24s %10s  peak RSS %s MB (%s B/row); files identical: %s\n' \
+    "baseline: temporal" "$(secs "${RB[$rows,cli]}")" "$(mb "${RB[$rows,cli.kb]}")" \
+    "$(bpr "${RB[$rows,cli.kb]}" "$rows")" "${RB[$rows,same]}"
   if [ "$with" = 0 ]; then
     [ "$peers" = 0 ] || echo "  peers skipped above 20M rows (they do not fit in memory)"
     return 0
@@ -307,6 +360,60 @@ end_to_end() { # ROWS FILE
 }
 
 # --- the note ------------------------------------------------------------------
+
+vs() { # NOW BASE FORMATTER: "now vs base (now / base)"
+  echo "$($3 "$1") vs $($3 "$2") ($(calc '%.2f' "$1 / $2")×)"
+}
+mbs() { echo "$(mb "$1") MB"; }
+plain() { echo "$1"; }
+
+slowest() { # ROWS: the recipe with the slowest first summary in R
+  local slow=temporal r
+  for r in $recipes; do
+    awk -v a="${R[$1,first:$r]}" -v b="${R[$1,first:$slow]}" 'BEGIN { exit !(a > b) }' && slow=$r
+  done
+  echo "$slow"
+}
+
+baseline_tables() {
+  local rows r hdr sep line sn sb
+  echo
+  echo "Against the baseline ($base), same run: this build vs the baseline (ratio):"
+  echo
+  echo "| rows | load (in recprepd) | steady RSS (recprepd) | first temporal summary | slowest first summary | kcore?k=5 | CLI temporal | peak RSS (CLI temporal) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for rows in $all_rows; do
+    sn=$(slowest "$rows")
+    use_build base
+    sb=$(slowest "$rows")
+    use_build new
+    echo "| $(short "$rows") | $(vs "${RN[$rows,d_logload]}" "${RB[$rows,d_logload]}" secs) |" \
+      "$(vs "${RN[$rows,d_rss]}" "${RB[$rows,d_rss]}" mbs) |" \
+      "$(vs "${RN[$rows,first:temporal]}" "${RB[$rows,first:temporal]}" secs) |" \
+      "$(vs "${RN[$rows,first:$sn]}" "${RB[$rows,first:$sb]}" secs) ($sn, $sb) |" \
+      "$(vs "${RN[$rows,first:kcore?k=5]}" "${RB[$rows,first:kcore?k=5]}" secs) |" \
+      "$(vs "${RN[$rows,cli]}" "${RB[$rows,cli]}" secs) |" \
+      "$(vs "${RN[$rows,cli.kb]}" "${RB[$rows,cli.kb]}" mbs) |"
+  done
+  echo
+  hdr="| rows | load | stats | kcore k=5"
+  sep="|---|---|---|---"
+  for r in $recipes; do hdr="$hdr | $r"; sep="$sep|---"; done
+  echo "In process, ns/row, this build vs the baseline (ratio):"
+  echo
+  echo "$hdr |"
+  echo "$sep|"
+  for rows in $all_rows; do
+    line="| $(short "$rows")"
+    for r in load stats kcore-5; do
+      line="$line | $(vs "${RN[$rows,ns:$r]}" "${RB[$rows,ns:$r]}" plain)"
+    done
+    for r in $recipes; do
+      line="$line | $(vs "${RN[$rows,ns:split-$r]}" "${RB[$rows,ns:split-$r]}" plain)"
+    done
+    echo "$line |"
+  done
+}
 
 note_tables() {
   local rows r hdr sep line
@@ -355,6 +462,7 @@ note_tables() {
     for r in $recipes; do line="$line | $(secs "${R[$rows,first:$r]}")"; done
     echo "$line |"
   done
+  [ -z "$base" ] || baseline_tables
   [ "$peers" = 1 ] || return 0
   echo
   echo "Temporal pipeline end to end, same file, same run (wall, peak RSS):"
@@ -372,7 +480,8 @@ note_tables() {
 
 # --- main ------------------------------------------------------------------------
 
-build_driver
+build_driver "$build" "$tmp/bench_scale"
+[ -z "$base" ] || build_driver "$base" "$tmp/bench_scale_base"
 all_rows=""
 for s in ${sizes//,/ }; do
   rows=$(rows_of "$s")
@@ -381,6 +490,7 @@ for s in ${sizes//,/ }; do
   echo
   echo "== $(commas "$rows") rows: $csv ($(calc '%.0f' "$(stat -c %s "$csv") / 1e6") MB)"
   in_process "$rows" "$csv"
+  [ -z "$base" ] || { use_build base; in_process "$rows" "$csv"; use_build new; }
   daemon "$rows" "$csv"
   end_to_end "$rows" "$csv"
 done
