@@ -25,6 +25,36 @@
 #include "dataset_impl.h"
 #include "mem.h"
 #include "split_impl.h"
+#include "walk.h"
+
+/* The walks below visit the rows of s->user_dense's users in time order
+ * (user_rows_tp) and read, per row, a flag (keep or alive), its item and
+ * that item's ID at random: on a big log each a cache miss. Two look-ahead
+ * cursors (walk.h) over the same rows fetch them: the far one a row's flag
+ * and item, the near one the item's ID (and kept flag). sasrec at 20M
+ * rows, in process: 27 ns/row against 18 at 2M before. */
+static void walk_users_tp(const rp_split *s, rpi_walk *far, rpi_walk *near)
+{
+    rpi_walk_ahead(far, near, s->user_dense, NULL, NULL, 0, s->n_users, s->ds->user_off,
+                   s->ds->user_rows_tp);
+}
+
+static inline void prefetch_seq(const rp_dataset *ds, const uint8_t *flag, const uint32_t *iid,
+                                const uint8_t *item_kept, rpi_walk *far, rpi_walk *near)
+{
+    uint32_t r;
+    if (rpi_walk_next(far, &r)) {
+        if (flag != NULL)
+            __builtin_prefetch(&flag[r]);
+        __builtin_prefetch(&ds->item[r]);
+    }
+    if (rpi_walk_next(near, &r)) {
+        uint32_t i = ds->item[r];
+        __builtin_prefetch(&iid[i]);
+        if (item_kept != NULL)
+            __builtin_prefetch(&item_kept[i]);
+    }
+}
 
 /* The sequences of the users s->user_dense[0..n_users): each one's rows in
  * time order with keep[r] set, as item IDs iid[item]. */
@@ -38,9 +68,12 @@ static rp_status build_sequences(rp_split *s, const uint8_t *keep, const uint32_
         return RP_ERR_NOMEM;
     uint32_t len = 0;
     s->seq_off[0] = 0;
+    rpi_walk far, near;
+    walk_users_tp(s, &far, &near);
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            prefetch_seq(ds, keep, iid, NULL, &far, &near);
             uint32_t r = ds->user_rows_tp[p];
             if (keep[r])
                 s->seq[len++] = iid[ds->item[r]];
@@ -55,16 +88,19 @@ static rp_status build_sequences(rp_split *s, const uint8_t *keep, const uint32_
 
 /* Rows are read in file order, so the per-user and per-item arrays they
  * index are read at random: on a big log each access is a cache miss unless
- * fetched ahead. D rows ahead: the user's and the item's lines. */
-enum { AHEAD = 16 };
+ * fetched ahead. AHEAD rows ahead: the user's and the item's lines. These
+ * loops do little a row, so a miss's latency spans many rows: 16 left the
+ * 20M-row log's keep pass waiting on the user flags. When only kept rows
+ * read the arrays, only theirs are fetched (keep non-NULL). */
+enum { AHEAD = 64 };
 
-static inline void prefetch_ui(const rp_dataset *ds, uint32_t r, const void *ua, const void *ia,
-                               size_t elem, int write)
+static inline void prefetch_ui(const rp_dataset *ds, uint32_t r, const void *ua, size_t usz,
+                               const void *ia, size_t isz, int write, const uint8_t *keep)
 {
-    if ((uint64_t)r + AHEAD >= ds->n_rows)
+    if ((uint64_t)r + AHEAD >= ds->n_rows || (keep != NULL && !keep[r + AHEAD]))
         return;
-    const char *u = (const char *)ua + (size_t)ds->user[r + AHEAD] * elem;
-    const char *i = (const char *)ia + (size_t)ds->item[r + AHEAD] * elem;
+    const char *u = (const char *)ua + (size_t)ds->user[r + AHEAD] * usz;
+    const char *i = (const char *)ia + (size_t)ds->item[r + AHEAD] * isz;
     if (write) {
         __builtin_prefetch(u, 1);
         __builtin_prefetch(i, 1);
@@ -75,43 +111,50 @@ static inline void prefetch_ui(const rp_dataset *ds, uint32_t r, const void *ua,
 }
 
 /* keep[r]: surviving rows whose user and item reach the thresholds in one
- * count over the surviving rows. Returns the kept rows. Without filters the
- * counts are the CSRs' row counts; keep is decided from one flag byte per
- * user and item (4x less memory to read at random than the counters). */
+ * count over the surviving rows. Returns the kept rows. The decision reads
+ * one flag byte per user (uk) and item (4x less memory to read at random
+ * than counters): 1 when it reaches its threshold, else 0. Without filters
+ * the counts are the CSRs' row counts, and uk is written from them (cu
+ * unused); with filters the users are counted into cu, whose first bytes
+ * then become uk (uk == (uint8_t *)cu). The items' counters ci always become
+ * their flags in place. */
 static uint64_t one_pass_filter(const rp_split *s, const uint8_t *alive, uint8_t *keep,
-                                uint32_t *cu, uint32_t *ci)
+                                uint32_t *cu, uint8_t *uk, uint32_t *ci)
 {
     const rp_dataset *ds = s->ds;
     uint64_t kept = 0;
     if (alive == NULL) {
         for (uint32_t u = 0; u < ds->n_users; u++)
-            cu[u] = ds->user_off[u + 1] - ds->user_off[u];
+            uk[u] = ds->user_off[u + 1] - ds->user_off[u] >= s->p.user_k;
         for (uint32_t i = 0; i < ds->n_items; i++)
             ci[i] = ds->item_off[i + 1] - ds->item_off[i];
     } else {
         for (uint32_t r = 0; r < ds->n_rows; r++) {
-            prefetch_ui(ds, r, cu, ci, sizeof *cu, 1);
+            prefetch_ui(ds, r, cu, sizeof *cu, ci, sizeof *ci, 1, NULL);
             cu[ds->user[r]] += alive[r] != 0;
             ci[ds->item[r]] += alive[r] != 0;
         }
+        /* in place: byte u lies in a counter at or before cu[u], read */
+        for (uint32_t u = 0; u < ds->n_users; u++)
+            uk[u] = cu[u] >= s->p.user_k;
     }
-    /* the counters' first bytes become the flags (read ahead of the writes) */
-    uint8_t *uk = (uint8_t *)cu, *ik = (uint8_t *)ci;
-    for (uint32_t u = 0; u < ds->n_users; u++)
-        uk[u] = cu[u] >= s->p.user_k;
+    uint8_t *ik = (uint8_t *)ci;
     for (uint32_t i = 0; i < ds->n_items; i++)
         ik[i] = ci[i] >= s->p.item_k;
+    /* flags are 0 or 1: an AND, not a branch on a flag read at random */
     for (uint32_t r = 0; r < ds->n_rows; r++) {
-        prefetch_ui(ds, r, uk, ik, 1, 0);
-        keep[r] = (alive == NULL || alive[r]) && uk[ds->user[r]] && ik[ds->item[r]];
+        prefetch_ui(ds, r, uk, 1, ik, 1, 0, NULL);
+        keep[r] = (uint8_t)(uk[ds->user[r]] & ik[ds->item[r]] & (alive == NULL || alive[r]));
         kept += keep[r];
     }
     return kept;
 }
 
 /* Users and items numbered at first appearance walking kept rows in file
- * order. uid/iid are zeroed [U]/[I] arrays. */
-static rp_status number_by_rows(rp_split *s, const uint8_t *keep, uint32_t *uid, uint32_t *iid)
+ * order. A kept row's user has uk[u] = 1, set to 2 once numbered (only
+ * user_dense keeps the users' order: no user ID column); iid is a zeroed
+ * [I] array, the items' IDs. */
+static rp_status number_by_rows(rp_split *s, const uint8_t *keep, uint8_t *uk, uint32_t *iid)
 {
     const rp_dataset *ds = s->ds;
     s->user_dense = malloc(((size_t)ds->n_users + 1) * sizeof *s->user_dense);
@@ -119,13 +162,13 @@ static rp_status number_by_rows(rp_split *s, const uint8_t *keep, uint32_t *uid,
     if (!s->user_dense || !s->item_dense)
         return RP_ERR_NOMEM;
     for (uint32_t r = 0; r < ds->n_rows; r++) {
-        prefetch_ui(ds, r, uid, iid, sizeof *uid, 1);
+        prefetch_ui(ds, r, uk, 1, iid, sizeof *iid, 1, keep);
         if (!keep[r])
             continue;
         uint32_t u = ds->user[r], i = ds->item[r];
-        if (uid[u] == 0) {
+        if (uk[u] == 1) {
             s->user_dense[s->n_users++] = u;
-            uid[u] = s->n_users;
+            uk[u] = 2;
         }
         if (iid[i] == 0) {
             s->item_dense[s->n_items++] = i;
@@ -138,23 +181,26 @@ static rp_status number_by_rows(rp_split *s, const uint8_t *keep, uint32_t *uid,
 rp_status rpi_split_sasrec(rp_split *s, rp_error *err)
 {
     const rp_dataset *ds = s->ds;
-    uint8_t *alive = NULL, *keep = NULL;
+    uint8_t *alive = NULL, *keep = NULL, *uk = NULL;
     uint32_t n_alive, *cu = NULL, *ci = NULL;
     (void)err;
     rp_status rc = rpi_filter_rows(s, &alive, &n_alive);
     if (rc == RP_OK) {
         keep = rpi_alloc_big((size_t)ds->n_rows + 1, 1);
-        cu = rpi_calloc_big((size_t)ds->n_users + 1, sizeof *cu);
         ci = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *ci);
-        rc = keep && cu && ci ? RP_OK : RP_ERR_NOMEM;
+        /* counters only under filters: else a flag byte a user */
+        if (alive != NULL)
+            uk = (uint8_t *)(cu = rpi_calloc_big((size_t)ds->n_users + 1, sizeof *cu));
+        else
+            uk = rpi_alloc_big((size_t)ds->n_users + 1, 1);
+        rc = keep && uk && ci ? RP_OK : RP_ERR_NOMEM;
     }
     uint64_t kept = 0;
     if (rc == RP_OK) {
-        kept = one_pass_filter(s, alive, keep, cu, ci);
-        /* cu and ci are reused, zeroed, as the user and item ID columns */
-        memset(cu, 0, sizeof *cu * ds->n_users);
+        kept = one_pass_filter(s, alive, keep, cu, uk, ci);
+        /* ci is reused, zeroed, as the item ID column */
         memset(ci, 0, sizeof *ci * ds->n_items);
-        rc = number_by_rows(s, keep, cu, ci);
+        rc = number_by_rows(s, keep, uk, ci);
     }
     if (rc == RP_OK)
         rc = build_sequences(s, keep, ci, kept);
@@ -162,7 +208,7 @@ rp_status rpi_split_sasrec(rp_split *s, rp_error *err)
         rc = rpi_split_user_files(s, RPI_SEQ_PAIRS);
     free(alive);
     free(keep);
-    free(cu);
+    free(uk); /* cu's block when there is one */
     free(ci);
     return rc;
 }
@@ -180,9 +226,12 @@ static rp_status number_items_along(rp_split *s, const uint8_t *alive, const rp_
     if (!s->item_dense)
         return RP_ERR_NOMEM;
     *kept = 0;
+    rpi_walk far, near;
+    walk_users_tp(s, &far, &near);
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            prefetch_seq(ds, alive, iid, kc->item_kept, &far, &near);
             uint32_t r = ds->user_rows_tp[p], i = ds->item[r];
             keep[r] = (alive == NULL || alive[r]) && kc->item_kept[i];
             *kept += keep[r];

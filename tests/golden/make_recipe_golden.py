@@ -122,6 +122,7 @@ def cases():
         'recipe_sasrec_short_user': (('input.csv', lambda p: write_csv(p, short_user_log())),
                                      'split sasrec --format amazon-csv'),
         'recipe_sasrec_empty': (csv_a, 'split sasrec --format amazon-csv --k 100000'),
+        'recipe_sasrec_filters': (dat_c, 'split sasrec --format movielens-dat --k 4 --min-rating 2.5 --since %d --dedup first' % (T0 + 60 * DAY)),
         'recipe_s3rec_default': (csv_a, 'split s3rec --format amazon-csv'),
         'recipe_s3rec_first_row_dropped': (('input.csv', lambda p: write_csv(p, first_row_dropped_log())),
                                            'split s3rec --format amazon-csv --k 3'),
