@@ -258,13 +258,22 @@ static rp_status group_rows(azctx *a, const rp_kcore *kc)
     return RP_OK;
 }
 
+/* The distinct items of the kept rows. s->rows is grouped by user, so
+ * item[] is read at random: fetched D2 rows ahead, and the item's seen flag
+ * D1 ahead (100M-row generated log: a third of az23's own samples waited
+ * here without). */
 static rp_status count_items(rp_split *s)
 {
+    enum { D1 = 32, D2 = 64 };
     const rp_dataset *ds = s->ds;
     uint8_t *seen = calloc((size_t)ds->n_items + 1, 1);
     if (!seen)
         return RP_ERR_NOMEM;
     for (uint32_t k = 0; k < s->interactions; k++) {
+        if ((uint64_t)k + D2 < s->interactions)
+            __builtin_prefetch(&ds->item[s->rows[k + D2]]);
+        if ((uint64_t)k + D1 < s->interactions)
+            __builtin_prefetch(&seen[ds->item[s->rows[k + D1]]], 1);
         uint32_t i = ds->item[s->rows[k]];
         s->n_items += !seen[i];
         seen[i] = 1;

@@ -25,6 +25,28 @@
 #include "mem.h"
 #include "dataset_impl.h"
 #include "split_impl.h"
+#include "walk.h"
+
+/* Both walks read, per row of a user's CSR, its filter byte and item, then
+ * the item's ID (and kept flag) at random: on a big log each a cache miss.
+ * Look-ahead cursors over the same rows (walk.h) fetch them, the far one a
+ * row's byte and item, the near one the item's. */
+static inline void prefetch_row(const rp_dataset *ds, const uint8_t *alive, const uint32_t *iid,
+                                const uint8_t *item_kept, rpi_walk *far, rpi_walk *near)
+{
+    uint32_t r;
+    if (rpi_walk_next(far, &r)) {
+        if (alive != NULL)
+            __builtin_prefetch(&alive[r]);
+        __builtin_prefetch(&ds->item[r]);
+    }
+    if (rpi_walk_next(near, &r)) {
+        uint32_t i = ds->item[r];
+        __builtin_prefetch(&iid[i]);
+        if (item_kept != NULL)
+            __builtin_prefetch(&item_kept[i]);
+    }
+}
 
 /* Users of surviving rows in first-row order (all of them: the quirk), then
  * each one's surviving rows in file order. Without filters that order is the
@@ -45,6 +67,8 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
         return RP_ERR_NOMEM;
     }
     rp_status st = RP_OK;
+    rpi_walk far, near;
+    rpi_walk_ahead(&far, &near, order, NULL, NULL, 0, n_order, ds->user_off, ds->user_rows);
     for (uint32_t k = 0; k < n_order && st == RP_OK; k++) {
         uint32_t u = order ? order[k] : k;
         if (kc->user_kept[u])
@@ -52,6 +76,7 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
         if (s->n_items == kc->items)
             continue; /* every kept item has its ID: no row left to walk */
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+            prefetch_row(ds, alive, iid, kc->item_kept, &far, &near);
             uint32_t r = ds->user_rows[p], i = ds->item[r];
             if ((alive && !alive[r]) || !kc->item_kept[i] || iid[i] != 0)
                 continue;
@@ -69,10 +94,11 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
 
 /* Kept rows of user u in time order, as item IDs, at out. */
 static uint32_t user_sequence(const rp_dataset *ds, const uint8_t *alive, const uint32_t *iid,
-                              uint32_t u, uint32_t *out)
+                              uint32_t u, uint32_t *out, rpi_walk *far, rpi_walk *near)
 {
     uint32_t len = 0;
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+        prefetch_row(ds, alive, iid, NULL, far, near);
         uint32_t r = ds->user_rows_t[p];
         uint32_t id = alive == NULL || alive[r] ? iid[ds->item[r]] : 0;
         if (id != 0)
@@ -97,9 +123,13 @@ static rp_status build_sequences(rp_split *s, const uint8_t *alive, const uint32
     if (!s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     s->seq_off[0] = 0;
+    rpi_walk far, near;
+    rpi_walk_ahead(&far, &near, s->user_dense, NULL, NULL, 0, s->n_users, ds->user_off,
+                   ds->user_rows_t);
     for (uint32_t id = 1; id <= s->n_users; id++)
-        s->seq_off[id] = s->seq_off[id - 1] + user_sequence(ds, alive, iid, s->user_dense[id - 1],
-                                                            s->seq + s->seq_off[id - 1]);
+        s->seq_off[id] =
+            s->seq_off[id - 1] + user_sequence(ds, alive, iid, s->user_dense[id - 1],
+                                               s->seq + s->seq_off[id - 1], &far, &near);
     s->interactions = s->seq_off[s->n_users];
     return RP_OK;
 }
