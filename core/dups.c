@@ -11,7 +11,11 @@
  * is the position + 1 of item i's latest row seen, so "seen in this user" is
  * last[i] > the user's first position (positions only grow) and no stamp is
  * reset between users; a repeat sets its own first bit and the last bit of
- * the row it repeats. Users with one row are skipped. Reads of item[] and
+ * the row it repeats. Users with one row are skipped, and a user with at
+ * most SMALL rows compares each row's item with its earlier rows' instead
+ * (kept in a local array): no random read-modify-write of last[] for the
+ * most users (in process, 100M-row generated log: 2.3-2.5 -> 1.6-2.0 s;
+ * 20M: 335-465 -> 240-335 ms). Reads of item[] and
  * last[] are random: both are prefetched, the item 2D positions ahead and its
  * last[] entry D ahead, so a big log's walk keeps misses in flight (measured
  * when this walk only counted the duplicates, in stats.c: 20M-row generated
@@ -31,7 +35,7 @@
 
 static rp_status build(const rp_dataset *ds, rpi_dups *d)
 {
-    enum { D = 16 };
+    enum { D = 16, SMALL = 16 };
     const uint32_t n = ds->n_rows, *rows = ds->user_rows_tp, *item = ds->item;
     size_t words = ((size_t)n + 63) / 64 + 1;
     uint32_t *last = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *last);
@@ -46,6 +50,25 @@ static rp_status build(const rp_dataset *ds, rpi_dups *d)
         uint32_t lo = ds->user_off[u], hi = ds->user_off[u + 1];
         if (hi - lo < 2)
             continue; /* one row repeats nothing */
+        if (hi - lo <= SMALL) {
+            /* a few rows: the earlier ones' items are in its[], no last[] */
+            uint32_t its[SMALL];
+            for (uint32_t p = lo; p < hi; p++) {
+                if ((uint64_t)p + 2 * D < n)
+                    __builtin_prefetch(&item[rows[p + 2 * D]]);
+                uint32_t r = rows[p], i = item[r], k = p - lo;
+                its[k] = i;
+                while (k-- > 0)
+                    if (its[k] == i) {
+                        uint32_t prev = rows[lo + k];
+                        d->first[r >> 6] |= (uint64_t)1 << (r & 63);
+                        d->last[prev >> 6] |= (uint64_t)1 << (prev & 63);
+                        dup++;
+                        break;
+                    }
+            }
+            continue;
+        }
         for (uint32_t p = lo; p < hi; p++) {
             if ((uint64_t)p + 2 * D < n)
                 __builtin_prefetch(&item[rows[p + 2 * D]]);
