@@ -138,11 +138,18 @@ static void count_seqfile(const rp_split *s, rpi_file *file)
     }
 }
 
-/* "id\traw\n" lines of users.tsv or items.tsv. */
+/* "id\traw\n" lines of users.tsv or items.tsv. A raw ID's length is a
+ * random read of the interner's offsets, fetched D IDs ahead (100M-row
+ * generated log: temporal's counts took 2.7x their 2M-row time a row
+ * without). */
 static uint64_t count_tsv(const rp_dataset *ds, const uint32_t *dense, uint32_t n, int items)
 {
+    enum { D = 32 };
+    const rp_intern *ids = items ? ds->item_ids : ds->user_ids;
     uint64_t bytes = 0;
     for (uint32_t id = 1; id <= n; id++) {
+        if (id + D <= n)
+            rp_intern_prefetch_idx(ids, dense[id - 1 + D], 1);
         size_t len;
         if (items)
             rp_dataset_item_raw(ds, dense[id - 1], &len);
