@@ -28,26 +28,8 @@
 #include "walk.h"
 
 /* Both walks read, per row of a user's CSR, its filter byte and item, then
- * the item's ID (and kept flag) at random: on a big log each a cache miss.
- * Look-ahead cursors over the same rows (walk.h) fetch them, the far one a
- * row's byte and item, the near one the item's. */
-static inline void prefetch_row(const rp_dataset *ds, const uint8_t *alive, const uint32_t *iid,
-                                const uint8_t *item_kept, rpi_walk *far, rpi_walk *near)
-{
-    uint32_t r;
-    if (rpi_walk_next(far, &r)) {
-        if (alive != NULL)
-            __builtin_prefetch(&alive[r]);
-        __builtin_prefetch(&ds->item[r]);
-    }
-    if (rpi_walk_next(near, &r)) {
-        uint32_t i = ds->item[r];
-        __builtin_prefetch(&iid[i]);
-        if (item_kept != NULL)
-            __builtin_prefetch(&item_kept[i]);
-    }
-}
-
+ * the item's ID (and kept flag) at random: on a big log each a cache miss,
+ * fetched ahead by look-ahead cursors over the same rows (walk.h). */
 /* Users of surviving rows in first-row order (all of them: the quirk), then
  * each one's surviving rows in file order. Without filters that order is the
  * dense one (no array: 4 bytes a user of fresh memory, 4.8 MB on the 2M log,
@@ -76,7 +58,7 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
         if (s->n_items == kc->items)
             continue; /* every kept item has its ID: no row left to walk */
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            prefetch_row(ds, alive, iid, kc->item_kept, &far, &near);
+            rpi_walk_prefetch(&far, &near, alive, ds->item, iid, kc->item_kept);
             uint32_t r = ds->user_rows[p], i = ds->item[r];
             if ((alive && !alive[r]) || !kc->item_kept[i] || iid[i] != 0)
                 continue;
@@ -98,7 +80,7 @@ static uint32_t user_sequence(const rp_dataset *ds, const uint8_t *alive, const 
 {
     uint32_t len = 0;
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        prefetch_row(ds, alive, iid, NULL, far, near);
+        rpi_walk_prefetch(far, near, alive, ds->item, iid, NULL);
         uint32_t r = ds->user_rows_t[p];
         uint32_t id = alive == NULL || alive[r] ? iid[ds->item[r]] : 0;
         if (id != 0)

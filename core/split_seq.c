@@ -29,31 +29,13 @@
 
 /* The walks below visit the rows of s->user_dense's users in time order
  * (user_rows_tp) and read, per row, a flag (keep or alive), its item and
- * that item's ID at random: on a big log each a cache miss. Two look-ahead
- * cursors (walk.h) over the same rows fetch them: the far one a row's flag
- * and item, the near one the item's ID (and kept flag). sasrec at 20M
- * rows, in process: 27 ns/row against 18 at 2M before. */
+ * that item's ID at random: on a big log each a cache miss, fetched ahead
+ * by look-ahead cursors over the same rows (rpi_walk_prefetch). sasrec at
+ * 20M rows, in process: 27 ns/row against 18 at 2M before. */
 static void walk_users_tp(const rp_split *s, rpi_walk *far, rpi_walk *near)
 {
     rpi_walk_ahead(far, near, s->user_dense, NULL, NULL, 0, s->n_users, s->ds->user_off,
                    s->ds->user_rows_tp);
-}
-
-static inline void prefetch_seq(const rp_dataset *ds, const uint8_t *flag, const uint32_t *iid,
-                                const uint8_t *item_kept, rpi_walk *far, rpi_walk *near)
-{
-    uint32_t r;
-    if (rpi_walk_next(far, &r)) {
-        if (flag != NULL)
-            __builtin_prefetch(&flag[r]);
-        __builtin_prefetch(&ds->item[r]);
-    }
-    if (rpi_walk_next(near, &r)) {
-        uint32_t i = ds->item[r];
-        __builtin_prefetch(&iid[i]);
-        if (item_kept != NULL)
-            __builtin_prefetch(&item_kept[i]);
-    }
 }
 
 /* The sequences of the users s->user_dense[0..n_users): each one's rows in
@@ -73,7 +55,7 @@ static rp_status build_sequences(rp_split *s, const uint8_t *keep, const uint32_
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            prefetch_seq(ds, keep, iid, NULL, &far, &near);
+            rpi_walk_prefetch(&far, &near, keep, ds->item, iid, NULL);
             uint32_t r = ds->user_rows_tp[p];
             if (keep[r])
                 s->seq[len++] = iid[ds->item[r]];
@@ -231,7 +213,7 @@ static rp_status number_items_along(rp_split *s, const uint8_t *alive, const rp_
     for (uint32_t id = 1; id <= s->n_users; id++) {
         uint32_t u = s->user_dense[id - 1];
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            prefetch_seq(ds, alive, iid, kc->item_kept, &far, &near);
+            rpi_walk_prefetch(&far, &near, alive, ds->item, iid, kc->item_kept);
             uint32_t r = ds->user_rows_tp[p], i = ds->item[r];
             keep[r] = (alive == NULL || alive[r]) && kc->item_kept[i];
             *kept += keep[r];

@@ -149,16 +149,7 @@ static rp_status order_kept_users(tctx *t)
  * near one the item's ID and kept flag - the walk's random reads. */
 static inline void prefetch_ahead(const tctx *t, rpi_walk *far, rpi_walk *near)
 {
-    uint32_t r;
-    if (rpi_walk_next(far, &r)) {
-        __builtin_prefetch(&t->part[r]);
-        __builtin_prefetch(&t->ds->item[r]);
-    }
-    if (rpi_walk_next(near, &r)) {
-        uint32_t i = t->ds->item[r];
-        __builtin_prefetch(&t->iid[i]);
-        __builtin_prefetch(&t->kc.item_kept[i]);
-    }
+    rpi_walk_prefetch(far, near, t->part, t->ds->item, t->iid, t->kc.item_kept);
 }
 
 /* The look-ahead cursors over the rows (user_rows or user_rows_t) of the

@@ -134,4 +134,27 @@ static inline void rpi_walk_ahead(rpi_walk *far, rpi_walk *near, const uint32_t 
     rpi_walk_skip(far, RPI_WALK_AHEAD);
 }
 
+/* The look-ahead of a walk that reads, per row r, a byte flag[r] (NULL:
+ * none) and a column col[r], then, for x = col[r], a word a[x] and a byte
+ * b[x] (NULL: none) - a split's walk of kept users' rows: its filter or
+ * part byte, its item, the item's ID and kept flag. The far cursor's row
+ * gets its byte and column value fetched, the near cursor's (whose column
+ * value is then in cache) the value's word and byte. */
+static inline void rpi_walk_prefetch(rpi_walk *far, rpi_walk *near, const uint8_t *flag,
+                                     const uint32_t *col, const uint32_t *a, const uint8_t *b)
+{
+    uint32_t r;
+    if (rpi_walk_next(far, &r)) {
+        if (flag != NULL)
+            __builtin_prefetch(&flag[r]);
+        __builtin_prefetch(&col[r]);
+    }
+    if (rpi_walk_next(near, &r)) {
+        uint32_t x = col[r];
+        __builtin_prefetch(&a[x]);
+        if (b != NULL)
+            __builtin_prefetch(&b[x]);
+    }
+}
+
 #endif

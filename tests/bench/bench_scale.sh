@@ -375,8 +375,15 @@ slowest() { # ROWS: the recipe with the slowest first summary in R
   echo "$slow"
 }
 
+stage_header() { # MORE_HEADER MORE_SEP: the in-process tables' first two lines
+  local hdr="| rows | load | stats | kcore k=5" sep="|---|---|---|---" r
+  for r in $recipes; do hdr="$hdr | $r"; sep="$sep|---"; done
+  echo "$hdr |$1"
+  echo "$sep|$2"
+}
+
 baseline_tables() {
-  local rows r hdr sep line sn sb
+  local rows r line sn sb
   echo
   echo "Against the baseline ($base), same run: this build vs the baseline (ratio):"
   echo
@@ -396,13 +403,9 @@ baseline_tables() {
       "$(vs "${RN[$rows,cli.kb]}" "${RB[$rows,cli.kb]}" mbs) |"
   done
   echo
-  hdr="| rows | load | stats | kcore k=5"
-  sep="|---|---|---|---"
-  for r in $recipes; do hdr="$hdr | $r"; sep="$sep|---"; done
   echo "In process, ns/row, this build vs the baseline (ratio):"
   echo
-  echo "$hdr |"
-  echo "$sep|"
+  stage_header "" ""
   for rows in $all_rows; do
     line="| $(short "$rows")"
     for r in load stats kcore-5; do
@@ -416,7 +419,7 @@ baseline_tables() {
 }
 
 note_tables() {
-  local rows r hdr sep line
+  local rows r hdr sep line slow
   echo
   echo "## Summary (markdown)"
   echo
@@ -425,10 +428,7 @@ note_tables() {
   echo "| rows | load (in recprepd) | ns/row | peak RSS (CLI temporal) | steady RSS (recprepd) | load peak / steady | first temporal summary | slowest first summary | kcore?k=5 | CLI temporal |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for rows in $all_rows; do
-    local slow=temporal
-    for r in $recipes; do
-      awk -v a="${R[$rows,first:$r]}" -v b="${R[$rows,first:$slow]}" 'BEGIN { exit !(a > b) }' && slow=$r
-    done
+    slow=$(slowest "$rows")
     echo "| $(short "$rows") | $(secs "${R[$rows,d_logload]}") | $(nspr "${R[$rows,d_logload]}" "$rows") |" \
       "$(mb "${R[$rows,cli.kb]}") MB ($(bpr "${R[$rows,cli.kb]}" "$rows") B/row) |" \
       "$(mb "${R[$rows,d_rss]}") MB ($(bpr "${R[$rows,d_rss]}" "$rows") B/row) |" \
@@ -437,13 +437,9 @@ note_tables() {
       "$(secs "${R[$rows,first:kcore?k=5]}") | $(secs "${R[$rows,cli]}") |"
   done
   echo
-  hdr="| rows | load | stats | kcore k=5"
-  sep="|---|---|---|---"
-  for r in $recipes; do hdr="$hdr | $r"; sep="$sep|---"; done
   echo "In process, ns/row (bench_scale.c; peak RSS of the load / RSS after it):"
   echo
-  echo "$hdr | load peak / steady |"
-  echo "$sep|---|"
+  stage_header " load peak / steady |" "---|"
   for rows in $all_rows; do
     line="| $(short "$rows") | ${R[$rows,ns:load]} | ${R[$rows,ns:stats]} | ${R[$rows,ns:kcore-5]}"
     for r in $recipes; do line="$line | ${R[$rows,ns:split-$r]}"; done
