@@ -624,6 +624,7 @@ typedef struct index_job {
     uint64_t rows_hash; /* the first round's: the rows' half of the fingerprint */
     uint64_t ids_hash;  /* and the IDs' half, by the thread that claimed it */
     atomic_int ids_claimed;
+    int fp; /* hash at all (not lazy_fp) */
     rp_status st;
 } index_job;
 
@@ -631,7 +632,7 @@ typedef struct index_job {
 static void ids_unless_taken(index_job *job)
 {
     int none = 0;
-    if (atomic_compare_exchange_strong(&job->ids_claimed, &none, 1))
+    if (job->fp && atomic_compare_exchange_strong(&job->ids_claimed, &none, 1))
         job->ids_hash = fingerprint_ids(job->ds);
 }
 
@@ -685,7 +686,8 @@ static void *time_chain(void *arg)
     job->st = time_order(ds);
     if (job->st == RP_OK)
         build_csr(ds->n_rows, ds->item, ds->n_items, ds->item_off, ds->item_rows, NULL, NULL);
-    job->rows_hash = fingerprint_rows(ds);
+    if (job->fp)
+        job->rows_hash = fingerprint_rows(ds);
     ids_unless_taken(job);
     return NULL;
 }
@@ -706,7 +708,7 @@ static void *users_job(void *arg)
     return NULL;
 }
 
-static rp_status build_indexes(rp_dataset *ds)
+static rp_status build_indexes(rp_dataset *ds, int lazy_fp)
 {
     uint32_t n = ds->n_rows;
     ds->user_off = rpi_alloc_big((size_t)ds->n_users + 1, sizeof(uint32_t));
@@ -720,13 +722,16 @@ static rp_status build_indexes(rp_dataset *ds)
         !ds->user_rows_tp)
         return RP_ERR_NOMEM;
     int threaded = n >= PARALLEL_MIN_ROWS;
-    index_job a = {.ds = ds, .st = RP_OK};
+    index_job a = {.ds = ds, .st = RP_OK, .fp = !lazy_fp};
     atomic_init(&a.ids_claimed, 0);
     rpi_beside b;
     rpi_beside_start(&b, time_chain, &a, threaded);
     file_chain(&a);
     rpi_beside_finish(&b);
-    ds->fingerprint = mix(a.ids_hash, a.rows_hash);
+    if (a.fp) {
+        ds->fingerprint = mix(a.ids_hash, a.rows_hash);
+        atomic_store_explicit(&ds->fp_ready, 1, memory_order_release);
+    }
     if (a.st != RP_OK)
         return a.st;
     /* the users split where half the rows lie before */
@@ -837,7 +842,7 @@ static void dataset_free(rp_dataset *ds)
     free(ds->item_off);
     free(ds->item_rows);
     rpi_dups_free(atomic_load(&ds->dups));
-    pthread_mutex_destroy(&ds->dups_mu);
+    pthread_mutex_destroy(&ds->lazy_mu);
     free(ds);
 }
 
@@ -915,13 +920,15 @@ rp_status rpi_dataset_adopt(rpi_builder *b, rp_format fmt, const char *source, r
     }
     atomic_init(&ds->refs, 1u);
     atomic_init(&ds->dups, NULL);
-    pthread_mutex_init(&ds->dups_mu, NULL);
+    pthread_mutex_init(&ds->lazy_mu, NULL);
+    atomic_init(&ds->fp_ready, 0);
     ds->format = fmt;
+    int lazy_fp = b->lazy_fp;
     rp_status st = take_columns(ds, b);
     rpi_builder_cleanup(b);
     if (st == RP_OK) {
         compact_ts(ds);
-        st = build_indexes(ds);
+        st = build_indexes(ds, lazy_fp);
     }
     if (st != RP_OK) {
         dataset_free(ds);
@@ -968,8 +975,19 @@ const char *rp_dataset_source(const rp_dataset *ds)
 {
     return ds->source;
 }
-uint64_t rp_dataset_fingerprint(const rp_dataset *ds)
+uint64_t rp_dataset_fingerprint(const rp_dataset *cds)
 {
+    /* hashed at load, or here once (lazy_fingerprint) under the lock of the
+     * lazily built indexes, then read without it */
+    rp_dataset *ds = (rp_dataset *)cds;
+    if (atomic_load_explicit(&ds->fp_ready, memory_order_acquire))
+        return ds->fingerprint;
+    pthread_mutex_lock(&ds->lazy_mu);
+    if (!atomic_load_explicit(&ds->fp_ready, memory_order_relaxed)) {
+        ds->fingerprint = mix(fingerprint_ids(ds), fingerprint_rows(ds));
+        atomic_store_explicit(&ds->fp_ready, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&ds->lazy_mu);
     return ds->fingerprint;
 }
 

@@ -58,7 +58,8 @@ struct rp_dataset {
     uint8_t *rating8; /* [n_rows] codes into rating_dict */
     double rating_dict[256];
     rp_intern *user_ids, *item_ids; /* sealed: lookups by index only */
-    uint64_t fingerprint;
+    uint64_t fingerprint;           /* once fp_ready (at load, or lazily) */
+    atomic_int fp_ready;
     /* indexes */
     uint32_t *by_time;     /* [n_rows], or NULL when time_before is set */
     uint32_t *time_before; /* [time_keys + 1]: rows whose time key is below k */
@@ -73,8 +74,9 @@ struct rp_dataset {
                                array as user_rows_t when ts_unit is seconds */
     uint32_t *item_off;     /* [n_items + 1] */
     uint32_t *item_rows;    /* [n_rows] file order within each item */
-    /* built on first use (rpi_dataset_dups) */
-    pthread_mutex_t dups_mu;
+    /* built on first use (rpi_dataset_dups; and the fingerprint of a
+     * dataset loaded with lazy_fingerprint), under lazy_mu */
+    pthread_mutex_t lazy_mu;
     _Atomic(rpi_dups *) dups;
 };
 
@@ -91,6 +93,7 @@ typedef struct rpi_builder {
                                    chunk (intern_batch.h): rows from there on
                                    get their user index when it flushes */
     size_t batch_rows;          /* its batch; 0: chosen from the size */
+    int lazy_fp;                /* the fingerprint on demand (rp_load_opts) */
     uint32_t *user, *item;
     int32_t *tsd;     /* timestamps as differences from the first row's (ts_first) */
     int64_t ts_first; /* while every row's fits 32 bits (seconds: within 68 years), */

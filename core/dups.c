@@ -97,7 +97,7 @@ const rpi_dups *rpi_dataset_dups(const rp_dataset *cds)
     rpi_dups *d = atomic_load_explicit(&ds->dups, memory_order_acquire);
     if (d != NULL)
         return d;
-    pthread_mutex_lock(&ds->dups_mu);
+    pthread_mutex_lock(&ds->lazy_mu);
     d = atomic_load_explicit(&ds->dups, memory_order_relaxed);
     if (d == NULL && (d = calloc(1, sizeof *d)) != NULL) {
         if (build(ds, d) == RP_OK) {
@@ -107,7 +107,7 @@ const rpi_dups *rpi_dataset_dups(const rp_dataset *cds)
             d = NULL; /* out of memory: a later call tries again */
         }
     }
-    pthread_mutex_unlock(&ds->dups_mu);
+    pthread_mutex_unlock(&ds->lazy_mu);
     return d;
 }
 

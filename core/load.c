@@ -143,7 +143,7 @@ static void report(rp_load_progress *pg, const rpi_parser *p, const rpi_lines *r
 }
 
 /* Drive lines into the parser and the builder; consumes r's lines, not r. */
-static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size,
+static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size, int lazy_fp,
                      rp_load_progress *pg, rp_dataset **out, rp_error *err)
 {
     rpi_builder b;
@@ -174,6 +174,7 @@ static rp_status run(rpi_lines *r, const char *name, rp_format fmt, size_t size,
         st = no_rows(&p, r, err);
     if (st == RP_OK)
         report(pg, &p, r, RP_LOAD_INDEXING);
+    b.lazy_fp = lazy_fp; /* the builder is set up at the first line (rpi_parser_start) */
     if (st == RP_OK)
         st = rpi_builder_finish(&b, p.fmt, name, out, err);
     else
@@ -204,7 +205,7 @@ rp_status rp_load_buffer_progress(const char *name, const void *data, size_t len
         name = "<buffer>";
     rp_status st = rpi_lines_mem(&r, name, data, len, err);
     if (st == RP_OK)
-        st = run(&r, name, fmt, len, progress, out, err);
+        st = run(&r, name, fmt, len, 0, progress, out, err);
     rpi_lines_cleanup(&r);
     return st;
 }
@@ -242,7 +243,7 @@ rp_status rp_load_file_opts(const char *path, rp_format fmt, const rp_load_opts 
     if (st == RP_OK && !r.gz && size > 0)
         st = rpi_load_par(path, fd, size, fmt, opts, progress, out, err, &fallback);
     if (st == RP_OK && fallback)
-        st = run(&r, path, fmt, size, progress, out, err);
+        st = run(&r, path, fmt, size, opts != NULL && opts->lazy_fingerprint, progress, out, err);
     rpi_lines_cleanup(&r);
     close(fd);
     return st;

@@ -115,6 +115,7 @@ typedef struct par {
     rpi_prefault *pf;  /* NULL: none */
     rpi_rowbuf spare;  /* a merged chunk's rows, for the next chunk to empty and reuse */
     size_t batch_rows; /* the user batch interner's batch (opts; 0: auto) */
+    int lazy_fp;       /* opts->lazy_fingerprint */
     int have_spare;
 } par;
 
@@ -385,6 +386,7 @@ static rp_status merge(par *w, rpi_builder *b, rp_error *err, int *none)
         if (k == 0) {
             *b = c->b;
             b->batch_rows = w->batch_rows;
+            b->lazy_fp = w->lazy_fp;
             memset(&c->b, 0, sizeof c->b);
         } else {
             st = rpi_builder_append_rows(b, &c->rows);
@@ -459,7 +461,8 @@ rp_status rpi_load_par(const char *path, int fd, uint64_t size, rp_format fmt,
              .size = size,
              .fmt = fmt,
              .pg = pg,
-             .batch_rows = opts != NULL ? opts->batch_rows : 0};
+             .batch_rows = opts != NULL ? opts->batch_rows : 0,
+             .lazy_fp = opts != NULL && opts->lazy_fingerprint};
     unsigned threads;
     *fallback = 1;
     if (!plan(&w, opts, &threads))

@@ -65,10 +65,15 @@ rp_status rp_load_file(const char *path, rp_format fmt, rp_dataset **out, rp_err
  * (IDs in order of first appearance, rows in file order, the same first
  * error). */
 typedef struct rp_load_opts {
-    unsigned threads;   /* 0: every online core; 1: one thread */
-    size_t chunk_bytes; /* 0: chosen from the file size (tests set it small) */
-    size_t batch_rows;  /* rows whose user IDs the merge interns together
-                           (core/intern_batch.c); 0: chosen from the size */
+    unsigned threads;     /* 0: every online core; 1: one thread */
+    size_t chunk_bytes;   /* 0: chosen from the file size (tests set it small) */
+    size_t batch_rows;    /* rows whose user IDs the merge interns together
+                             (core/intern_batch.c); 0: chosen from the size */
+    int lazy_fingerprint; /* 1: rp_dataset_fingerprint hashes the content at
+                             its first call instead of the load (the same
+                             value): for callers that never ask, like the
+                             CLI - 12 ms of CPU on 2M generated rows, 117 ms
+                             on 20M, 0.6 s on 100M */
 } rp_load_opts;
 
 /* rp_load_file_progress with options (NULL: the defaults above). */

@@ -117,7 +117,8 @@ static rp_status load(const char *path, const char *format, rp_dataset **ds, rp_
         if (st != RP_OK)
             return st;
     }
-    rp_load_opts opts = {.threads = load_threads};
+    /* the fingerprint only serves recprepd's ETags: never hashed here */
+    rp_load_opts opts = {.threads = load_threads, .lazy_fingerprint = 1};
     return rp_load_file_opts(path, fmt, &opts, &progress.load, ds, err);
 }
 
