@@ -357,15 +357,6 @@ void rpi_rowbuf_cleanup(rpi_rowbuf *rb)
  * row's index and skips the pipeline: logs come grouped by one side (Amazon
  * files by item, MovieLens by user), and for those runs the interner's
  * one-entry cache only saved the put, not the stages' probes before it. */
-static int same_as_prev(const rpi_rowbuf *rb, const uint64_t *h, uint32_t k, int side)
-{
-    if (k == 0 || h[k] != h[k - 1])
-        return 0;
-    uint32_t s = (uint32_t)side, lo = rb->off[2 * k + s], len = rb->off[2 * k + 1 + s] - lo;
-    uint32_t plo = rb->off[2 * (k - 1) + s], plen = rb->off[2 * (k - 1) + 1 + s] - plo;
-    return len == plen && rpi_same_bytes(rb->bytes + lo, rb->bytes + plo, len);
-}
-
 static rp_status intern_side(rp_intern *in, const rpi_rowbuf *rb, int side, uint32_t *col)
 {
     enum { D2 = 32, D3 = 48 };
@@ -380,7 +371,7 @@ static rp_status intern_side(rp_intern *in, const rpi_rowbuf *rb, int side, uint
         if (j < D3)
             continue;
         uint32_t k = j - D3, lo = rb->off[2 * k + (uint32_t)side];
-        if (same_as_prev(rb, h, k, side)) {
+        if (rpi_same_as_prev(rb->bytes, rb->off, side, h, k)) {
             col[k] = col[k - 1];
             continue;
         }

@@ -71,4 +71,17 @@ static inline int rpi_same_bytes(const void *a, const void *b, size_t len)
     return memcmp(x, y, len) == 0;
 }
 
+/* In a list of rows' two IDs as bytes[off[2k + side] .. off[2k + side + 1])
+ * with their hashes h[k] (a parse chunk's row buffer, the batch
+ * interner's queue): is row k's ID on that side the same as row k-1's? */
+static inline int rpi_same_as_prev(const char *bytes, const uint32_t *off, int side,
+                                   const uint64_t *h, uint32_t k)
+{
+    if (k == 0 || h[k] != h[k - 1])
+        return 0;
+    uint32_t s = (uint32_t)side, lo = off[2 * k + s], len = off[2 * k + 1 + s] - lo;
+    uint32_t plo = off[2 * (k - 1) + s], plen = off[2 * (k - 1) + 1 + s] - plo;
+    return len == plen && rpi_same_bytes(bytes + lo, bytes + plo, len);
+}
+
 #endif

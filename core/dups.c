@@ -33,6 +33,13 @@
 #include "dataset_impl.h"
 #include "mem.h"
 
+/* Row r repeats row prev's pair, the latest before it. */
+static inline void mark_repeat(rpi_dups *d, uint32_t r, uint32_t prev)
+{
+    d->first[r >> 6] |= (uint64_t)1 << (r & 63);
+    d->last[prev >> 6] |= (uint64_t)1 << (prev & 63);
+}
+
 static rp_status build(const rp_dataset *ds, rpi_dups *d)
 {
     enum { D = 16, SMALL = 16 };
@@ -60,9 +67,7 @@ static rp_status build(const rp_dataset *ds, rpi_dups *d)
                 its[k] = i;
                 while (k-- > 0)
                     if (its[k] == i) {
-                        uint32_t prev = rows[lo + k];
-                        d->first[r >> 6] |= (uint64_t)1 << (r & 63);
-                        d->last[prev >> 6] |= (uint64_t)1 << (prev & 63);
+                        mark_repeat(d, r, rows[lo + k]);
                         dup++;
                         break;
                     }
@@ -76,9 +81,7 @@ static rp_status build(const rp_dataset *ds, rpi_dups *d)
                 __builtin_prefetch(&last[item[rows[p + D]]], 1);
             uint32_t r = rows[p], i = item[r], q = last[i];
             if (q > lo) {
-                uint32_t prev = rows[q - 1];
-                d->first[r >> 6] |= (uint64_t)1 << (r & 63);
-                d->last[prev >> 6] |= (uint64_t)1 << (prev & 63);
+                mark_repeat(d, r, rows[q - 1]);
                 dup++;
             }
             last[i] = p + 1;

@@ -477,16 +477,6 @@ rp_status rpi_bintern_seed(rpi_bintern *bi, const rp_intern *in)
 
 /* ---- queueing ---------------------------------------------------------------- */
 
-static int same_as_prev(const char *bytes, const uint32_t *off, int side, const uint64_t *h,
-                        uint32_t k)
-{
-    if (k == 0 || h[k] != h[k - 1])
-        return 0;
-    uint32_t s = (uint32_t)side, lo = off[2 * k + s], len = off[2 * k + 1 + s] - lo;
-    uint32_t plo = off[2 * (k - 1) + s], plen = off[2 * (k - 1) + 1 + s] - plo;
-    return len == plen && rpi_same_bytes(bytes + lo, bytes + plo, len);
-}
-
 static qchunk *next_chunk(rpi_bintern *bi)
 {
     if (bi->nq == bi->qcap) {
@@ -560,7 +550,7 @@ rp_status rpi_bintern_queue(rpi_bintern *bi, const char *bytes, const uint32_t *
         uint32_t len = off[2 * k + 1 + s] - off[2 * k + s];
         if (len >= REC_LEN_LIMIT)
             return RP_ERR_LIMIT;
-        if (same_as_prev(bytes, off, side, h, k)) {
+        if (rpi_same_as_prev(bytes, off, side, h, k)) {
             col[row0 + k] = RUN;
             continue;
         }

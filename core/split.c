@@ -151,10 +151,7 @@ static uint64_t count_tsv(const rp_dataset *ds, const uint32_t *dense, uint32_t 
         if (id + D <= n)
             rp_intern_prefetch_idx(ids, dense[id - 1 + D], 1);
         size_t len;
-        if (items)
-            rp_dataset_item_raw(ds, dense[id - 1], &len);
-        else
-            rp_dataset_user_raw(ds, dense[id - 1], &len);
+        rp_intern_get(ids, dense[id - 1], &len);
         bytes += rpi_digits(id) + 2 + len;
     }
     return bytes;

@@ -15,6 +15,10 @@
  * Once every kept item has its ID the walk goes on through the users only (the
  * kept ones' order), not their rows: the kept items - the popular ones - are
  * met early, and the rows of the rest were the walk's random reads.
+ * Both walks of users' rows (item IDs, sequences) read, per row, its filter
+ * byte and item, then the item's ID (and kept flag) at random: on a big log
+ * each a cache miss, fetched ahead by look-ahead cursors over the same rows
+ * (walk.h, rpi_walk_prefetch).
  *
  * Rejected: walking only kept users for item IDs (the "obvious" rule, and what
  * the temporal pipeline does) - it gives different item IDs than the notebook.
@@ -27,9 +31,6 @@
 #include "split_impl.h"
 #include "walk.h"
 
-/* Both walks read, per row of a user's CSR, its filter byte and item, then
- * the item's ID (and kept flag) at random: on a big log each a cache miss,
- * fetched ahead by look-ahead cursors over the same rows (walk.h). */
 /* Users of surviving rows in first-row order (all of them: the quirk), then
  * each one's surviving rows in file order. Without filters that order is the
  * dense one (no array: 4 bytes a user of fresh memory, 4.8 MB on the 2M log,
