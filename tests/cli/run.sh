@@ -122,14 +122,15 @@ else bad "--progress on a pipe: $(cat -A "$work/err")"; fi
 n=$(progress_lines "$bin" generate "$work/g.csv" --rows 100 --progress)
 [ "$n" -ge 2 ] && head -1 "$work/err" | grep -q "^generating " && ok || bad "generate --progress: $(cat "$work/err")"
 # On a terminal (script(1) gives one): lines redraw with \r, none ends in a
-# newline, and the last erases itself. Needs a load that outlasts a 250 ms tick
-# (the first tick may fall in the reading or, on a fast parse, the indexing).
+# newline, and the last erases itself. Needs a run that outlasts a 250 ms tick
+# (the first tick may fall in the reading, the indexing or, on a fast load,
+# the statistics: each phase's line names the file).
 if command -v script >/dev/null 2>&1; then
   "$bin" generate "$work/big.csv" --rows 1500000 --quiet || bad "generate big"
   script -qec "$bin stats $work/big.csv >/dev/null" /dev/null >"$work/tty" 2>&1 || bad "stats on a tty failed"
   if [ ! -s "$work/tty" ]; then
     echo "note: the tty load took under one tick; tty progress not observed"
-  elif grep -Eq '(loading|indexing) .*big\.csv' "$work/tty" && [ "$(tr -cd '\n' <"$work/tty" | wc -c)" -eq 0 ] &&
+  elif grep -Eq '(loading|indexing|computing statistics of) .*big\.csv' "$work/tty" && [ "$(tr -cd '\n' <"$work/tty" | wc -c)" -eq 0 ] &&
        [ "$(tail -c 4 "$work/tty" | od -An -tx1 | tr -d ' ')" = "0d1b5b4b" ]; then ok
   else bad "tty progress: $(od -c "$work/tty" | tail -5)"; fi
   rm -f "$work/big.csv"
