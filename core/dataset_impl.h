@@ -188,6 +188,15 @@ static inline int64_t rpi_ts(const rp_dataset *ds, uint32_t r)
     return ds->ts32 ? ds->ts_base + (int64_t)ds->ts32[r] : ds->ts[r];
 }
 
+/* Fetch row r's timestamp into the cache (a walk's look-ahead). */
+static inline void rpi_ts_prefetch(const rp_dataset *ds, uint32_t r)
+{
+    if (ds->ts32)
+        __builtin_prefetch(&ds->ts32[r]);
+    else
+        __builtin_prefetch(&ds->ts[r]);
+}
+
 /* Row r's rating; NAN for none. */
 static inline double rpi_rating(const rp_dataset *ds, uint32_t r)
 {

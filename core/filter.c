@@ -29,6 +29,7 @@
 
 #include "dataset_impl.h"
 #include "mem.h"
+#include "radix.h"
 #include "split_impl.h"
 
 #define GIVEN(p, id) (((p)->given >> (id)) & 1u)
@@ -153,21 +154,12 @@ rp_status rpi_filter_rows(rp_split *s, uint8_t **mask, uint32_t *alive)
 
 /* ---- users in order of their first surviving row -------------------------- */
 
-typedef struct first_row {
-    uint32_t row, user;
-} first_row;
-
-static int by_row(const void *a, const void *b)
-{
-    uint32_t x = ((const first_row *)a)->row, y = ((const first_row *)b)->row;
-    return (x > y) - (x < y);
-}
-
-/* Few wanted users: each one's first surviving row, then a sort by row. */
+/* Few wanted users: each one's first surviving row, then a sort by row
+ * (radix.h: row above, user below). */
 static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, uint8_t bits,
                            const uint8_t *want, uint32_t hint, uint32_t *out, uint32_t *n)
 {
-    first_row *fr = malloc(((size_t)hint + 1) * sizeof *fr);
+    uint64_t *fr = malloc(((size_t)hint + 1) * sizeof *fr);
     size_t k = 0;
     if (!fr)
         return RP_ERR_NOMEM;
@@ -178,11 +170,14 @@ static rp_status few_users(const rp_dataset *ds, const uint8_t *mask, uint8_t bi
         while (p < ds->user_off[u + 1] && mask && !(mask[ds->user_rows[p]] & bits))
             p++;
         if (p < ds->user_off[u + 1])
-            fr[k++] = (first_row){ds->user_rows[p], u};
+            fr[k++] = (uint64_t)ds->user_rows[p] << 32 | u;
     }
-    qsort(fr, k, sizeof *fr, by_row);
+    if (rpi_sort_u64(fr, k, 32) != RP_OK) {
+        free(fr);
+        return RP_ERR_NOMEM;
+    }
     for (size_t j = 0; j < k; j++)
-        out[j] = fr[j].user;
+        out[j] = (uint32_t)fr[j];
     *n = (uint32_t)k;
     free(fr);
     return RP_OK;

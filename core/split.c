@@ -115,14 +115,26 @@ static inline uint64_t item_bytes(uint32_t item)
  * kept as running sums - O(sequence) per entry, at most one entry per user
  * and file. No array of prefix sums (8 bytes per sequence item: on the 2M
  * log 1.5 MB of fresh memory for every summary, a 4 KiB page fault per 512
- * items, which cost more than walking the sequences again). */
+ * items, which cost more than walking the sequences again).
+ *
+ * A file whose entries are not in user-ID order (temporal's validation and
+ * test: users by their first row of the part) reads each entry's seq_off
+ * and then its sequence at random: two cache misses an entry once a big
+ * log's sequences outgrow the cache - on the 100M-row generated log 75% of
+ * these counts' samples sat on those two loads. Both are fetched ahead:
+ * the offset 2D entries ahead, the sequence's start D ahead. */
 static void count_seqfile(const rp_split *s, rpi_file *file)
 {
+    enum { D = 16 };
     const rpi_seqfile *f = &s->seqs[file->part];
     uint32_t m = s->p.max_len;
     int pairs = file->kind == RPI_SEQ_PAIRS; /* "uid item": the len-th item alone */
     file->lines = file->bytes = 0;
     for (uint32_t e = 0; e < f->n; e++) {
+        if (e + 2 * D < f->n)
+            __builtin_prefetch(&s->seq_off[f->uid[e + 2 * D] - 1]);
+        if (e + D < f->n)
+            __builtin_prefetch(&s->seq[s->seq_off[f->uid[e + D] - 1]]);
         const uint32_t *q = s->seq + s->seq_off[f->uid[e] - 1];
         uint64_t head = rpi_digits(f->uid[e]) + 1; /* uid and '\n' */
         uint64_t p = 0, p_m = 0;                   /* P(len), P(len - m) */

@@ -46,8 +46,9 @@
 
 #include "beside.h"
 #include "dataset_impl.h"
-#include "mem.h"
 #include "kcore_impl.h"
+#include "mem.h"
+#include "radix.h"
 #include "split_impl.h"
 #include "walk.h"
 
@@ -296,34 +297,62 @@ static void *dropped_job(void *arg)
 /* From this many rows on, count_dropped runs on a second thread. */
 #define DROPPED_PAR_MIN_ROWS (1u << 16)
 
-typedef struct first_key {
-    rpi_time_row t; /* first: the comparator sees one (time, then row) */
-    uint32_t id;
-} first_key;
-
 /* The validation (part 1) or test (part 2) file: users in order of their
  * first kept row of the part in time order (ties in file order), which is
  * the order of those rows' (second, row) keys - each user's first such row
  * was noted while its sequence was built (user_rows_t is in that order
  * within the user), so only the users with rows in the part are sorted,
- * never the part's rows walked. */
+ * never the part's rows walked. The sort (radix.h) is LSD on entry numbers
+ * (entry k: the k-th such user by ID): by row, then stably by the low and
+ * the high 32 bits of the second's offset from the smallest. Each entry's
+ * second is a random read of its row's timestamp, and each user's lengths
+ * one of tlen, vlen and seq_off, fetched D entries ahead. */
 static rp_status later_file(tctx *t, int part)
 {
+    enum { D = 16 };
     rp_split *s = t->s;
     const uint32_t *first = t->first[part - 1];
     size_t n = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         n += first[id - 1] != 0;
-    first_key *keys = malloc((n + 1) * sizeof *keys);
-    if (!keys)
+    uint32_t *ids = malloc((n + 1) * sizeof *ids);
+    uint64_t *sec = malloc((n + 1) * sizeof *sec), *key = malloc((n + 1) * sizeof *key);
+    if (!ids || !sec || !key) {
+        free(ids), free(sec), free(key);
         return RP_ERR_NOMEM;
+    }
     n = 0;
     for (uint32_t id = 1; id <= s->n_users; id++)
         if (first[id - 1] != 0)
-            keys[n++] = (first_key){{rpi_ts_sec(t->ds, first[id - 1] - 1), first[id - 1] - 1}, id};
-    qsort(keys, n, sizeof *keys, rpi_by_time_row);
+            ids[n++] = id;
+    int64_t lo = INT64_MAX;
     for (size_t k = 0; k < n; k++) {
-        uint32_t id = keys[k].id, tl = t->tlen[id - 1], vl = t->vlen[id - 1];
+        if (k + D < n)
+            rpi_ts_prefetch(t->ds, first[ids[k + D] - 1] - 1);
+        uint32_t r = first[ids[k] - 1] - 1;
+        int64_t v = rpi_ts_sec(t->ds, r);
+        sec[k] = (uint64_t)v;
+        lo = v < lo ? v : lo;
+        key[k] = (uint64_t)r << 32 | k;
+    }
+    for (size_t k = 0; k < n; k++)
+        sec[k] -= (uint64_t)lo;              /* the offset, as unsigned: wraps never (v >= lo) */
+    rp_status rc = rpi_sort_u64(key, n, 32); /* by row */
+    for (int half = 0; half < 2 && rc == RP_OK; half++) {
+        for (size_t j = 0; j < n; j++) {
+            uint32_t k = (uint32_t)key[j];
+            key[j] = (sec[k] >> (32 * half)) << 32 | k;
+        }
+        rc = rpi_sort_u64(key, n, 32); /* by the second's low, then high half */
+    }
+    for (size_t j = 0; rc == RP_OK && j < n; j++) {
+        if (j + D < n) {
+            uint32_t ahead = ids[(uint32_t)key[j + D]];
+            __builtin_prefetch(&t->tlen[ahead - 1]);
+            __builtin_prefetch(&t->vlen[ahead - 1]);
+            __builtin_prefetch(&s->seq_off[ahead - 1]);
+        }
+        uint32_t id = ids[(uint32_t)key[j]], tl = t->tlen[id - 1], vl = t->vlen[id - 1];
         uint32_t len = s->seq_off[id] - s->seq_off[id - 1];
         if (part == 1)
             rpi_seqfile_add(&s->seqs[part], id, tl + 1, tl + vl);
@@ -331,8 +360,10 @@ static rp_status later_file(tctx *t, int part)
             rpi_seqfile_add(&s->seqs[part], id, tl + vl + 1, len);
         *(part == 1 ? &s->n_val : &s->n_test) += part == 1 ? vl : len - tl - vl;
     }
-    free(keys);
-    return RP_OK;
+    free(ids);
+    free(sec);
+    free(key);
+    return rc;
 }
 
 static rp_status build_files(tctx *t)

@@ -239,6 +239,27 @@ START_TEST(temporal_all_one_timestamp)
 }
 END_TEST
 
+/* Validation and test users come in order of their first row of the part
+ * by second, here over a range wider than 32 bits (64-bit timestamps):
+ * T0 = 1e9, S = 2^34, W = 2^32. Sorted times 1..6, T0, T0+100, T0+W+5, S,
+ * S+7, S+W+1: val_start 0.5 -> b_val T0, test_start 0.75 -> b_test S.
+ * Validation by time a (T0), c (T0+100), b (T0+W+5); test c (S), a (S+7),
+ * b (S+W+1) - not the rows' file order (b, c, a), nor the order of the low
+ * 32 bits of the seconds past the smallest (a, b, c; c, b, a). */
+START_TEST(temporal_order_past_32_bits)
+{
+    const int64_t T0 = 1000000000, S = (int64_t)1 << 34, W = (int64_t)1 << 32;
+    const row wide[] = {{"a", "x", 1},  {"b", "x", 2}, {"c", "x", 3},          {"a", "y", 4},
+                        {"b", "y", 5},  {"c", "y", 6}, {"b", "x", T0 + W + 5}, {"c", "y", T0 + 100},
+                        {"a", "x", T0}, {"c", "x", S}, {"b", "y", S + W + 1},  {"a", "y", S + 7}};
+    rp_split *s = run(make(wide, 12), temporal(1, 1, 1, 0.5, 0.75));
+    expect_file(s, "train.txt", "1 1\n1 1 2\n2 1\n2 1 2\n3 1\n3 1 2\n");
+    expect_file(s, "validation.txt", "1 1 2 1\n3 1 2 2\n2 1 2 1\n");
+    expect_file(s, "test.txt", "3 1 2 2 1\n1 1 2 1 2\n2 1 2 1 2\n");
+    rp_split_free(s);
+}
+END_TEST
+
 /* A star: one user with N distinct items in time order, k=1. train.txt has N
  * lines of quadratic total size (~N^2 * 3.4 bytes): sizes must come from
  * counting, never rendering, and the first lines must still stream. */
@@ -296,6 +317,7 @@ static Suite *suite(void)
     tcase_add_test(tc, run_rejects_bad_params);
     tcase_add_test(tc, star_sizes_without_rendering);
     tcase_add_test(tc, temporal_all_one_timestamp);
+    tcase_add_test(tc, temporal_order_past_32_bits);
     suite_add_tcase(s, tc);
     return s;
 }
