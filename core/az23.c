@@ -311,14 +311,36 @@ enum { AHEAD_COLS = 16, AHEAD_OFF = 8, AHEAD_BYTES = 4 };
 
 /* ---- sizes --------------------------------------------------------------------- */
 
-/* Decimal digits of v, with its '-'. */
+/* Decimal digits of v, with its '-': from the bit length (log10 2 ~
+ * 1233 / 4096), one table compare correcting it. The loop dividing by 10
+ * it replaces was a chain of 9 multiplies for each row's timestamp, ~10% of
+ * the az23 split's own samples on the 100M-row generated log. */
 static size_t i64_digits(int64_t v)
 {
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t n = v < 0 ? 2 : 1;
-    for (; u >= 10; u /= 10)
-        n++;
-    return n;
+    static const uint64_t pow10[20] = {1ull,
+                                       10ull,
+                                       100ull,
+                                       1000ull,
+                                       10000ull,
+                                       100000ull,
+                                       1000000ull,
+                                       10000000ull,
+                                       100000000ull,
+                                       1000000000ull,
+                                       10000000000ull,
+                                       100000000000ull,
+                                       1000000000000ull,
+                                       10000000000000ull,
+                                       100000000000000ull,
+                                       1000000000000000ull,
+                                       10000000000000000ull,
+                                       100000000000000000ull,
+                                       1000000000000000000ull,
+                                       10000000000000000000ull};
+    /* u | 1 has u's digits (10^k, k > 0, is even) and is never 0 */
+    uint64_t u = (v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v) | 1;
+    unsigned t = ((64u - (unsigned)__builtin_clzll(u)) * 1233u) >> 12; /* <= 19 */
+    return (size_t)(t + 1 - (u < pow10[t])) + (v < 0);
 }
 
 /* Bytes of "user,item,rating,ts" of row r, its user's and item's ID

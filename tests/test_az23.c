@@ -1,12 +1,17 @@
 /* Check suite for core/az23.c: ratings printed as Python prints a float (the
- * az23 files' rating column). Expected texts were produced by Python 3's
- * repr() on the same doubles; the goldens cover the files themselves. */
+ * az23 files' rating column; expected texts were produced by Python 3's
+ * repr() on the same doubles), and counted sizes against the rendered files
+ * for timestamps of every width; the goldens cover the files themselves. */
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "split_impl.h"
 #include "check_run.h"
+#include "recprep/cursor.h"
+#include "recprep/params.h"
+#include "recprep/split.h"
+#include "split_impl.h"
 
 static const struct {
     double v;
@@ -48,6 +53,64 @@ START_TEST(no_rating_is_empty)
 }
 END_TEST
 
+/* Every file's size (counted, never rendered) against its rendered bytes,
+ * for timestamps around each power of ten, negative ones and the extremes:
+ * the counts' digit arithmetic and the renderer's division loop must agree
+ * (a timestamp counted one digit short or without its '-' fails here). */
+START_TEST(sizes_of_every_timestamp_width)
+{
+    enum { N = 64 };
+    const char *u[N], *i[N];
+    int64_t ts[N];
+    char names[N][8];
+    uint32_t n = 0;
+    int64_t p = 1;
+    for (int k = 0; k < 19 && n + 2 < N; k++, p *= 10) {
+        ts[n++] = p - 1;
+        ts[n++] = k % 2 ? -p : p;
+    }
+    ts[n++] = INT64_MAX;
+    ts[n++] = INT64_MIN;
+    for (uint32_t r = 0; r < n; r++) {
+        snprintf(names[r], sizeof names[r], "i%u", r);
+        u[r] = r % 3 ? "a" : "b";
+        i[r] = names[r];
+    }
+    rp_dataset *ds = NULL;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, n, &ds, &err), RP_OK);
+    for (int m = 0; m < 2; m++) {
+        rp_params prm = rp_params_defaults(m ? RP_METHOD_AZ23_TIMESTAMP : RP_METHOD_AZ23_LAST_OUT);
+        ck_assert_int_eq(rp_params_set(&prm, "k", "0", &err), RP_OK);
+        rp_split *s = NULL;
+        ck_assert_int_eq(rp_split_run(ds, &prm, &s, &err), RP_OK);
+        size_t nf;
+        const char *const *files = rp_split_files(s, &nf);
+        uint64_t all = 0;
+        for (size_t f = 0; f < nf; f++) {
+            uint64_t lines, bytes;
+            ck_assert_int_eq(rp_split_file_size(s, files[f], &lines, &bytes), RP_OK);
+            char *buf = malloc(bytes + 2);
+            rp_cursor *c;
+            ck_assert_int_eq(rp_cursor_new(s, files[f], &c), RP_OK);
+            ck_assert_int_eq(rp_cursor_read(c, buf, bytes + 1), (ssize_t)bytes);
+            rp_cursor_free(c);
+            all += bytes;
+            if (strcmp(files[f], "rating_only.csv") == 0) {
+                buf[bytes] = '\0';
+                ck_assert_ptr_nonnull(strstr(buf, ",-9223372036854775808\n"));
+                ck_assert_ptr_nonnull(strstr(buf, ",9223372036854775807\n"));
+                ck_assert_ptr_nonnull(strstr(buf, ",-10\n"));
+            }
+            free(buf);
+        }
+        ck_assert_uint_gt(all, 0);
+        rp_split_free(s);
+    }
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("az23");
@@ -55,6 +118,9 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, python_float_repr, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, no_rating_is_empty);
     suite_add_tcase(s, tc);
+    TCase *sizes = tcase_create("sizes");
+    tcase_add_test(sizes, sizes_of_every_timestamp_width);
+    suite_add_tcase(s, sizes);
     return s;
 }
 
