@@ -62,7 +62,7 @@ START_TEST(sizes_of_every_timestamp_width)
     enum { N = 64 };
     const char *u[N], *i[N];
     int64_t ts[N];
-    char names[N][8];
+    char names[N][16];
     uint32_t n = 0;
     int64_t p = 1;
     for (int k = 0; k < 19 && n + 2 < N; k++, p *= 10) {
