@@ -17,21 +17,24 @@
  *   sequences     each kept user's rows in time order (user_rows_t) whose item
  *                 has an ID. Train < validation < test in time, so that walk
  *                 yields the train part, then validation, then test: one
- *                 sequence per user whose prefixes are all the file lines;
+ *                 sequence per user whose prefixes are all the file lines.
+ *                 Done in the same walk of the users as the item IDs, each
+ *                 user's rows twice in a row (ids_and_sequences);
  *   file order    validation (test) users in order of their first kept row in
  *                 the validation (test) slice of the time order: each kept
  *                 user's first such row is noted while its sequence is
  *                 built, and those users are sorted by its (second, row) key.
  * The notebook's item loop after the user loop adds nothing (every kept item
  * has a kept user's row, every kept user is already mapped), and "item has an
- * ID" equals "item kept": we use the former, which is the notebook's own test
- * (item_mapping) for validation and test rows.
+ * ID" equals "item kept": the notebook's own test (item_mapping) for
+ * validation and test rows is the former, we read the latter (the k-core's
+ * flags, final before any ID is given) and check the two agree.
  * Complexity O(n + U + I) after the k-core, plus a sort of the kept users
  * with validation (test) rows - no walk of the parts in time order, whose
  * random reads of the row and user columns cost more than the sort. The
- * walks in user order are bound by memory latency: item[r] is the random
- * read, iid[] (4 bytes an item) stays in cache. Scratch is kept small: fresh
- * pages cost more than the passes (below).
+ * walk in user order is bound by memory latency: part[r] and item[r] are the
+ * random reads, iid[] and item_kept[] (5 bytes an item) mostly in cache.
+ * Scratch is kept small: fresh pages cost more than the passes (below).
  * Dropped (measured December 2026): a row -> item-ID column (rid, 4 bytes a
  * row) and a user -> user-ID table (uid, 4 bytes a user) - on this project's
  * 2-core VMs a first touch of fresh memory runs at ~0.6 GB/s, and recprepd's
@@ -161,51 +164,38 @@ static void walk_users(const tctx *t, const uint32_t *rows, rpi_walk *far, rpi_w
                    rows);
 }
 
-static rp_status assign_ids(tctx *t)
+/* User u's rows in file order: its kept train rows' kept items get the next
+ * IDs at first sight (the notebook's item_mapping walk). */
+static rp_status user_items(tctx *t, uint32_t u, rpi_walk *far, rpi_walk *near)
 {
     const rp_dataset *ds = t->ds;
     rp_split *s = t->s;
-    t->iid = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *t->iid);
-    s->user_dense = malloc(((size_t)t->kc.users + 1) * sizeof *s->user_dense);
-    s->item_dense = malloc(((size_t)t->kc.items + 1) * sizeof *s->item_dense);
-    if (!t->iid || !s->user_dense || !s->item_dense)
-        return RP_ERR_NOMEM;
-    if (order_kept_users(t) != RP_OK)
-        return RP_ERR_NOMEM;
-    rpi_walk far, near;
-    walk_users(t, ds->user_rows, &far, &near);
-    for (uint32_t id = 1; id <= s->n_users; id++) {
-        uint32_t u = s->user_dense[id - 1];
-        for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-            prefetch_ahead(t, &far, &near);
-            uint32_t r = ds->user_rows[p], i = ds->item[r];
-            if (t->part[r] != T_TRAIN || !t->kc.item_kept[i] || t->iid[i] != 0)
-                continue;
-            if (s->n_items == t->kc.items)
-                return RP_ERR_INTERNAL; /* more items than the k-core kept */
-            s->item_dense[s->n_items++] = i;
-            t->iid[i] = s->n_items;
-        }
+    for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+        prefetch_ahead(t, far, near);
+        uint32_t r = ds->user_rows[p], i = ds->item[r];
+        if (t->part[r] != T_TRAIN || !t->kc.item_kept[i] || t->iid[i] != 0)
+            continue;
+        if (s->n_items == t->kc.items)
+            return RP_ERR_INTERNAL; /* more items than the k-core kept */
+        s->item_dense[s->n_items++] = i;
+        t->iid[i] = s->n_items;
     }
-    return s->n_users == t->kc.users ? RP_OK : RP_ERR_INTERNAL;
+    return RP_OK;
 }
 
-/* Rows of user u in time order (surviving the filters) whose item has an
- * ID, appended at out; far and near walk ahead (prefetch_ahead). */
+/* User u's rows in time order (surviving the filters) whose item is kept,
+ * as item indices appended at out. user_items has just read the same rows:
+ * their part, item and kept-flag lines are in the cache. */
 static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t *tl, uint32_t *vl,
-                              uint32_t *first, rpi_walk *far, rpi_walk *near)
+                              uint32_t *first)
 {
     const rp_dataset *ds = t->ds;
     uint32_t len = 0, counts[3] = {0, 0, 0};
     for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        prefetch_ahead(t, far, near);
-        uint32_t r = ds->user_rows_t[p], code = t->part[r];
-        if (code == 0)
+        uint32_t r = ds->user_rows_t[p], code = t->part[r], i = ds->item[r];
+        if (code == 0 || !t->kc.item_kept[i])
             continue;
-        uint32_t id = t->iid[ds->item[r]];
-        if (id == 0)
-            continue;
-        out[len++] = id;
+        out[len++] = i;
         uint32_t part = code >> 1; /* 0 train, 1 validation, 2 test */
         if (part != 0 && counts[part]++ == 0)
             first[part - 1] = r + 1;
@@ -216,9 +206,9 @@ static uint32_t user_sequence(const tctx *t, uint32_t u, uint32_t *out, uint32_t
     return len;
 }
 
-/* One pass: seq is sized by the kept users' row counts (an upper bound), each
- * sequence is written right after the previous one. */
-static rp_status build_sequences(tctx *t)
+/* Sequences: seq is sized by the kept users' row counts (an upper bound),
+ * each sequence written right after the previous one. */
+static rp_status alloc_sequences(tctx *t)
 {
     rp_split *s = t->s;
     const rp_dataset *ds = t->ds;
@@ -234,17 +224,52 @@ static rp_status build_sequences(tctx *t)
     if (!t->tlen || !t->vlen || !t->first[0] || !t->first[1] || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     s->seq_off[0] = 0;
+    return RP_OK;
+}
+
+/* One walk of the kept users in ID order gives both the item IDs and the
+ * sequences: each user's rows in file order (user_items), then the same
+ * rows in time order (user_sequence) - which hits the lines the first just
+ * fetched, where two walks of the users took two cache misses a row each
+ * for part[] and item[]. A sequence holds item indices until the walk ends
+ * (an item of a validation row may get its ID from a later user's train
+ * row), then one pass makes them IDs. A kept item always gets an ID (the
+ * k-core keeps it for its train rows with kept users), the same test. */
+static rp_status ids_and_sequences(tctx *t)
+{
+    enum { T_AHEAD = 4, D = 32 };
+    const rp_dataset *ds = t->ds;
+    rp_split *s = t->s;
+    t->iid = rpi_calloc_big((size_t)ds->n_items + 1, sizeof *t->iid);
+    s->user_dense = malloc(((size_t)t->kc.users + 1) * sizeof *s->user_dense);
+    s->item_dense = malloc(((size_t)t->kc.items + 1) * sizeof *s->item_dense);
+    if (!t->iid || !s->user_dense || !s->item_dense)
+        return RP_ERR_NOMEM;
+    if (order_kept_users(t) != RP_OK || alloc_sequences(t) != RP_OK)
+        return RP_ERR_NOMEM;
     rpi_walk far, near;
-    walk_users(t, ds->user_rows_t, &far, &near);
+    walk_users(t, ds->user_rows, &far, &near);
     for (uint32_t id = 1; id <= s->n_users; id++) {
-        uint32_t first[2] = {0, 0};
-        s->seq_off[id] = s->seq_off[id - 1] +
-                         user_sequence(t, s->user_dense[id - 1], s->seq + s->seq_off[id - 1],
-                                       &t->tlen[id - 1], &t->vlen[id - 1], first, &far, &near);
+        uint32_t u = s->user_dense[id - 1], first[2] = {0, 0};
+        if (id + T_AHEAD <= s->n_users) /* its offset was fetched by the cursors */
+            __builtin_prefetch(&ds->user_rows_t[ds->user_off[s->user_dense[id - 1 + T_AHEAD]]]);
+        if (user_items(t, u, &far, &near) != RP_OK)
+            return RP_ERR_INTERNAL;
+        s->seq_off[id] =
+            s->seq_off[id - 1] + user_sequence(t, u, s->seq + s->seq_off[id - 1], &t->tlen[id - 1],
+                                               &t->vlen[id - 1], first);
         t->first[0][id - 1] = first[0];
         t->first[1][id - 1] = first[1];
     }
-    (void)rpi_shrink((void **)&s->seq, (size_t)s->seq_off[s->n_users] + 1, sizeof *s->seq);
+    if (s->n_users != t->kc.users || s->n_items != t->kc.items)
+        return RP_ERR_INTERNAL;
+    uint32_t *q = s->seq, n = s->seq_off[s->n_users];
+    for (uint32_t j = 0; j < n; j++) {
+        if (j + D < n)
+            __builtin_prefetch(&t->iid[q[j + D]]);
+        q[j] = t->iid[q[j]];
+    }
+    (void)rpi_shrink((void **)&s->seq, (size_t)n + 1, sizeof *s->seq);
     return RP_OK;
 }
 
@@ -260,25 +285,27 @@ static void train_file(tctx *t)
 }
 
 /* Validation and test rows dropped because the train k-core left their user
- * (not in user_kept) or item (no item ID) out, counted in one pass in file
- * order: the parts are sets of rows, and every column here but user_kept and
- * iid is read sequentially; those two are prefetched for the validation
- * and test rows DROP_AHEAD rows ahead. */
+ * or item out, counted in one pass in file order: the parts are sets of
+ * rows, and every column here but user_kept and item_kept is read
+ * sequentially; those two are prefetched for the validation and test rows
+ * DROP_AHEAD rows ahead. (An item is kept exactly when it gets an ID:
+ * ids_and_sequences checks it.) */
 static void count_dropped(tctx *t)
 {
     enum { DROP_AHEAD = 64 };
     rp_split *s = t->s;
     const rp_dataset *ds = t->ds;
+    const uint8_t *ukept = t->kc.user_kept, *ikept = t->kc.item_kept;
     for (uint32_t r = 0; r < ds->n_rows; r++) {
         uint32_t a = r + DROP_AHEAD;
         if (a < ds->n_rows && t->part[a] > T_TRAIN) {
-            __builtin_prefetch(&t->kc.user_kept[ds->user[a]]);
-            __builtin_prefetch(&t->iid[ds->item[a]]);
+            __builtin_prefetch(&ukept[ds->user[a]]);
+            __builtin_prefetch(&ikept[ds->item[a]]);
         }
         uint32_t part = t->part[r] >> 1; /* 0: train or filtered */
         if (part == 0)
             continue;
-        int no_user = !t->kc.user_kept[ds->user[r]], no_item = t->iid[ds->item[r]] == 0;
+        int no_user = !ukept[ds->user[r]], no_item = !ikept[ds->item[r]];
         if (!no_user && !no_item)
             continue;
         rpi_dropped *d = &s->dropped[part - 1];
@@ -399,14 +426,12 @@ rp_status rpi_split_temporal(rp_split *s, rp_error *err)
         rc = rpi_kcore_bits(t.ds, t.part, T_TRAIN, s->p.user_k, s->p.item_k, &t.kc);
     if (rc == RP_OK)
         rc = rpi_split_take_rounds(s, &t.kc);
-    if (rc == RP_OK)
-        rc = assign_ids(&t);
     if (rc == RP_OK) {
-        /* count_dropped reads only the parts, the kept users and the item
-         * IDs: beside the sequences and files, which never write those */
+        /* count_dropped reads only the parts and the k-core's kept users and
+         * items: beside the IDs, sequences and files, which never write those */
         rpi_beside dropped;
         rpi_beside_start(&dropped, dropped_job, &t, t.ds->n_rows >= DROPPED_PAR_MIN_ROWS);
-        rc = build_sequences(&t);
+        rc = ids_and_sequences(&t);
         if (rc == RP_OK)
             rc = build_files(&t);
         rpi_beside_finish(&dropped);
