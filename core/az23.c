@@ -179,12 +179,16 @@ static void cut_user(const azctx *a, const uint32_t *rows, uint32_t len, uint32_
         cut[1] = len >= 1 ? len - 1 : 0;
         return;
     }
-    int64_t scale = a->ds->ts_unit == RP_TS_MILLIS ? 1 : 1000;
+    /* t * 1000 < v (the times are ms) as t < ceil(v / 1000): no overflow
+     * for any stored second */
+    int sec = a->ds->ts_unit != RP_TS_MILLIS;
+    int64_t val = sec ? s->p.val_time / 1000 + (s->p.val_time % 1000 > 0) : s->p.val_time;
+    int64_t test = sec ? s->p.test_time / 1000 + (s->p.test_time % 1000 > 0) : s->p.test_time;
     uint32_t j = 0;
-    while (j < len && rpi_ts(a->ds, rows[j]) * scale < s->p.val_time)
+    while (j < len && rpi_ts(a->ds, rows[j]) < val)
         j++;
     cut[0] = j;
-    while (j < len && rpi_ts(a->ds, rows[j]) * scale < s->p.test_time)
+    while (j < len && rpi_ts(a->ds, rows[j]) < test)
         j++;
     cut[1] = j;
 }

@@ -64,10 +64,11 @@ START_TEST(sizes_of_every_timestamp_width)
     int64_t ts[N];
     char names[N][16];
     uint32_t n = 0;
-    int64_t p = 1;
-    for (int k = 0; k < 19 && n + 2 < N; k++, p *= 10) {
+    int64_t p = 1; /* 10^k, k < 19 */
+    for (int k = 0; k < 19 && n + 2 < N; k++) {
         ts[n++] = p - 1;
         ts[n++] = k % 2 ? -p : p;
+        p = k < 18 ? p * 10 : p;
     }
     ts[n++] = INT64_MAX;
     ts[n++] = INT64_MIN;
@@ -111,6 +112,49 @@ START_TEST(sizes_of_every_timestamp_width)
 }
 END_TEST
 
+/* Lines of a file of s (through a cursor). */
+static int file_lines(const rp_split *s, const char *name)
+{
+    char buf[4096];
+    rp_cursor *c;
+    ck_assert_int_eq(rp_cursor_new(s, name, &c), RP_OK);
+    ssize_t n = rp_cursor_read(c, buf, sizeof buf);
+    rp_cursor_free(c);
+    ck_assert_int_ge(n, 0);
+    int lines = 0;
+    for (ssize_t k = 0; k < n; k++)
+        lines += buf[k] == '\n';
+    return lines;
+}
+
+/* az23-timestamp's cut times are ms; a log in seconds puts a row of second
+ * t before a cut v exactly when t * 1000 < v: the row at 20 s is train
+ * for val_time 20001 and validation for 20000; test_time 30000 puts the
+ * row at 30 s in test. */
+START_TEST(timestamp_cuts_of_a_log_in_seconds)
+{
+    const char *u[3] = {"a", "a", "a"}, *i[3] = {"x", "y", "z"};
+    int64_t ts[3] = {10, 20, 30};
+    static const char *const val[2] = {"20001", "20000"};
+    rp_dataset *ds = NULL;
+    rp_error err = {0};
+    ck_assert_int_eq(rp_dataset_from_rows(u, i, ts, NULL, 3, &ds, &err), RP_OK);
+    for (int v = 0; v < 2; v++) {
+        rp_params prm = rp_params_defaults(RP_METHOD_AZ23_TIMESTAMP);
+        ck_assert_int_eq(rp_params_set(&prm, "k", "0", &err), RP_OK);
+        ck_assert_int_eq(rp_params_set(&prm, "val_time", val[v], &err), RP_OK);
+        ck_assert_int_eq(rp_params_set(&prm, "test_time", "30000", &err), RP_OK);
+        rp_split *s = NULL;
+        ck_assert_int_eq(rp_split_run(ds, &prm, &s, &err), RP_OK);
+        ck_assert_int_eq(file_lines(s, "train.csv"), v == 0 ? 2 : 1);
+        ck_assert_int_eq(file_lines(s, "valid.csv"), v == 0 ? 0 : 1);
+        ck_assert_int_eq(file_lines(s, "test.csv"), 1);
+        rp_split_free(s);
+    }
+    rp_dataset_unref(ds);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("az23");
@@ -120,6 +164,7 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     TCase *sizes = tcase_create("sizes");
     tcase_add_test(sizes, sizes_of_every_timestamp_width);
+    tcase_add_test(sizes, timestamp_cuts_of_a_log_in_seconds);
     suite_add_tcase(s, sizes);
     return s;
 }
