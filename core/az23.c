@@ -262,7 +262,9 @@ static rp_status group_rows(azctx *a, const rp_kcore *kc)
     return RP_OK;
 }
 
-/* The distinct items of the kept rows. s->rows is grouped by user, so
+/* The distinct items of the kept rows, without a k-core (k = 0; with one
+ * they are its kept items: each has item_k kept rows of kept users, and
+ * group_rows keeps exactly those rows). s->rows is grouped by user, so
  * item[] is read at random: fetched D2 rows ahead, and the item's seen flag
  * D1 ahead (100M-row generated log: a third of az23's own samples waited
  * here without). */
@@ -449,8 +451,10 @@ rp_status rpi_split_az23(rp_split *s, rp_error *err)
     rp_status rc = select_rows(a, &kc);
     if (rc == RP_OK)
         rc = group_rows(a, &kc);
-    if (rc == RP_OK)
-        rc = count_items(s);
+    if (rc == RP_OK && s->p.user_k != 0)
+        s->n_items = kc.items; /* each kept item has kept rows of kept users */
+    else if (rc == RP_OK)
+        rc = count_items(s); /* k = 0: every item with a row left */
     if (rc == RP_OK)
         rc = count_files(a);
     free(a->first);
