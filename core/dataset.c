@@ -44,6 +44,7 @@
 #include "beside.h"
 #include "bytes.h"
 #include "mem.h"
+#include "radix.h"
 #include "recprep/intern.h"
 
 #define PARALLEL_MIN_ROWS 65536u /* below this a thread costs more than it saves */
@@ -311,18 +312,8 @@ static rp_status sort_by_time(const rp_dataset *ds, int precise, const keymap *k
         for (unsigned p = 0; p < passes; p++)
             rx.count[(size_t)p * rx.radix + ((k >> (p * rx.digit)) & mask)]++;
     }
-    unsigned live[4], nlive = 0; /* passes whose digit varies (64 bits: 4 at most) */
-    for (unsigned p = 0; p < passes; p++) {
-        size_t *c = rx.count + (size_t)p * rx.radix, sum = 0, nonzero = 0;
-        for (size_t d = 0; d < rx.radix; d++) {
-            size_t v = c[d];
-            nonzero += v != 0;
-            c[d] = sum;
-            sum += v;
-        }
-        if (nonzero > 1)
-            live[nlive++] = p;
-    }
+    unsigned live[4]; /* passes whose digit varies (64 bits: 4 at most) */
+    unsigned nlive = rpi_radix_starts(rx.count, passes, rx.radix, live);
     rp_status st = RP_ERR_NOMEM;
     size_t ksz = rx.narrow ? sizeof(uint32_t) : sizeof(uint64_t);
     for (unsigned b = 0; b < 2 && b + 1 < nlive; b++)

@@ -28,6 +28,23 @@ static void insertion(uint64_t *a, size_t n, unsigned lo_bit)
     }
 }
 
+unsigned rpi_radix_starts(size_t *count, unsigned passes, size_t radix, unsigned *live)
+{
+    unsigned nlive = 0;
+    for (unsigned p = 0; p < passes; p++) {
+        size_t *c = count + p * radix, sum = 0, nonzero = 0;
+        for (size_t d = 0; d < radix; d++) {
+            size_t v = c[d];
+            nonzero += v != 0;
+            c[d] = sum;
+            sum += v;
+        }
+        if (nonzero > 1)
+            live[nlive++] = p;
+    }
+    return nlive;
+}
+
 rp_status rpi_sort_u64(uint64_t *a, size_t n, unsigned lo_bit)
 {
     if (n <= INSERTION_MAX) {
@@ -43,18 +60,7 @@ rp_status rpi_sort_u64(uint64_t *a, size_t n, unsigned lo_bit)
         for (unsigned p = 0; p < passes; p++)
             count[p * RADIX + ((k >> (p * DIGIT)) & (RADIX - 1))]++;
     }
-    unsigned live[MAX_PASSES], nlive = 0;
-    for (unsigned p = 0; p < passes; p++) {
-        size_t *c = count + p * RADIX, sum = 0, nonzero = 0;
-        for (size_t d = 0; d < RADIX; d++) {
-            size_t v = c[d];
-            nonzero += v != 0;
-            c[d] = sum;
-            sum += v;
-        }
-        if (nonzero > 1)
-            live[nlive++] = p;
-    }
+    unsigned live[MAX_PASSES], nlive = rpi_radix_starts(count, passes, RADIX, live);
     uint64_t *tmp = nlive > 0 ? malloc(n * sizeof *tmp) : NULL;
     if (nlive > 0 && tmp == NULL) {
         free(count);

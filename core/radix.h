@@ -12,7 +12,8 @@
  * is passes of 11-bit digits over 8 bytes a record with no compare at all;
  * a digit that is the same in every record costs its histogram only. No
  * Debian package offers a C radix sort as a library; dataset.c's time sort
- * is its own (keys read from the timestamps, rows carried, 16-bit digits).
+ * is its own (keys read from the timestamps, rows carried, 16-bit digits)
+ * and shares the step from histograms to bucket starts.
  */
 #ifndef RECPREP_RADIX_H
 #define RECPREP_RADIX_H
@@ -21,6 +22,12 @@
 #include <stdint.h>
 
 #include "recprep/error.h"
+
+/* Turn passes histograms of radix buckets each (count[p * radix + d]) into
+ * bucket starts, and list in live[] the passes whose digit is not the same
+ * in every record (the only ones an LSD sort needs to scatter). Returns how
+ * many were listed. Shared with dataset.c's time sort. */
+unsigned rpi_radix_starts(size_t *count, unsigned passes, size_t radix, unsigned *live);
 
 /* Sort a[0..n) by a[i] >> lo_bit, ascending, stably (lo_bit < 64).
  * RP_OK, or RP_ERR_NOMEM (a[] unchanged) when its scratch (8n bytes) fails. */
