@@ -15,8 +15,9 @@
  * Once every kept item has its ID the walk goes on through the users only (the
  * kept ones' order), not their rows: the kept items - the popular ones - are
  * met early, and the rows of the rest were the walk's random reads.
- * Both walks of users' rows (item IDs, sequences) read, per row, its filter
- * byte and item, then the item's ID (and kept flag) at random: on a big log
+ * A kept user's sequence is taken in the same walk, right after its rows
+ * (ids_and_sequences). The walks of users' rows read, per row, its filter
+ * byte and item, then the item's ID and kept flag at random: on a big log
  * each a cache miss, fetched ahead by look-ahead cursors over the same rows
  * (walk.h, rpi_walk_prefetch).
  *
@@ -31,17 +32,53 @@
 #include "split_impl.h"
 #include "walk.h"
 
-/* Users of surviving rows in first-row order (all of them: the quirk), then
- * each one's surviving rows in file order. Without filters that order is the
- * dense one (no array: 4 bytes a user of fresh memory, 4.8 MB on the 2M log,
- * to hold 0, 1, 2 ...). */
-static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *alive, uint32_t *iid)
+/* Kept rows of user u in time order, as item IDs, at out - every kept item
+ * of u's rows has its ID by then (see ids_and_sequences); far and near
+ * (NULL: none) walk ahead. */
+static uint32_t user_sequence(const rp_dataset *ds, const uint8_t *alive, const uint32_t *iid,
+                              uint32_t u, uint32_t *out, rpi_walk *far, rpi_walk *near)
 {
+    uint32_t len = 0;
+    for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
+        if (far != NULL)
+            rpi_walk_prefetch(far, near, alive, ds->item, iid, NULL);
+        uint32_t r = ds->user_rows_t[p];
+        uint32_t id = alive == NULL || alive[r] ? iid[ds->item[r]] : 0;
+        if (id != 0)
+            out[len++] = id;
+    }
+    return len;
+}
+
+/* The sequence of the user with ID id (user_dense filled that far). */
+static void add_sequence(rp_split *s, const uint8_t *alive, const uint32_t *iid, uint32_t id,
+                         rpi_walk *far, rpi_walk *near)
+{
+    s->seq_off[id] = s->seq_off[id - 1] + user_sequence(s->ds, alive, iid, s->user_dense[id - 1],
+                                                        s->seq + s->seq_off[id - 1], far, near);
+}
+
+/* Item IDs and the sequences in one walk. Users of surviving rows in
+ * first-row order (all of them: the quirk), each one's surviving rows in
+ * file order, give the item IDs - without filters that order is the dense
+ * one (no array: 4 bytes a user of fresh memory, 4.8 MB on the 2M log, to
+ * hold 0, 1, 2 ...). A kept user's sequence is taken right after its rows
+ * were walked for IDs, from the lines that walk just fetched: its kept
+ * items all have IDs then (from it or an earlier user). Once every kept
+ * item has its ID, the kept users left get theirs from a walk of their own
+ * (cursors over their time-ordered rows). seq is sized exactly: a
+ * sequence's rows are its user's k-core interactions. */
+static rp_status ids_and_sequences(rp_split *s, const rp_kcore *kc, const uint8_t *alive,
+                                   uint32_t *iid)
+{
+    enum { T_AHEAD = 4 };
     const rp_dataset *ds = s->ds;
     uint32_t *order = NULL, n_order = ds->n_users;
     s->user_dense = malloc(((size_t)kc->users + 1) * sizeof *s->user_dense);
     s->item_dense = malloc(((size_t)kc->items + 1) * sizeof *s->item_dense);
-    if (!s->user_dense || !s->item_dense)
+    s->seq_off = malloc(((size_t)kc->users + 1) * sizeof *s->seq_off);
+    s->seq = rpi_alloc_big((size_t)kc->interactions + 1, sizeof *s->seq);
+    if (!s->user_dense || !s->item_dense || !s->seq_off || !s->seq)
         return RP_ERR_NOMEM;
     if (alive != NULL &&
         ((order = rpi_alloc_big((size_t)ds->n_users + 1, sizeof *order)) == NULL ||
@@ -49,15 +86,17 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
         free(order);
         return RP_ERR_NOMEM;
     }
+    s->seq_off[0] = 0;
     rp_status st = RP_OK;
     rpi_walk far, near;
     rpi_walk_ahead(&far, &near, order, NULL, NULL, 0, n_order, ds->user_off, ds->user_rows);
-    for (uint32_t k = 0; k < n_order && st == RP_OK; k++) {
+    uint32_t k = 0;
+    for (; k < n_order && s->n_items < kc->items && st == RP_OK; k++) {
         uint32_t u = order ? order[k] : k;
-        if (kc->user_kept[u])
-            s->user_dense[s->n_users++] = u;
-        if (s->n_items == kc->items)
-            continue; /* every kept item has its ID: no row left to walk */
+        if (k + T_AHEAD < n_order) {
+            uint32_t v = order ? order[k + T_AHEAD] : k + T_AHEAD;
+            __builtin_prefetch(&ds->user_rows_t[ds->user_off[v]]);
+        }
         for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
             rpi_walk_prefetch(&far, &near, alive, ds->item, iid, kc->item_kept);
             uint32_t r = ds->user_rows[p], i = ds->item[r];
@@ -70,51 +109,30 @@ static rp_status assign_ids(rp_split *s, const rp_kcore *kc, const uint8_t *aliv
             s->item_dense[s->n_items++] = i;
             iid[i] = s->n_items;
         }
+        if (kc->user_kept[u] && s->n_users == kc->users) {
+            st = RP_ERR_INTERNAL; /* more users than the k-core kept */
+        } else if (kc->user_kept[u]) {
+            s->user_dense[s->n_users++] = u;
+            add_sequence(s, alive, iid, s->n_users, NULL, NULL);
+        }
+    }
+    uint32_t id0 = s->n_users + 1; /* the first user whose sequence is left */
+    for (; k < n_order && st == RP_OK; k++) {
+        uint32_t u = order ? order[k] : k;
+        if (kc->user_kept[u] && s->n_users == kc->users)
+            st = RP_ERR_INTERNAL;
+        else if (kc->user_kept[u])
+            s->user_dense[s->n_users++] = u;
     }
     free(order);
-    return st == RP_OK && s->n_items == kc->items ? RP_OK : RP_ERR_INTERNAL;
-}
-
-/* Kept rows of user u in time order, as item IDs, at out. */
-static uint32_t user_sequence(const rp_dataset *ds, const uint8_t *alive, const uint32_t *iid,
-                              uint32_t u, uint32_t *out, rpi_walk *far, rpi_walk *near)
-{
-    uint32_t len = 0;
-    for (uint32_t p = ds->user_off[u]; p < ds->user_off[u + 1]; p++) {
-        rpi_walk_prefetch(far, near, alive, ds->item, iid, NULL);
-        uint32_t r = ds->user_rows_t[p];
-        uint32_t id = alive == NULL || alive[r] ? iid[ds->item[r]] : 0;
-        if (id != 0)
-            out[len++] = id;
-    }
-    return len;
-}
-
-/* One pass over the kept users' rows into a block sized by them. Rejected
- * (measured December 2026): a row -> item-ID column filled by one pass over
- * every row, which saved the dependent load of item[r] per kept row but was
- * 4 bytes a row of fresh memory at every summary (8 MB on the 2M log, where
- * the kept users own ~10% of the rows). */
-static rp_status build_sequences(rp_split *s, const uint8_t *alive, const uint32_t *iid)
-{
-    const rp_dataset *ds = s->ds;
-    size_t bound = 0;
-    for (uint32_t id = 1; id <= s->n_users; id++)
-        bound += ds->user_off[s->user_dense[id - 1] + 1] - ds->user_off[s->user_dense[id - 1]];
-    s->seq_off = malloc(((size_t)s->n_users + 1) * sizeof *s->seq_off);
-    s->seq = rpi_alloc_big(bound + 1, sizeof *s->seq);
-    if (!s->seq_off || !s->seq)
-        return RP_ERR_NOMEM;
-    s->seq_off[0] = 0;
-    rpi_walk far, near;
-    rpi_walk_ahead(&far, &near, s->user_dense, NULL, NULL, 0, s->n_users, ds->user_off,
+    if (st != RP_OK || s->n_items != kc->items || s->n_users != kc->users)
+        return RP_ERR_INTERNAL;
+    rpi_walk_ahead(&far, &near, s->user_dense, NULL, NULL, id0 - 1, s->n_users, ds->user_off,
                    ds->user_rows_t);
-    for (uint32_t id = 1; id <= s->n_users; id++)
-        s->seq_off[id] =
-            s->seq_off[id - 1] + user_sequence(ds, alive, iid, s->user_dense[id - 1],
-                                               s->seq + s->seq_off[id - 1], &far, &near);
+    for (uint32_t id = id0; id <= s->n_users; id++)
+        add_sequence(s, alive, iid, id, &far, &near);
     s->interactions = s->seq_off[s->n_users];
-    return RP_OK;
+    return s->interactions == kc->interactions ? RP_OK : RP_ERR_INTERNAL;
 }
 
 rp_status rpi_split_full(rp_split *s, rp_error *err)
@@ -133,10 +151,8 @@ rp_status rpi_split_full(rp_split *s, rp_error *err)
     rc = rpi_split_take_rounds(s, &kc);
     if (rc == RP_OK) {
         iid = rpi_calloc_big((size_t)s->ds->n_items + 1, sizeof *iid);
-        rc = iid ? assign_ids(s, &kc, alive, iid) : RP_ERR_NOMEM;
+        rc = iid ? ids_and_sequences(s, &kc, alive, iid) : RP_ERR_NOMEM;
     }
-    if (rc == RP_OK)
-        rc = build_sequences(s, alive, iid);
     if (rc == RP_OK)
         rc = rpi_split_user_files(s, RPI_SEQ_PREFIX);
     if (rc == RP_ERR_INTERNAL)
